@@ -1,0 +1,100 @@
+import Foundation
+
+/// Header fields in the order received or set. Names compare case-insensitively.
+public struct HTTPHeaders: Sequence, Sendable, ExpressibleByDictionaryLiteral {
+    public private(set) var fields: [(name: String, value: String)] = []
+
+    public init() {}
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { add(name, value) }
+    }
+
+    /// The first value of `name`, if any.
+    public subscript(name: String) -> String? {
+        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    public func values(_ name: String) -> [String] {
+        fields.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+    }
+
+    public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+
+    /// Replaces every value of `name` with one.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        fields.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+}
+
+/// A parsed request as a handler sees it.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The request target exactly as received (path and query, still percent-encoded).
+    public var target: String
+    /// The path, percent-decoded exactly once.
+    public var path: String
+    /// Query parameters in order, percent-decoded (`+` as space).
+    public var query: [(name: String, value: String)]
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// Values of `{name}` segments of the route that matched.
+    public var pathParameters: [String: String]
+    public var remoteAddress: String
+
+    public init(method: String, target: String, path: String, query: [(name: String, value: String)] = [],
+                headers: HTTPHeaders = [:], body: [UInt8] = [], pathParameters: [String: String] = [:],
+                remoteAddress: String = "") {
+        self.method = method
+        self.target = target
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.pathParameters = pathParameters
+        self.remoteAddress = remoteAddress
+    }
+
+    public func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
+}
+
+/// Writes the chunks of a streamed (chunked) response, e.g. Server-Sent Events.
+public protocol ResponseStream: AnyObject, Sendable {
+    /// Sends one chunk; returns false once the client has gone (stop producing then).
+    @discardableResult func write(_ bytes: [UInt8]) -> Bool
+    /// Ends the response (the terminating zero chunk).
+    func finish()
+}
+
+public enum HTTPBody: Sendable {
+    case bytes([UInt8])
+    /// Sent with chunked transfer coding; the closure runs off the I/O queues and may block.
+    case stream(@Sendable (ResponseStream) -> Void)
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: HTTPBody
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: HTTPBody = .bytes([])) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(status: Int, contentType: String, body: [UInt8], headers: HTTPHeaders = [:]) {
+        var h = headers
+        h.set("Content-Type", contentType)
+        self.init(status: status, headers: h, body: .bytes(body))
+    }
+}
+
+/// Answers one request. Throwing gives a 500 and the server goes on.
+public typealias HTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse

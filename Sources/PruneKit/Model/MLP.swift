@@ -1,0 +1,32 @@
+/// A multilayer perceptron: dense layers with ReLU between them and raw logits at the end
+/// (softmax cross-entropy is applied by the loss, not the model).
+///
+/// Layer `i` maps `layerSizes[i]` inputs to `layerSizes[i + 1]` outputs through
+/// `weights[i]` (`inputs x outputs`) and, when the model has biases, `biases[i]`.
+public struct MLP: Equatable, Sendable {
+    public var weights: [Matrix]
+    /// Empty when the model has no biases (the reference network); else one vector per layer.
+    public var biases: [[Float]]
+
+    public init(weights: [Matrix], biases: [[Float]] = []) {
+        precondition(!weights.isEmpty, "an MLP needs at least one layer")
+        for i in 1..<weights.count {
+            precondition(weights[i - 1].cols == weights[i].rows,
+                         "layer \(i - 1) has \(weights[i - 1].cols) outputs but layer \(i) takes \(weights[i].rows) inputs")
+        }
+        precondition(biases.isEmpty || biases.count == weights.count, "one bias vector per layer, or none")
+        for (i, b) in biases.enumerated() {
+            precondition(b.count == weights[i].cols, "bias \(i) has \(b.count) values for \(weights[i].cols) outputs")
+        }
+        self.weights = weights
+        self.biases = biases
+    }
+
+    public var hasBias: Bool { !biases.isEmpty }
+    public var layerCount: Int { weights.count }
+    /// `[inputs, hidden..., classes]`.
+    public var layerSizes: [Int] { [weights[0].rows] + weights.map(\.cols) }
+    public var parameterCount: Int {
+        weights.reduce(0) { $0 + $1.count } + biases.reduce(0) { $0 + $1.count }
+    }
+}

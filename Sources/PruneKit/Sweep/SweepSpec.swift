@@ -1,0 +1,141 @@
+import Foundation
+
+/// One pruning sweep: what to train, how, and which pruning methods to try at which
+/// sparsities. The contract shared by the CLI, the HTTP API, the web page and the job store.
+///
+/// User input goes through `SweepSpec.parse(_:)`, which rejects unknown fields, wrong types
+/// and out-of-range values with errors that name each field (JSON Pointer) and the allowed
+/// range, and fills in the reference experiment's defaults: `{}` is the seed experiment.
+/// The `Codable` form is the fully resolved spec (every field present), as the job store keeps it.
+public struct SweepSpec: Codable, Equatable, Sendable {
+    public var name: String
+    public var dataset: DatasetSpec
+    public var model: ModelSpec
+    public var training: TrainingSpec
+    public var pruning: PruningSpec
+    public var repeats: Int
+
+    public init(name: String = "seed", dataset: DatasetSpec = .init(), model: ModelSpec = .init(),
+                training: TrainingSpec = .init(), pruning: PruningSpec = .init(), repeats: Int = 1) {
+        self.name = name
+        self.dataset = dataset
+        self.model = model
+        self.training = training
+        self.pruning = pruning
+        self.repeats = repeats
+    }
+
+    /// The reference experiment of the original study, on Fashion-MNIST.
+    public static let reference = SweepSpec()
+}
+
+public struct DatasetSpec: Codable, Equatable, Sendable {
+    /// `fashion-mnist` (Debian's dataset-fashion-mnist), `idx` (any folder: see `path`) or `synthetic`.
+    public var name: String
+    /// A folder holding the four standard IDX files (gzipped or not); implies `name == "idx"`.
+    public var path: String?
+    /// Use only the first N training / test samples (nil: all). For quick runs and tests.
+    public var trainLimit: Int?
+    public var testLimit: Int?
+    /// Synthetic set only: sizes, input features, classes and generator seed.
+    public var trainSize: Int
+    public var testSize: Int
+    public var features: Int
+    public var classes: Int
+    public var seed: Int
+
+    public init(name: String = "fashion-mnist", path: String? = nil, trainLimit: Int? = nil, testLimit: Int? = nil,
+                trainSize: Int = 2000, testSize: Int = 500, features: Int = 64, classes: Int = 10, seed: Int = 0) {
+        self.name = name
+        self.path = path
+        self.trainLimit = trainLimit
+        self.testLimit = testLimit
+        self.trainSize = trainSize
+        self.testSize = testSize
+        self.features = features
+        self.classes = classes
+        self.seed = seed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, path, features, classes, seed
+        case trainLimit = "train_limit", testLimit = "test_limit", trainSize = "train_size", testSize = "test_size"
+    }
+}
+
+public struct ModelSpec: Codable, Equatable, Sendable {
+    public var hidden: [Int]
+    public var bias: Bool
+
+    public init(hidden: [Int] = [1000, 1000, 500, 200], bias: Bool = false) {
+        self.hidden = hidden
+        self.bias = bias
+    }
+}
+
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+    case adam, sgd
+}
+
+public struct TrainingSpec: Codable, Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerKind
+    public var learningRate: Double
+    /// SGD only (Adam uses TensorFlow's betas 0.9 / 0.999 and epsilon 1e-7).
+    public var momentum: Double
+    public var seed: Int
+
+    public init(epochs: Int = 5, batchSize: Int = 64, optimizer: OptimizerKind = .adam,
+                learningRate: Double = 0.001, momentum: Double = 0.9, seed: Int = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.seed = seed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, optimizer, momentum, seed
+        case batchSize = "batch_size", learningRate = "learning_rate"
+    }
+}
+
+public enum PruningMethod: String, Codable, CaseIterable, Sendable {
+    /// Per layer, zero the k% of weights with the smallest |w|.
+    case weight
+    /// Per layer, remove the k% of output units with the smallest column L2 norm.
+    case unit
+    /// One magnitude threshold across all prunable layers.
+    case globalWeight = "global-weight"
+    /// Baselines: weights or units chosen at random (seeded).
+    case randomWeight = "random-weight"
+    case randomUnit = "random-unit"
+
+    /// Whether the method removes whole units (giving a smaller dense network)
+    /// rather than zeroing single weights (giving a sparse one).
+    public var removesUnits: Bool { self == .unit || self == .randomUnit }
+}
+
+public struct PruningSpec: Codable, Equatable, Sendable {
+    public var methods: [PruningMethod]
+    /// Target sparsities in percent, 0 ..< 100.
+    public var sparsities: [Double]
+    public var pruneLastLayer: Bool
+    public var finetuneEpochs: Int
+
+    public init(methods: [PruningMethod] = [.weight, .unit],
+                sparsities: [Double] = [0, 25, 50, 60, 70, 80, 90, 95, 97, 99],
+                pruneLastLayer: Bool = false, finetuneEpochs: Int = 0) {
+        self.methods = methods
+        self.sparsities = sparsities
+        self.pruneLastLayer = pruneLastLayer
+        self.finetuneEpochs = finetuneEpochs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case methods, sparsities
+        case pruneLastLayer = "prune_last_layer", finetuneEpochs = "finetune_epochs"
+    }
+}
