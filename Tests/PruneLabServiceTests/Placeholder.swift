@@ -1,0 +1,2 @@
+import XCTest
+final class PruneLabServiceTestsPlaceholder: XCTestCase { func testBuilds() {} }
