@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import PruneKit
+
+/// The jobs on disk: `<stateDirectory>/jobs/<id>.json`, one record per file, each written to a
+/// temporary file, flushed, and renamed over the old one, so a crash leaves the old record or
+/// the new one, never half of either.
+public struct JobStore: Sendable {
+    public let directory: URL
+
+    /// A record file that could not be read on load; it was moved to `movedTo`.
+    public struct DamagedRecord: Sendable, CustomStringConvertible {
+        public var file: URL
+        public var movedTo: URL
+        public var reason: String
+        public var description: String {
+            "job record \(file.path) is unreadable (\(reason)); moved it to \(movedTo.path)"
+        }
+    }
+
+    public init(stateDirectory: URL) throws {
+        directory = stateDirectory.appendingPathComponent("jobs", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    public func fileURL(for id: String) -> URL {
+        directory.appendingPathComponent(id + ".json")
+    }
+
+    public func save(_ record: JobRecord) throws {
+        let data = try Self.encoder.encode(record)
+        try AtomicFile.write(data, to: fileURL(for: record.id))
+    }
+
+    /// Every readable record, oldest first. Unreadable files are moved to `damaged/` and reported,
+    /// so one bad file never stops the service nor hides the other jobs.
+    public func loadAll() -> (records: [JobRecord], damaged: [DamagedRecord]) {
+        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
+        var records: [JobRecord] = []
+        var damaged: [DamagedRecord] = []
+        for file in files where file.pathExtension == "json" {
+            do {
+                let record = try Self.decoder.decode(JobRecord.self, from: Data(contentsOf: file))
+                guard record.id + ".json" == file.lastPathComponent else {
+                    throw StoreError("it holds job \(record.id)")
+                }
+                records.append(record)
+            } catch {
+                let reason = (error as? StoreError)?.message ?? String(describing: error)
+                damaged.append(DamagedRecord(file: file, movedTo: moveAside(file), reason: reason))
+            }
+        }
+        records.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        return (records, damaged)
+    }
+
+    private func moveAside(_ file: URL) -> URL {
+        let folder = directory.appendingPathComponent("damaged", isDirectory: true)
+        let stamp = Int(Date().timeIntervalSince1970)
+        let target = folder.appendingPathComponent("\(file.lastPathComponent).\(stamp)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: file, to: target)
+            return target
+        } catch {
+            return file  // could not move it: it stays, and is reported again on the next start
+        }
+    }
+
+    private struct StoreError: Error { var message: String; init(_ m: String) { message = m } }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+}
+
+/// Whole-file writes that readers never see half done: temp file in the same folder, fsync, rename.
+enum AtomicFile {
+    static func write(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw posixError("cannot create \(temp.path)") }
+        var ok = false
+        defer { if !ok { unlink(temp.path) } }
+        try data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let e = posixError("cannot write \(temp.path)")
+                    close(fd)
+                    throw e
+                }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { let e = posixError("cannot flush \(temp.path)"); close(fd); throw e }
+        close(fd)
+        guard rename(temp.path, url.path) == 0 else { throw posixError("cannot rename \(temp.path) to \(url.path)") }
+        ok = true
+    }
+
+    private static func posixError(_ what: String) -> NSError {
+        NSError(domain: NSPOSIXErrorDomain, code: Int(errno),
+                userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(errno)))"])
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import PruneKit
+
+/// A job as the API shows it (`GET /jobs/{id}`, list items, event data): the record flattened
+/// for clients, with every field always present (null when unknown) and the artifact URLs.
+struct JobView: Encodable {
+    var record: JobRecord
+    /// Names of the artifact files that exist now.
+    var artifacts: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, phase, progress, epoch, epochs, step, level, levels, method, sparsity, spec, error
+        case attempts, artifacts, links
+        case stepsPerEpoch = "steps_per_epoch", repeatIndex = "repeat", etaSeconds = "eta_seconds"
+        case samplesPerSecond = "samples_per_second", createdAt = "created_at", startedAt = "started_at"
+        case finishedAt = "finished_at", cancelRequested = "cancel_requested"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        let p = record.progress
+        let path = "/jobs/\(record.id)"
+        try c.encode(record.id, forKey: .id)
+        try c.encode(record.state, forKey: .state)
+        try c.encode(p?.phase, forKey: .phase)
+        try c.encode(fraction, forKey: .progress)
+        try c.encode(p?.epoch, forKey: .epoch)
+        try c.encode(p?.epochs, forKey: .epochs)
+        try c.encode(p?.step, forKey: .step)
+        try c.encode(p?.stepsPerEpoch, forKey: .stepsPerEpoch)
+        try c.encode(p?.level, forKey: .level)
+        try c.encode(p?.levels, forKey: .levels)
+        try c.encode(p?.method, forKey: .method)
+        try c.encode(p?.sparsity, forKey: .sparsity)
+        try c.encode(p?.repeatIndex, forKey: .repeatIndex)
+        try c.encode(record.state == .running ? p?.etaSeconds : nil, forKey: .etaSeconds)
+        try c.encode(p?.samplesPerSecond, forKey: .samplesPerSecond)
+        try c.encode(record.createdAt, forKey: .createdAt)
+        try c.encode(record.startedAt, forKey: .startedAt)
+        try c.encode(record.finishedAt, forKey: .finishedAt)
+        try c.encode(record.error, forKey: .error)
+        try c.encode(record.cancelRequested, forKey: .cancelRequested)
+        try c.encode(record.attempts, forKey: .attempts)
+        try c.encode(record.spec, forKey: .spec)
+        try c.encode(Dictionary(uniqueKeysWithValues: artifacts.map { ($0, "\(path)/\($0)") }), forKey: .artifacts)
+        try c.encode(["self": path, "events": "\(path)/events"], forKey: .links)
+    }
+
+    /// 0 before the first report, 1 once succeeded.
+    private var fraction: Double {
+        record.state == .succeeded ? 1 : min(1, max(0, record.progress?.fraction ?? 0))
+    }
+}
+
+/// The API's JSON encoding: snake_case keys as declared, ISO 8601 dates, stable key order.
+enum APIJSON {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }()
+
+    static func data<T: Encodable>(_ value: T) -> Data {
+        // Encoding these plain value types cannot fail; if it ever does, say so loudly in the body.
+        (try? encoder.encode(value)) ?? Data(#"{"error":"encoding failed"}"#.utf8)
+    }
+}
