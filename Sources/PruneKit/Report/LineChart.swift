@@ -1,0 +1,157 @@
+import Foundation
+
+/// A line chart of one quantity against sparsity: a line per pruning method, a shaded band of
+/// mean ± std when there are repeats, and the unpruned network as a dashed horizontal line.
+///
+/// Every series is an SVG group `<g class="series" data-series="NAME">` holding its band
+/// (`polygon.band`), its line (`polyline.line`) and one `circle.point` per point, so tests
+/// and scripts can read the chart back.
+public struct LineChart: Sendable {
+    public struct Point: Sendable, Equatable {
+        public var x: Double
+        public var y: Spread
+        public init(x: Double, y: Spread) { self.x = x; self.y = y }
+    }
+
+    public struct Series: Sendable {
+        public var name: String
+        public var color: String
+        public var points: [Point]
+        public init(name: String, color: String, points: [Point]) {
+            self.name = name
+            self.color = color
+            self.points = points.sorted { $0.x < $1.x }
+        }
+    }
+
+    /// A horizontal reference drawn dashed across the plot (the unpruned network).
+    public struct Baseline: Sendable {
+        public var label: String
+        public var value: Double
+        public init(label: String, value: Double) { self.label = label; self.value = value }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var baseline: Baseline?
+    /// Values the y axis must include even if no data reaches them (e.g. 0 for times).
+    public var yIncludes: [Double]
+    /// Fixed x range when given (sparsity: 0...100).
+    public var xRange: ClosedRange<Double>?
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], baseline: Baseline? = nil,
+                yIncludes: [Double] = [], xRange: ClosedRange<Double>? = nil) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.baseline = baseline
+        self.yIncludes = yIncludes
+        self.xRange = xRange
+    }
+
+    static let width = 760.0, height = 460.0
+    static let plotLeft = 76.0, plotRight = 560.0, plotTop = 52.0, plotBottom = 396.0
+
+    /// Whether any series has spread to show (repeats > 1).
+    var hasBands: Bool { series.contains { $0.points.contains { $0.y.std > 0 } } }
+
+    public func svg() -> String {
+        let xs = series.flatMap { $0.points.map(\.x) }
+        var ys = series.flatMap { $0.points.flatMap { [$0.y.mean - $0.y.std, $0.y.mean + $0.y.std] } } + yIncludes
+        if let baseline { ys.append(baseline.value) }
+        ys = ys.filter(\.isFinite)
+        let xAxis = ChartAxis(covering: xRange?.lowerBound ?? xs.min() ?? 0, xRange?.upperBound ?? xs.max() ?? 1)
+        let yAxis = ChartAxis(covering: ys.min() ?? 0, ys.max() ?? 1)
+        let px = { (x: Double) in xAxis.position(x, from: Self.plotLeft, to: Self.plotRight) }
+        let py = { (y: Double) in yAxis.position(y, from: Self.plotBottom, to: Self.plotTop) }
+
+        var children: [SVGElement] = [SVG.text(title, x: Self.width / 2, y: 28, anchor: "middle", size: 16, weight: "bold", cssClass: "chart-title")]
+        children += axes(xAxis: xAxis, yAxis: yAxis, px: px, py: py)
+        var plot: [SVGElement] = []
+        if let baseline, baseline.value.isFinite {
+            plot.append(SVG.line(x1: Self.plotLeft, y1: py(baseline.value), x2: Self.plotRight, y2: py(baseline.value),
+                                 stroke: "#333333", width: 1.5, dash: "6 4", cssClass: "baseline"))
+        }
+        for s in series { plot.append(group(for: s, px: px, py: py)) }
+        children.append(SVGElement("g", [("class", "plot")], children: plot))
+        children.append(legend())
+        return SVGElement.document(width: Self.width, height: Self.height, title: title, children: children)
+    }
+
+    private func axes(xAxis: ChartAxis, yAxis: ChartAxis, px: (Double) -> Double, py: (Double) -> Double) -> [SVGElement] {
+        var grid: [SVGElement] = []
+        var xTicks: [SVGElement] = []
+        for t in xAxis.ticks {
+            let x = px(t)
+            grid.append(SVG.line(x1: x, y1: Self.plotTop, x2: x, y2: Self.plotBottom, stroke: "#e5e5e5"))
+            xTicks.append(SVG.line(x1: x, y1: Self.plotBottom, x2: x, y2: Self.plotBottom + 5, stroke: "#333333"))
+            xTicks.append(SVG.text(xAxis.label(t), x: x, y: Self.plotBottom + 19, anchor: "middle"))
+        }
+        var yTicks: [SVGElement] = []
+        for t in yAxis.ticks {
+            let y = py(t)
+            grid.append(SVG.line(x1: Self.plotLeft, y1: y, x2: Self.plotRight, y2: y, stroke: "#e5e5e5"))
+            yTicks.append(SVG.line(x1: Self.plotLeft - 5, y1: y, x2: Self.plotLeft, y2: y, stroke: "#333333"))
+            yTicks.append(SVG.text(yAxis.label(t), x: Self.plotLeft - 8, y: y + 4, anchor: "end"))
+        }
+        let frame = SVGElement("rect", [("x", SVG.format(Self.plotLeft)), ("y", SVG.format(Self.plotTop)),
+                                        ("width", SVG.format(Self.plotRight - Self.plotLeft)), ("height", SVG.format(Self.plotBottom - Self.plotTop)),
+                                        ("fill", "none"), ("stroke", "#333333")])
+        let midY = (Self.plotTop + Self.plotBottom) / 2
+        return [
+            SVGElement("g", [("class", "grid")], children: grid),
+            frame,
+            SVGElement("g", [("class", "axis x-axis")], children: xTicks + [
+                SVG.text(xLabel, x: (Self.plotLeft + Self.plotRight) / 2, y: Self.plotBottom + 42, anchor: "middle", size: 13, cssClass: "axis-label"),
+            ]),
+            SVGElement("g", [("class", "axis y-axis")], children: yTicks + [
+                SVG.text(yLabel, x: 22, y: midY, anchor: "middle", size: 13, rotate: -90, cssClass: "axis-label"),
+            ]),
+        ]
+    }
+
+    private func group(for s: Series, px: (Double) -> Double, py: (Double) -> Double) -> SVGElement {
+        var parts: [SVGElement] = [SVGElement("title", text: s.name)]
+        let finite = s.points.filter { $0.y.mean.isFinite && $0.y.std.isFinite }
+        if hasBands && finite.count > 1 {
+            let upper = finite.map { (px($0.x), py($0.y.mean + $0.y.std)) }
+            let lower = finite.reversed().map { (px($0.x), py($0.y.mean - $0.y.std)) }
+            parts.append(SVGElement("polygon", [("class", "band"), ("points", SVG.points(upper + lower)),
+                                                ("fill", s.color), ("fill-opacity", "0.18"), ("stroke", "none")]))
+        }
+        parts.append(SVGElement("polyline", [("class", "line"), ("points", SVG.points(finite.map { (px($0.x), py($0.y.mean)) })),
+                                             ("fill", "none"), ("stroke", s.color), ("stroke-width", "2")]))
+        for p in finite {
+            parts.append(SVGElement("circle", [("class", "point"), ("cx", SVG.format(px(p.x))), ("cy", SVG.format(py(p.y.mean))),
+                                               ("r", "3.5"), ("fill", s.color),
+                                               ("data-x", ResultsCSV.number(p.x)), ("data-y", ResultsCSV.number(p.y.mean)),
+                                               ("data-std", ResultsCSV.number(p.y.std))]))
+        }
+        return SVGElement("g", [("class", "series"), ("data-series", s.name)], children: parts)
+    }
+
+    private func legend() -> SVGElement {
+        let x = Self.plotRight + 20
+        var y = Self.plotTop + 8
+        var entries: [SVGElement] = []
+        for s in series {
+            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: s.color, width: 2.5))
+            entries.append(SVG.text(s.name, x: x + 34, y: y + 4, cssClass: "legend-label"))
+            y += 22
+        }
+        if let baseline {
+            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: "#333333", width: 1.5, dash: "6 4"))
+            entries.append(SVG.text(baseline.label, x: x + 34, y: y + 4, cssClass: "legend-label"))
+            y += 22
+        }
+        if hasBands {
+            entries.append(SVGElement("rect", [("x", SVG.format(x)), ("y", SVG.format(y - 6)), ("width", "26"), ("height", "12"),
+                                               ("fill", "#777777"), ("fill-opacity", "0.18")]))
+            entries.append(SVG.text("mean ± std over repeats", x: x + 34, y: y + 4, cssClass: "legend-label"))
+        }
+        return SVGElement("g", [("class", "legend")], children: entries)
+    }
+}

@@ -1,0 +1,18 @@
+/// How each pruning method looks in every chart: weight pruning red and unit pruning blue as in
+/// the original study, distinct colours for the other methods.
+public enum MethodStyle {
+    public static func color(_ method: PruningMethod) -> String {
+        switch method {
+        case .weight: return "#d62728"
+        case .unit: return "#1f77b4"
+        case .globalWeight: return "#ff7f0e"
+        case .randomWeight: return "#9467bd"
+        case .randomUnit: return "#2ca02c"
+        }
+    }
+
+    /// Legend text: the method's spec name followed by what it removes.
+    public static func label(_ method: PruningMethod) -> String {
+        method.rawValue
+    }
+}

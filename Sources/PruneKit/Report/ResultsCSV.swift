@@ -1,0 +1,116 @@
+import Foundation
+
+/// `results.csv`: one `ResultRow` per line. Numbers are written in Swift's shortest
+/// round-trip form, so rows read back are exactly the rows written (resume relies on it).
+public enum ResultsCSV {
+    /// The column names, in order (documented in the README).
+    public static let header = [
+        "method", "target_sparsity", "repeat", "seed", "achieved_sparsity", "layer_sparsity",
+        "accuracy", "loss", "accuracy_before_finetune", "loss_before_finetune",
+        "nonzero_parameters", "total_parameters", "dense_seconds", "pruned_seconds", "kernel",
+    ]
+    /// Separates the per-layer values inside the `layer_sparsity` column.
+    public static let listSeparator: Character = ";"
+
+    /// A `results.csv` whose content is not what PruneLab writes; names the line and column.
+    public struct FormatError: Error, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var column: String?
+        public var detail: String
+        public var description: String {
+            "results.csv line \(line)\(column.map { ", column \($0)" } ?? ""): \(detail)"
+        }
+    }
+
+    public static func encode(_ rows: [ResultRow]) -> String {
+        CSV.encode([header] + rows.map(fields))
+    }
+
+    static func fields(_ row: ResultRow) -> [String] {
+        [
+            row.method.rawValue, number(row.targetSparsity), String(row.repeatIndex), String(row.seed),
+            number(row.achievedSparsity), row.layerSparsity.map(number).joined(separator: String(listSeparator)),
+            number(row.accuracy), number(row.loss),
+            row.accuracyBeforeFinetune.map(number) ?? "", row.lossBeforeFinetune.map(number) ?? "",
+            String(row.nonzeroParameters), String(row.totalParameters),
+            number(row.denseSeconds), number(row.prunedSeconds), row.kernel,
+        ]
+    }
+
+    /// Shortest text that reads back as the same Double.
+    static func number(_ value: Double) -> String { "\(value)" }
+
+    public static func decode(_ text: String) throws -> [ResultRow] {
+        let records: [[String]]
+        do {
+            records = try CSV.decode(text)
+        } catch let error as CSV.ParseError {
+            throw FormatError(line: error.line, column: nil, detail: error.detail)
+        }
+        guard let first = records.first else { return [] }
+        guard first == header else {
+            throw FormatError(line: 1, column: nil,
+                              detail: "the header must be \(header.joined(separator: ",")), got \(first.joined(separator: ","))")
+        }
+        return try records.dropFirst().enumerated().map { offset, record in
+            try row(record, line: offset + 2)
+        }
+    }
+
+    private static func row(_ record: [String], line: Int) throws -> ResultRow {
+        guard record.count == header.count else {
+            throw FormatError(line: line, column: nil, detail: "expected \(header.count) fields, got \(record.count)")
+        }
+        let reader = FieldReader(record: record, line: line)
+        guard let method = PruningMethod(rawValue: record[0]) else {
+            throw FormatError(line: line, column: "method", detail: "unknown method \"\(record[0])\"")
+        }
+        let layerText = try reader.text("layer_sparsity")
+        var layerSparsity: [Double] = []
+        if !layerText.isEmpty {
+            for part in layerText.split(separator: listSeparator, omittingEmptySubsequences: false) {
+                guard let value = Double(part), value.isFinite else {
+                    throw FormatError(line: line, column: "layer_sparsity", detail: "\"\(part)\" is not a number")
+                }
+                layerSparsity.append(value)
+            }
+        }
+        return ResultRow(
+            method: method, targetSparsity: try reader.double("target_sparsity"),
+            repeatIndex: try reader.int("repeat"), seed: try reader.int("seed"),
+            achievedSparsity: try reader.double("achieved_sparsity"), layerSparsity: layerSparsity,
+            accuracy: try reader.double("accuracy"), loss: try reader.double("loss"),
+            accuracyBeforeFinetune: try reader.optionalDouble("accuracy_before_finetune"),
+            lossBeforeFinetune: try reader.optionalDouble("loss_before_finetune"),
+            nonzeroParameters: try reader.int("nonzero_parameters"), totalParameters: try reader.int("total_parameters"),
+            denseSeconds: try reader.double("dense_seconds"), prunedSeconds: try reader.double("pruned_seconds"),
+            kernel: try reader.text("kernel"))
+    }
+
+    /// Typed access to the fields of one record by column name.
+    private struct FieldReader {
+        let record: [String]
+        let line: Int
+
+        func text(_ column: String) throws -> String {
+            record[ResultsCSV.header.firstIndex(of: column)!]
+        }
+
+        func int(_ column: String) throws -> Int {
+            let raw = try text(column)
+            guard let value = Int(raw) else { throw FormatError(line: line, column: column, detail: "\"\(raw)\" is not an integer") }
+            return value
+        }
+
+        func double(_ column: String) throws -> Double {
+            let raw = try text(column)
+            // NaN is allowed: a loss can diverge, and the row should still say so.
+            guard let value = Double(raw) else { throw FormatError(line: line, column: column, detail: "\"\(raw)\" is not a number") }
+            return value
+        }
+
+        func optionalDouble(_ column: String) throws -> Double? {
+            try text(column).isEmpty ? nil : double(column)
+        }
+    }
+}

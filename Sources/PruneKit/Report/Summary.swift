@@ -1,0 +1,98 @@
+import Foundation
+
+/// Mean and spread of one quantity over the repeats of a sweep point.
+public struct Spread: Equatable, Sendable {
+    public var mean: Double
+    /// Sample standard deviation (n - 1 in the denominator); 0 for a single value.
+    public var std: Double
+
+    public init(mean: Double, std: Double) {
+        self.mean = mean
+        self.std = std
+    }
+
+    public init(_ values: [Double]) {
+        precondition(!values.isEmpty, "a spread needs at least one value")
+        let mean = values.reduce(0, +) / Double(values.count)
+        let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        self.init(mean: mean, std: values.count > 1 ? (squares / Double(values.count - 1)).squareRoot() : 0)
+    }
+}
+
+/// The repeats of one (method, sparsity) pair folded into means and standard deviations:
+/// one line of `summary.csv` and one point of each chart.
+public struct SummaryRow: Equatable, Sendable {
+    public var method: PruningMethod
+    public var targetSparsity: Double
+    public var repeats: Int
+    public var achievedSparsity: Spread
+    public var accuracy: Spread
+    public var loss: Spread
+    /// Nil when the sweep did not fine-tune.
+    public var accuracyBeforeFinetune: Spread?
+    public var lossBeforeFinetune: Spread?
+    public var nonzeroParameters: Spread
+    public var denseSeconds: Spread
+    public var prunedSeconds: Spread
+    /// Kernels that ran the pruned network across repeats, e.g. "csr" or "csr;dense".
+    public var kernels: String
+
+    /// Mean dense time over mean pruned time: how much faster the pruned network ran.
+    public var speedup: Double { denseSeconds.mean / prunedSeconds.mean }
+
+    /// Groups `rows` by (method, sparsity), keeping the order in which each pair first appears.
+    public static func summarize(_ rows: [ResultRow]) -> [SummaryRow] {
+        var order: [SweepPoint] = []
+        var groups: [SweepPoint: [ResultRow]] = [:]
+        for row in rows {
+            let key = SweepPoint(method: row.method, targetSparsity: row.targetSparsity, repeatIndex: 0)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(row)
+        }
+        return order.map { key in
+            let group = groups[key]!
+            func spread(_ value: (ResultRow) -> Double) -> Spread { Spread(group.map(value)) }
+            func optionalSpread(_ value: (ResultRow) -> Double?) -> Spread? {
+                let values = group.compactMap(value)
+                return values.isEmpty ? nil : Spread(values)
+            }
+            var kernels: [String] = []
+            for row in group where !kernels.contains(row.kernel) { kernels.append(row.kernel) }
+            return SummaryRow(
+                method: key.method, targetSparsity: key.targetSparsity, repeats: group.count,
+                achievedSparsity: spread(\.achievedSparsity), accuracy: spread(\.accuracy), loss: spread(\.loss),
+                accuracyBeforeFinetune: optionalSpread(\.accuracyBeforeFinetune),
+                lossBeforeFinetune: optionalSpread(\.lossBeforeFinetune),
+                nonzeroParameters: spread { Double($0.nonzeroParameters) },
+                denseSeconds: spread(\.denseSeconds), prunedSeconds: spread(\.prunedSeconds),
+                kernels: kernels.joined(separator: ";"))
+        }
+    }
+}
+
+/// `summary.csv`: one line per (method, sparsity) with mean and standard deviation over repeats.
+public enum SummaryCSV {
+    /// The column names, in order (documented in the README).
+    public static let header = [
+        "method", "target_sparsity", "repeats", "achieved_sparsity_mean",
+        "accuracy_mean", "accuracy_std", "loss_mean", "loss_std",
+        "accuracy_before_finetune_mean", "accuracy_before_finetune_std",
+        "loss_before_finetune_mean", "loss_before_finetune_std",
+        "nonzero_parameters_mean", "dense_seconds_mean", "dense_seconds_std",
+        "pruned_seconds_mean", "pruned_seconds_std", "speedup", "kernels",
+    ]
+
+    public static func encode(_ summary: [SummaryRow]) -> String {
+        CSV.encode([header] + summary.map { s in
+            let n = ResultsCSV.number
+            return [
+                s.method.rawValue, n(s.targetSparsity), String(s.repeats), n(s.achievedSparsity.mean),
+                n(s.accuracy.mean), n(s.accuracy.std), n(s.loss.mean), n(s.loss.std),
+                s.accuracyBeforeFinetune.map { n($0.mean) } ?? "", s.accuracyBeforeFinetune.map { n($0.std) } ?? "",
+                s.lossBeforeFinetune.map { n($0.mean) } ?? "", s.lossBeforeFinetune.map { n($0.std) } ?? "",
+                n(s.nonzeroParameters.mean), n(s.denseSeconds.mean), n(s.denseSeconds.std),
+                n(s.prunedSeconds.mean), n(s.prunedSeconds.std), n(s.speedup), s.kernels,
+            ]
+        })
+    }
+}

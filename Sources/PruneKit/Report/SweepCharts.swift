@@ -1,0 +1,62 @@
+import Foundation
+
+/// The unpruned network's test metrics, mean over repeats: the dashed reference in the charts.
+public struct UnprunedBaseline: Equatable, Sendable {
+    public var accuracy: Spread
+    public var loss: Spread
+
+    public init(accuracy: Spread, loss: Spread) {
+        self.accuracy = accuracy
+        self.loss = loss
+    }
+
+    public init(_ evaluations: [Evaluation]) {
+        self.init(accuracy: Spread(evaluations.map(\.accuracy)), loss: Spread(evaluations.map(\.loss)))
+    }
+}
+
+/// The three charts of a sweep against sparsity: accuracy, loss and inference time.
+public enum SweepCharts {
+    public static func accuracy(_ summary: [SummaryRow], baseline: UnprunedBaseline?, title: String) -> String {
+        LineChart(
+            title: "Test accuracy vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "test accuracy (%)",
+            series: series(summary) { Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100) },
+            baseline: baseline.map { .init(label: "unpruned \(percent($0.accuracy.mean))", value: $0.accuracy.mean * 100) },
+            yIncludes: [], xRange: 0...100
+        ).svg()
+    }
+
+    public static func loss(_ summary: [SummaryRow], baseline: UnprunedBaseline?, title: String) -> String {
+        LineChart(
+            title: "Test loss vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "mean cross-entropy loss",
+            series: series(summary) { $0.loss },
+            baseline: baseline.map { .init(label: "unpruned \(String(format: "%.3f", $0.loss.mean))", value: $0.loss.mean) },
+            yIncludes: [0], xRange: 0...100
+        ).svg()
+    }
+
+    /// Time to run the whole test set through the pruned representation (CSR or the shrunk network);
+    /// the dashed line is the dense network of the original shape.
+    public static func latency(_ summary: [SummaryRow], title: String) -> String {
+        let dense = summary.map(\.denseSeconds.mean)
+        let denseMean = dense.isEmpty ? nil : dense.reduce(0, +) / Double(dense.count) * 1000
+        return LineChart(
+            title: "Inference time vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)",
+            yLabel: "time for the test set (ms)",
+            series: series(summary) { Spread(mean: $0.prunedSeconds.mean * 1000, std: $0.prunedSeconds.std * 1000) },
+            baseline: denseMean.map { .init(label: String(format: "dense %.0f ms", $0), value: $0) },
+            yIncludes: [0], xRange: 0...100
+        ).svg()
+    }
+
+    static func series(_ summary: [SummaryRow], value: (SummaryRow) -> Spread) -> [LineChart.Series] {
+        var methods: [PruningMethod] = []
+        for row in summary where !methods.contains(row.method) { methods.append(row.method) }
+        return methods.map { method in
+            LineChart.Series(name: MethodStyle.label(method), color: MethodStyle.color(method),
+                             points: summary.filter { $0.method == method }.map { .init(x: $0.targetSparsity, y: value($0)) })
+        }
+    }
+
+    static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// One measured point of a sweep: a (method, sparsity, repeat) triple and what pruning left.
+/// One row of `results.csv`; the column names are `ResultRow.csvHeader`.
+public struct ResultRow: Codable, Sendable, Equatable {
+    public var method: PruningMethod
+    /// Requested sparsity in percent (0 ..< 100).
+    public var targetSparsity: Double
+    /// 0-based repeat; repeat r trained its own model from seed `training.seed + r`.
+    public var repeatIndex: Int
+    public var seed: Int
+    /// Fraction (0...1) of the original network's weights removed, overall and per layer.
+    public var achievedSparsity: Double
+    public var layerSparsity: [Double]
+    /// Test-set accuracy (0...1) and mean softmax cross-entropy of the final network
+    /// (after fine-tuning when the spec asks for it).
+    public var accuracy: Double
+    public var loss: Double
+    /// Right after pruning, before fine-tuning; nil when the spec has no fine-tuning.
+    public var accuracyBeforeFinetune: Double?
+    public var lossBeforeFinetune: Double?
+    public var nonzeroParameters: Int
+    public var totalParameters: Int
+    /// Seconds to run the whole test set through the dense-shaped network and through the
+    /// representation pruning allows (see `kernel`): measured, median of repetitions.
+    public var denseSeconds: Double
+    public var prunedSeconds: Double
+    /// "csr", "dense" or "shrunk": what ran the pruned network.
+    public var kernel: String
+
+    public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int, seed: Int,
+                achievedSparsity: Double, layerSparsity: [Double], accuracy: Double, loss: Double,
+                accuracyBeforeFinetune: Double? = nil, lossBeforeFinetune: Double? = nil,
+                nonzeroParameters: Int, totalParameters: Int,
+                denseSeconds: Double, prunedSeconds: Double, kernel: String) {
+        self.method = method
+        self.targetSparsity = targetSparsity
+        self.repeatIndex = repeatIndex
+        self.seed = seed
+        self.achievedSparsity = achievedSparsity
+        self.layerSparsity = layerSparsity
+        self.accuracy = accuracy
+        self.loss = loss
+        self.accuracyBeforeFinetune = accuracyBeforeFinetune
+        self.lossBeforeFinetune = lossBeforeFinetune
+        self.nonzeroParameters = nonzeroParameters
+        self.totalParameters = totalParameters
+        self.denseSeconds = denseSeconds
+        self.prunedSeconds = prunedSeconds
+        self.kernel = kernel
+    }
+
+    /// Identifies the point a row measured; a resumed sweep skips points already present.
+    public var point: SweepPoint {
+        SweepPoint(method: method, targetSparsity: targetSparsity, repeatIndex: repeatIndex)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, seed, accuracy, loss, kernel
+        case targetSparsity = "target_sparsity", repeatIndex = "repeat"
+        case achievedSparsity = "achieved_sparsity", layerSparsity = "layer_sparsity"
+        case accuracyBeforeFinetune = "accuracy_before_finetune", lossBeforeFinetune = "loss_before_finetune"
+        case nonzeroParameters = "nonzero_parameters", totalParameters = "total_parameters"
+        case denseSeconds = "dense_seconds", prunedSeconds = "pruned_seconds"
+    }
+}
+
+/// One (method, sparsity, repeat) point of a sweep.
+public struct SweepPoint: Hashable, Sendable {
+    public var method: PruningMethod
+    public var targetSparsity: Double
+    public var repeatIndex: Int
+
+    public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int) {
+        self.method = method
+        self.targetSparsity = targetSparsity
+        self.repeatIndex = repeatIndex
+    }
+}
+
+/// What a finished sweep produced.
+public struct SweepOutcome: Sendable {
+    /// Every row of `results.csv`, in sweep order (repeat, method, sparsity).
+    public var rows: [ResultRow]
+    /// Names of the files written to the output directory.
+    public var artifacts: [String]
+
+    public init(rows: [ResultRow], artifacts: [String]) {
+        self.rows = rows
+        self.artifacts = artifacts
+    }
+}
