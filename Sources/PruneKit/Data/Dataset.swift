@@ -1,0 +1,108 @@
+import Foundation
+
+/// A train/test pair of labelled sample sets with their shape.
+public struct Dataset: Sendable {
+    public let name: String
+    public let features: Int
+    public let classes: Int
+    public let train: LabeledImages
+    public let test: LabeledImages
+
+    public init(name: String, features: Int, classes: Int, train: LabeledImages, test: LabeledImages) {
+        precondition(train.features == features && test.features == features, "train and test need \(features) features")
+        precondition(classes >= 2, "a classification needs at least 2 classes")
+        self.name = name
+        self.features = features
+        self.classes = classes
+        self.train = train
+        self.test = test
+    }
+
+    /// Where Debian's `dataset-fashion-mnist` package puts its IDX files.
+    public static let fashionMNISTFolder = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
+
+    /// The four standard IDX file names; each may also carry a `.gz` suffix.
+    public static let idxFileNames = (trainImages: "train-images-idx3-ubyte", trainLabels: "train-labels-idx1-ubyte",
+                                      testImages: "t10k-images-idx3-ubyte", testLabels: "t10k-labels-idx1-ubyte")
+
+    /// fashion-mnist (/usr/share/datasets/fashion-mnist), idx (spec.path), synthetic; applies train_limit/test_limit.
+    /// Errors name the file and what is wrong.
+    public static func load(_ spec: DatasetSpec) throws -> Dataset {
+        let full: Dataset
+        switch spec.name {
+        case "fashion-mnist":
+            full = try loadIDXFolder(fashionMNISTFolder, name: "fashion-mnist", classes: 10)
+        case "idx":
+            guard let path = spec.path else {
+                throw DataFileError(path: "dataset", problem: "name \"idx\" needs a path: a folder holding the four IDX files")
+            }
+            full = try loadIDXFolder(URL(fileURLWithPath: path), name: path, classes: nil)
+        case "synthetic":
+            guard spec.classes <= 256 else {
+                throw DataFileError(path: "dataset", problem: "synthetic classes must be at most 256 (labels are stored as bytes), got \(spec.classes)")
+            }
+            full = SyntheticData.make(trainSize: spec.trainSize, testSize: spec.testSize, features: spec.features,
+                                      classes: spec.classes, seed: UInt64(truncatingIfNeeded: spec.seed))
+        default:
+            throw DataFileError(path: "dataset", problem: "unknown name \"\(spec.name)\"; expected fashion-mnist, idx or synthetic")
+        }
+        return Dataset(name: full.name, features: full.features, classes: full.classes,
+                       train: full.train.prefix(spec.trainLimit), test: full.test.prefix(spec.testLimit))
+    }
+
+    /// Loads the four standard IDX files of `folder`. The input size comes from the image files;
+    /// `classes` is given (fashion-mnist: 10) or taken as the largest label + 1 (at least 2).
+    public static func loadIDXFolder(_ folder: URL, name: String, classes: Int?) throws -> Dataset {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DataFileError(path: folder.path, problem: "no such folder (expected a folder holding the four IDX files)")
+        }
+        let names = idxFileNames
+        let trainImages = try IDXArray.read(contentsOf: try idxFile(names.trainImages, in: folder))
+        let trainLabels = try IDXArray.read(contentsOf: try idxFile(names.trainLabels, in: folder))
+        let testImages = try IDXArray.read(contentsOf: try idxFile(names.testImages, in: folder))
+        let testLabels = try IDXArray.read(contentsOf: try idxFile(names.testLabels, in: folder))
+
+        let train = try samples(images: trainImages, imagesURL: try idxFile(names.trainImages, in: folder),
+                                labels: trainLabels, labelsURL: try idxFile(names.trainLabels, in: folder))
+        let test = try samples(images: testImages, imagesURL: try idxFile(names.testImages, in: folder),
+                               labels: testLabels, labelsURL: try idxFile(names.testLabels, in: folder))
+        guard train.features == test.features else {
+            throw DataFileError(path: try idxFile(names.testImages, in: folder).path,
+                                problem: "has \(test.features) values per image but the training images have \(train.features)")
+        }
+        let largestLabel = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0))
+        let classCount = classes ?? max(2, largestLabel + 1)
+        for (set, file) in [(train, names.trainLabels), (test, names.testLabels)] {
+            if let bad = set.labels.firstIndex(where: { Int($0) >= classCount }) {
+                throw DataFileError(path: try idxFile(file, in: folder).path,
+                                    problem: "label \(set.labels[bad]) of sample \(bad) is out of range 0..<\(classCount)")
+            }
+        }
+        return Dataset(name: name, features: train.features, classes: classCount, train: train, test: test)
+    }
+
+    /// `folder/name.gz` if present, else `folder/name`.
+    private static func idxFile(_ name: String, in folder: URL) throws -> URL {
+        let gzipped = folder.appendingPathComponent(name + ".gz")
+        if FileManager.default.fileExists(atPath: gzipped.path) { return gzipped }
+        let plain = folder.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: plain.path) { return plain }
+        throw DataFileError(path: folder.path, problem: "holds neither \(name) nor \(name).gz")
+    }
+
+    private static func samples(images: IDXArray, imagesURL: URL, labels: IDXArray, labelsURL: URL) throws -> LabeledImages {
+        guard images.dimensions.count >= 2 else {
+            throw DataFileError(path: imagesURL.path, problem: "has dimensions \(images.dimensions); images need at least 2 (count, pixels...)")
+        }
+        guard labels.dimensions.count == 1 else {
+            throw DataFileError(path: labelsURL.path, problem: "has dimensions \(labels.dimensions); labels need exactly 1 (count)")
+        }
+        guard images.dimensions[0] == labels.dimensions[0] else {
+            throw DataFileError(path: labelsURL.path,
+                                problem: "holds \(labels.dimensions[0]) labels but \(imagesURL.lastPathComponent) holds \(images.dimensions[0]) images")
+        }
+        let features = images.dimensions.dropFirst().reduce(1, *)
+        return LabeledImages(features: features, pixels: images.values, labels: labels.values)
+    }
+}

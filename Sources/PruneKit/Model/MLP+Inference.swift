@@ -1,0 +1,68 @@
+/// Accuracy and mean softmax cross-entropy of a model on a sample set.
+public struct Evaluation: Sendable, Equatable, Codable {
+    /// Fraction of samples classified correctly, 0...1.
+    public var accuracy: Double
+    /// Mean softmax cross-entropy (natural log).
+    public var loss: Double
+
+    public init(accuracy: Double, loss: Double) {
+        self.accuracy = accuracy
+        self.loss = loss
+    }
+}
+
+extension MLP {
+    /// Dense forward pass for inference: the logits (`input.rows x classes`) of a batch of
+    /// samples (`input.rows x inputs`), ReLU after every layer but the last.
+    public func logits(_ input: Matrix) -> Matrix {
+        precondition(input.cols == weights[0].rows, "the model takes \(weights[0].rows) inputs, the batch has \(input.cols)")
+        var x = input
+        for (i, w) in weights.enumerated() {
+            var y = Matrix(rows: x.rows, cols: w.cols)
+            x.data.withUnsafeBufferPointer { xp in
+                w.data.withUnsafeBufferPointer { wp in
+                    y.data.withUnsafeMutableBufferPointer { yp in
+                        if hasBias {
+                            biases[i].withUnsafeBufferPointer { bp in
+                                linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!,
+                                              bias: bp.baseAddress!, rows: x.rows, inputs: w.rows, outputs: w.cols)
+                            }
+                        } else {
+                            linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!,
+                                          bias: nil, rows: x.rows, inputs: w.rows, outputs: w.cols)
+                        }
+                        if i < weights.count - 1 { VectorKernels.relu(yp.baseAddress!, count: yp.count) }
+                    }
+                }
+            }
+            x = y
+        }
+        return x
+    }
+
+    /// Test accuracy and mean loss over all of `data`, `batchSize` samples at a time.
+    public func evaluate(on data: LabeledImages, batchSize: Int = 1000) -> Evaluation {
+        precondition(batchSize > 0, "batch size must be positive")
+        precondition(data.features == weights[0].rows, "the model takes \(weights[0].rows) inputs, the data has \(data.features)")
+        guard data.count > 0 else { return Evaluation(accuracy: 0, loss: 0) }
+        let classes = weights[weights.count - 1].cols
+        var batch = Matrix(rows: 0, cols: data.features)
+        var labels = [Int32](repeating: 0, count: batchSize)
+        var lossSum = 0.0
+        var correct = 0
+        for start in stride(from: 0, to: data.count, by: batchSize) {
+            let indices = start..<min(data.count, start + batchSize)
+            data.fillBatch(indices, into: &batch)
+            let out = logits(batch)
+            labels.withUnsafeMutableBufferPointer { lp in
+                data.labels(at: indices, into: lp.baseAddress!)
+                out.data.withUnsafeBufferPointer { op in
+                    lossSum += softmaxCrossEntropy(logits: op.baseAddress!, labels: lp.baseAddress!, rows: indices.count,
+                                                   classes: classes, logitsGradient: nil)
+                    correct += correctPredictions(logits: op.baseAddress!, labels: lp.baseAddress!, rows: indices.count, classes: classes)
+                }
+            }
+        }
+        return Evaluation(accuracy: Double(correct) / Double(data.count), loss: lossSum / Double(data.count))
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// How to train: batch size, optimizer and its settings, and the seed of the shuffling.
+public struct TrainingConfig: Sendable {
+    public var batchSize: Int
+    public var optimizer: OptimizerKind
+    public var learningRate: Double
+    /// SGD only; Adam uses TensorFlow's betas (0.9, 0.999) and epsilon (1e-7).
+    public var momentum: Double
+    public var seed: UInt64
+
+    public init(batchSize: Int = 64, optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3,
+                momentum: Double = 0.9, seed: UInt64 = 0) {
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.seed = seed
+    }
+
+    public init(_ spec: TrainingSpec) {
+        self.init(batchSize: spec.batchSize, optimizer: spec.optimizer, learningRate: spec.learningRate,
+                  momentum: spec.momentum, seed: UInt64(truncatingIfNeeded: spec.seed))
+    }
+
+    /// A fresh optimizer of this kind holding state for `parameterCount` parameters.
+    public func makeOptimizer(parameterCount: Int) -> Optimizer {
+        switch optimizer {
+        case .adam: return AdamOptimizer(parameterCount: parameterCount, learningRate: Float(learningRate))
+        case .sgd: return SGDOptimizer(parameterCount: parameterCount, learningRate: Float(learningRate), momentum: Float(momentum))
+        }
+    }
+}
+
+/// Where a training run is, reported through `Trainer.train`'s progress callback.
+public struct TrainingProgress: Sendable {
+    /// 1-based epoch and step within it.
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var stepsPerEpoch: Int
+    /// Throughput of the current epoch so far.
+    public var samplesPerSecond: Double
+    /// Mean training loss of the current epoch so far.
+    public var loss: Double
+}
+
+/// Mini-batch training of an MLP with softmax cross-entropy.
+///
+/// Each epoch visits every sample once in an order shuffled by a generator seeded from
+/// `config.seed` (the same seed gives bit-identical weights), in batches of `batchSize`
+/// (the last one smaller when the count does not divide).
+public struct Trainer {
+    public var config: TrainingConfig
+
+    /// Progress is reported at most this often (and always after an epoch's last step).
+    public static let progressInterval: Double = 0.1
+
+    public init(config: TrainingConfig) {
+        precondition(config.batchSize > 0, "batch size must be positive")
+        self.config = config
+    }
+
+    /// Trains in place for `epochs`; masked weights stay exactly zero; checks `cancellation` between batches (throws SweepCancelled).
+    ///
+    /// The masks are applied to the model first, then the gradients of masked weights are
+    /// zeroed each step: with zero state and zero gradient, Adam and SGD leave them at 0 exactly.
+    /// The optimizer starts fresh on each call. On cancellation the model is left as it was.
+    public func train(_ model: inout MLP, on data: LabeledImages, epochs: Int, masks: WeightMasks? = nil,
+                      cancellation: CancellationFlag? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws {
+        precondition(epochs >= 0, "epochs must not be negative")
+        precondition(data.features == model.weights[0].rows, "the model takes \(model.weights[0].rows) inputs, the data has \(data.features)")
+        precondition(Int(data.labels.max() ?? 0) < model.layerSizes.last!, "labels beyond the model's \(model.layerSizes.last!) classes")
+        guard epochs > 0, data.count > 0 else {
+            masks?.apply(to: &model)
+            return
+        }
+        GEMM.setThreadCount(Parallel.coreCount)
+        let session = TrainingSession(model: model, batchCapacity: min(config.batchSize, data.count), masks: masks)
+        let optimizer = config.makeOptimizer(parameterCount: session.parameterCount)
+        var generator = SeededGenerator(seed: config.seed)
+        var order = Array(0..<data.count)
+        let stepsPerEpoch = (data.count + config.batchSize - 1) / config.batchSize
+
+        for epoch in 1...epochs {
+            generator.shuffle(&order)
+            let epochStart = DispatchTime.now().uptimeNanoseconds
+            var lastReport = epochStart
+            var lossSum = 0.0
+            var seen = 0
+            for step in 1...stepsPerEpoch {
+                if cancellation?.isCancelled == true { throw SweepCancelled() }
+                let batch = order[(step - 1) * config.batchSize..<min(data.count, step * config.batchSize)]
+                lossSum += session.computeGradients(data: data, indices: batch)
+                optimizer.update(parameters: session.parameters.pointer, gradients: session.gradients.pointer)
+                seen += batch.count
+
+                let now = DispatchTime.now().uptimeNanoseconds
+                if step == stepsPerEpoch || Double(now - lastReport) * 1e-9 >= Self.progressInterval {
+                    lastReport = now
+                    let seconds = max(1e-9, Double(now - epochStart) * 1e-9)
+                    progress(TrainingProgress(epoch: epoch, epochs: epochs, step: step, stepsPerEpoch: stepsPerEpoch,
+                                              samplesPerSecond: Double(seen) / seconds, loss: lossSum / Double(seen)))
+                }
+            }
+        }
+        model = session.exportModel()
+    }
+}

@@ -1,0 +1,143 @@
+/// Everything a training run touches on every step, allocated once up front: the parameters
+/// as one flat array (so the optimizer makes a single pass over contiguous memory), their
+/// gradients, the masks, and per-layer activations sized for the largest batch.
+final class TrainingSession {
+    /// Where a layer's weights (`inputs x outputs`, row-major) and bias live in the flat arrays.
+    struct LayerSlot {
+        let inputs: Int
+        let outputs: Int
+        let weightOffset: Int
+        let biasOffset: Int?
+    }
+
+    let layers: [LayerSlot]
+    let parameterCount: Int
+    let batchCapacity: Int
+    let parameters: FloatBuffer
+    let gradients: FloatBuffer
+    /// Per layer, 1 where the weight trains and 0 where it is held at zero; nil: unmasked.
+    private let masks: [FloatBuffer?]
+    /// The batch's input rows, scaled to [0, 1].
+    private let input: FloatBuffer
+    private let labels: UnsafeMutablePointer<Int32>
+    /// Per layer, its output for the batch: after ReLU for hidden layers, logits for the last.
+    private let activations: [FloatBuffer]
+    /// Two buffers the backward pass alternates between for dL/d(layer output).
+    private let outputGradient: FloatBuffer
+    private let inputGradient: FloatBuffer
+
+    init(model: MLP, batchCapacity: Int, masks: WeightMasks?) {
+        precondition(batchCapacity > 0, "batch size must be positive")
+        var slots: [LayerSlot] = []
+        var offset = 0
+        for w in model.weights {
+            let weightOffset = offset
+            offset += w.count
+            var biasOffset: Int?
+            if model.hasBias { biasOffset = offset; offset += w.cols }
+            slots.append(LayerSlot(inputs: w.rows, outputs: w.cols, weightOffset: weightOffset, biasOffset: biasOffset))
+        }
+        layers = slots
+        parameterCount = offset
+        self.batchCapacity = batchCapacity
+        parameters = FloatBuffer(count: offset)
+        gradients = FloatBuffer(count: offset)
+        input = FloatBuffer(count: batchCapacity * model.weights[0].rows)
+        labels = .allocate(capacity: batchCapacity)
+        activations = model.weights.map { FloatBuffer(count: batchCapacity * $0.cols) }
+        let widest = model.layerSizes.max()!
+        outputGradient = FloatBuffer(count: batchCapacity * widest)
+        inputGradient = FloatBuffer(count: batchCapacity * widest)
+        if let masks {
+            precondition(masks.layers.count == model.layerCount, "one mask slot per layer")
+            self.masks = zip(masks.layers, model.weights).map { mask, w in
+                guard let mask else { return nil }
+                precondition(mask.rows == w.rows && mask.cols == w.cols, "mask \(mask.rows)x\(mask.cols) for a \(w.rows)x\(w.cols) layer")
+                let buffer = FloatBuffer(count: mask.count)
+                mask.data.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: mask.count) }
+                return buffer
+            }
+        } else {
+            self.masks = Array(repeating: nil, count: model.layerCount)
+        }
+        load(model)
+    }
+
+    deinit {
+        labels.deallocate()
+    }
+
+    /// Copies `model`'s parameters in, zeroing the masked weights.
+    func load(_ model: MLP) {
+        for (i, slot) in layers.enumerated() {
+            model.weights[i].data.withUnsafeBufferPointer {
+                (parameters.pointer + slot.weightOffset).update(from: $0.baseAddress!, count: $0.count)
+            }
+            if let mask = masks[i] {
+                VectorKernels.multiply(parameters.pointer + slot.weightOffset, by: mask.pointer, count: mask.count)
+            }
+            if let biasOffset = slot.biasOffset {
+                model.biases[i].withUnsafeBufferPointer { (parameters.pointer + biasOffset).update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
+    }
+
+    /// The parameters (or, with `gradients: true`, the last gradients) in the shape of an MLP.
+    func exportModel(gradients exportGradients: Bool = false) -> MLP {
+        let source = exportGradients ? gradients.pointer : parameters.pointer
+        let weights = layers.map { slot in
+            Matrix(rows: slot.inputs, cols: slot.outputs,
+                   data: Array(UnsafeBufferPointer(start: source + slot.weightOffset, count: slot.inputs * slot.outputs)))
+        }
+        let biases = layers.compactMap { slot in
+            slot.biasOffset.map { Array(UnsafeBufferPointer(start: source + $0, count: slot.outputs)) }
+        }
+        return MLP(weights: weights, biases: biases)
+    }
+
+    /// Forward and backward pass over the samples at `indices`: leaves dL/dparameters (of the
+    /// batch's mean loss, masked weights' gradients zeroed) in `gradients`; returns the summed loss.
+    func computeGradients<C: Collection>(data: LabeledImages, indices: C) -> Double where C.Element == Int {
+        let rows = indices.count
+        precondition(rows > 0 && rows <= batchCapacity, "batch of \(rows) samples for a session sized for \(batchCapacity)")
+        data.fillBatch(indices, into: input.pointer)
+        data.labels(at: indices, into: labels)
+        let p = parameters.pointer
+        let last = layers.count - 1
+
+        for (l, slot) in layers.enumerated() {
+            let x = l == 0 ? input.pointer : activations[l - 1].pointer
+            let y = activations[l].pointer
+            linearForward(output: y, input: x, weight: p + slot.weightOffset, bias: slot.biasOffset.map { p + $0 },
+                          rows: rows, inputs: slot.inputs, outputs: slot.outputs)
+            if l < last { VectorKernels.relu(y, count: rows * slot.outputs) }
+        }
+
+        var dOutput = outputGradient.pointer
+        var dInput = inputGradient.pointer
+        let loss = softmaxCrossEntropy(logits: activations[last].pointer, labels: labels, rows: rows,
+                                       classes: layers[last].outputs, logitsGradient: dOutput)
+        let g = gradients.pointer
+        for l in stride(from: last, through: 0, by: -1) {
+            let slot = layers[l]
+            if l < last { VectorKernels.reluBackward(dOutput, activation: activations[l].pointer, count: rows * slot.outputs) }
+            linearBackward(inputGradient: l > 0 ? dInput : nil, weightGradient: g + slot.weightOffset,
+                           biasGradient: slot.biasOffset.map { g + $0 }, outputGradient: dOutput,
+                           input: l == 0 ? input.pointer : activations[l - 1].pointer, weight: p + slot.weightOffset,
+                           rows: rows, inputs: slot.inputs, outputs: slot.outputs)
+            if let mask = masks[l] { VectorKernels.multiply(g + slot.weightOffset, by: mask.pointer, count: mask.count) }
+            swap(&dOutput, &dInput)
+        }
+        return loss
+    }
+}
+
+extension MLP {
+    /// The mean softmax cross-entropy on the samples at `indices` and its gradient with respect
+    /// to every parameter, shaped like the model (weights and biases).
+    public func lossAndGradients(on data: LabeledImages, indices: [Int]) -> (loss: Double, gradients: MLP) {
+        let session = TrainingSession(model: self, batchCapacity: indices.count, masks: nil)
+        let loss = session.computeGradients(data: data, indices: indices)
+        return (loss / Double(indices.count), session.exportModel(gradients: true))
+    }
+}
