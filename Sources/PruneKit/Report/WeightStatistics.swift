@@ -1,0 +1,60 @@
+import Foundation
+
+/// Counts of values falling into equal-width bins over `0...upper`.
+public struct Histogram: Equatable, Sendable {
+    public var upper: Double
+    public var counts: [Int]
+
+    public var total: Int { counts.reduce(0, +) }
+    public var binWidth: Double { upper / Double(counts.count) }
+
+    /// Bins non-negative `values` into `bins` bins from 0 to their maximum (the maximum falls in the last bin).
+    public init<S: Sequence>(_ values: S, bins: Int) where S.Element == Double {
+        precondition(bins > 0, "a histogram needs at least one bin")
+        let all = Array(values)
+        let maximum = all.filter(\.isFinite).max() ?? 0
+        upper = maximum > 0 ? maximum : 1
+        counts = [Int](repeating: 0, count: bins)
+        for v in all where v.isFinite {
+            let bin = Int(v / upper * Double(bins))
+            counts[min(max(bin, 0), bins - 1)] += 1
+        }
+    }
+}
+
+/// What weights.svg shows for one layer: the distribution of |w| and of the output units'
+/// column L2 norms (the quantities weight and unit pruning rank by).
+public struct LayerWeightStatistics: Equatable, Sendable {
+    public var layer: Int
+    public var inputs: Int
+    public var outputs: Int
+    public var magnitudes: Histogram
+    public var columnNorms: Histogram
+
+    public init(layer: Int, weights: Matrix, bins: Int = 40) {
+        self.layer = layer
+        inputs = weights.rows
+        outputs = weights.cols
+        magnitudes = Histogram(weights.data.lazy.map { Double(abs($0)) }, bins: bins)
+        columnNorms = Histogram(Self.columnNorms(weights), bins: bins)
+    }
+
+    /// L2 norm of every column (output unit) of `weights`.
+    public static func columnNorms(_ weights: Matrix) -> [Double] {
+        var sums = [Double](repeating: 0, count: weights.cols)
+        for r in 0..<weights.rows {
+            let base = r * weights.cols
+            for c in 0..<weights.cols {
+                let w = Double(weights.data[base + c])
+                sums[c] += w * w
+            }
+        }
+        return sums.map { $0.squareRoot() }
+    }
+
+    /// The layers pruning touches: all but the last, unless the last is pruned too.
+    public static func prunableLayers(of model: MLP, pruneLastLayer: Bool, bins: Int = 40) -> [LayerWeightStatistics] {
+        let count = pruneLastLayer ? model.layerCount : max(model.layerCount - 1, 1)
+        return (0..<count).map { LayerWeightStatistics(layer: $0, weights: model.weights[$0], bins: bins) }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// weights.svg: per prunable layer, the histogram of |w| (left, red: what weight pruning ranks)
+/// next to the histogram of column L2 norms (right, blue: what unit pruning ranks). The study's
+/// hypothesis is visible here: most weights sit near zero, while column norms do not.
+///
+/// Each histogram is a group `<g class="histogram" data-layer="L" data-kind="magnitude|column-norm">`
+/// of `rect.bar` elements carrying their count in `data-count`.
+public enum WeightsChart {
+    static let panelWidth = 330.0, panelHeight = 170.0
+    static let columnLeft = [70.0, 450.0]
+    static let top = 70.0, rowHeight = 240.0
+
+    public static func svg(_ layers: [LayerWeightStatistics], title: String) -> String {
+        let height = top + Double(layers.count) * rowHeight + 10
+        var children: [SVGElement] = [
+            SVG.text("Weight magnitudes and column norms — \(title)", x: 420, y: 28, anchor: "middle", size: 16, weight: "bold", cssClass: "chart-title"),
+            SVG.text("left: |w| of every weight (weight pruning removes the smallest); right: L2 norm of every output unit's column (unit pruning removes the smallest)",
+                     x: 420, y: 48, anchor: "middle", size: 11),
+        ]
+        for (row, stats) in layers.enumerated() {
+            let y = top + Double(row) * rowHeight + 20
+            let shape = "layer \(stats.layer + 1) (\(stats.inputs)×\(stats.outputs))"
+            children.append(panel(stats.magnitudes, layer: stats.layer, kind: "magnitude",
+                                  title: "\(shape): |w| of \(stats.inputs * stats.outputs) weights", xLabel: "|w|",
+                                  color: MethodStyle.color(.weight), left: columnLeft[0], top: y))
+            children.append(panel(stats.columnNorms, layer: stats.layer, kind: "column-norm",
+                                  title: "\(shape): L2 norms of \(stats.outputs) columns", xLabel: "column L2 norm",
+                                  color: MethodStyle.color(.unit), left: columnLeft[1], top: y))
+        }
+        return SVGElement.document(width: 840, height: height, title: "Weight magnitudes and column norms — \(title)", children: children)
+    }
+
+    /// One histogram with its axes; bar heights are the share (%) of the layer's values in each bin.
+    static func panel(_ histogram: Histogram, layer: Int, kind: String, title: String, xLabel: String,
+                      color: String, left: Double, top: Double) -> SVGElement {
+        let total = max(histogram.total, 1)
+        let shares = histogram.counts.map { Double($0) / Double(total) * 100 }
+        let xAxis = ChartAxis(covering: 0, histogram.upper, targetTicks: 5)
+        let yAxis = ChartAxis(covering: 0, shares.max() ?? 1, targetTicks: 5)
+        let bottom = top + panelHeight
+        let right = left + panelWidth
+        let px = { (x: Double) in xAxis.position(x, from: left, to: right) }
+        let py = { (y: Double) in yAxis.position(y, from: bottom, to: top) }
+
+        var bars: [SVGElement] = []
+        for (i, count) in histogram.counts.enumerated() where count > 0 {
+            let x0 = px(Double(i) * histogram.binWidth), x1 = px(Double(i + 1) * histogram.binWidth)
+            let y = py(shares[i])
+            bars.append(SVGElement("rect", [("class", "bar"), ("x", SVG.format(x0)), ("y", SVG.format(y)),
+                                            ("width", SVG.format(max(x1 - x0 - 0.5, 0.5))), ("height", SVG.format(bottom - y)),
+                                            ("fill", color), ("data-count", String(count))]))
+        }
+        var axes: [SVGElement] = [
+            SVGElement("rect", [("x", SVG.format(left)), ("y", SVG.format(top)), ("width", SVG.format(panelWidth)),
+                                ("height", SVG.format(panelHeight)), ("fill", "none"), ("stroke", "#333333")]),
+        ]
+        for t in xAxis.ticks {
+            axes.append(SVG.line(x1: px(t), y1: bottom, x2: px(t), y2: bottom + 4, stroke: "#333333"))
+            axes.append(SVG.text(xAxis.label(t), x: px(t), y: bottom + 16, anchor: "middle", size: 10))
+        }
+        for t in yAxis.ticks {
+            axes.append(SVG.line(x1: left - 4, y1: py(t), x2: left, y2: py(t), stroke: "#333333"))
+            axes.append(SVG.text(yAxis.label(t), x: left - 7, y: py(t) + 3, anchor: "end", size: 10))
+        }
+        axes.append(SVG.text(xLabel, x: (left + right) / 2, y: bottom + 32, anchor: "middle", cssClass: "axis-label"))
+        axes.append(SVG.text("% of values", x: left - 42, y: (top + bottom) / 2, anchor: "middle", rotate: -90, cssClass: "axis-label"))
+        axes.append(SVG.text(title, x: left, y: top - 8, size: 12, weight: "bold", cssClass: "panel-title"))
+        return SVGElement("g", [("class", "histogram"), ("data-layer", String(layer)), ("data-kind", kind)], children: axes + bars)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Why a sweep could not run, phrased for the person who started it.
+public enum SweepError: Error, Equatable, CustomStringConvertible {
+    /// The spec's network, sized for the loaded data, is beyond `SpecLimits.maxParameters`.
+    case modelTooLarge(parameters: Int, limit: Int)
+    /// The output folder holds results of a spec that trained or pruned differently.
+    case outputDirectoryHoldsOtherSweep(path: String, differences: [String])
+    /// A checkpoint whose network does not have the spec's shape.
+    case checkpointMismatch(path: String, expected: [Int], found: [Int], expectedBias: Bool, foundBias: Bool)
+    /// A file the runner wrote before (spec.json, results.csv) no longer reads back.
+    case unreadableFile(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .modelTooLarge(parameters, limit):
+            return "/model/hidden: the network would have \(parameters) parameters for this dataset; at most \(limit) are allowed"
+        case let .outputDirectoryHoldsOtherSweep(path, differences):
+            return "\(path) holds results of a different sweep (\(differences.joined(separator: ", ")) differ); "
+                + "choose another output folder or empty this one"
+        case let .checkpointMismatch(path, expected, found, expectedBias, foundBias):
+            return "\(path) holds a \(found.map(String.init).joined(separator: "-")) network\(foundBias ? " with biases" : ""), "
+                + "but the spec asks for \(expected.map(String.init).joined(separator: "-"))\(expectedBias ? " with biases" : ""); "
+                + "delete the checkpoint or choose another output folder"
+        case let .unreadableFile(path, detail):
+            return "\(path): \(detail)"
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Turns the runner's position into `SweepProgress` values: the fraction of the whole sweep
+/// done and an ETA.
+///
+/// Work is counted in "sample passes" (one forward pass of one sample): a training step
+/// costs about three (forward, input and weight gradients), evaluating a pruned network one
+/// pass over the test set, timing it six more (dense and pruned, three repetitions each).
+/// The ETA extrapolates the rate measured since this run started, so points skipped on
+/// resume count as done but do not make the rate look faster than it is.
+struct SweepProgressTracker {
+    let trainingEpochUnits: Double
+    let pointUnits: Double
+    let finetuneEpochUnits: Double
+    let evaluationUnits: Double
+    let total: Double
+    let levels: Int
+    let epochs: Int
+    let finetuneEpochs: Int
+
+    private(set) var done = 0.0
+    private var doneAtStart: Double?
+    private let started = DispatchTime.now().uptimeNanoseconds
+    private let callback: (SweepProgress) -> Void
+
+    init(spec: SweepSpec, trainCount: Int, testCount: Int, callback: @escaping (SweepProgress) -> Void) {
+        epochs = spec.training.epochs
+        finetuneEpochs = spec.pruning.finetuneEpochs
+        trainingEpochUnits = 3 * Double(trainCount)
+        finetuneEpochUnits = 3 * Double(trainCount)
+        evaluationUnits = Double(testCount) * (spec.pruning.finetuneEpochs > 0 ? 2 : 1)
+        pointUnits = evaluationUnits + 6 * Double(testCount) + Double(finetuneEpochs) * finetuneEpochUnits
+        levels = spec.repeats * spec.pruning.methods.count * spec.pruning.sparsities.count
+        total = max(1, Double(spec.repeats * epochs) * trainingEpochUnits + Double(levels) * pointUnits)
+        self.callback = callback
+    }
+
+    /// Work that needs no doing (a checkpoint loaded, a point already in results.csv).
+    mutating func skip(_ units: Double) {
+        done += units
+    }
+
+    mutating func advance(_ units: Double) {
+        if doneAtStart == nil { doneAtStart = done }
+        done += units
+    }
+
+    /// Reports `phase` with the fraction done so far plus `partial` units of the current step.
+    func report(_ phase: SweepPhase, partial: Double = 0, _ fill: (inout SweepProgress) -> Void = { _ in }) {
+        let current = min(done + partial, total)
+        var progress = SweepProgress(phase: phase, fraction: min(current / total, 1))
+        progress.levels = levels
+        progress.etaSeconds = eta(current: current)
+        fill(&progress)
+        callback(progress)
+    }
+
+    private func eta(current: Double) -> Double? {
+        guard let start = doneAtStart else { return nil }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        let worked = current - start
+        guard worked > 0, elapsed > 0.5 else { return nil }
+        return max(0, (total - current) * elapsed / worked)
+    }
+}

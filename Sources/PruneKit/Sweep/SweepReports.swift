@@ -1,0 +1,33 @@
+import Foundation
+
+/// Writes the summary and the charts of a sweep into its output folder as rows come in,
+/// so the files always show every point measured so far.
+struct SweepReports {
+    let spec: SweepSpec
+    let outputDirectory: URL
+    /// The unpruned model's test metrics, one per repeat trained or loaded so far.
+    var baselines: [Evaluation] = []
+
+    init(spec: SweepSpec, outputDirectory: URL) {
+        self.spec = spec
+        self.outputDirectory = outputDirectory
+    }
+
+    private func write(_ text: String, _ name: String) throws {
+        try AtomicFile.write(text, to: outputDirectory.appendingPathComponent(name))
+    }
+
+    func writeSummaryAndCharts(_ rows: [ResultRow]) throws {
+        let summary = SummaryRow.summarize(rows)
+        let baseline = baselines.isEmpty ? nil : UnprunedBaseline(baselines)
+        try write(SummaryCSV.encode(summary), "summary.csv")
+        try write(SweepCharts.accuracy(summary, baseline: baseline, title: spec.name), "accuracy.svg")
+        try write(SweepCharts.loss(summary, baseline: baseline, title: spec.name), "loss.svg")
+        try write(SweepCharts.latency(summary, title: spec.name), "latency.svg")
+    }
+
+    func writeWeightsChart(_ model: MLP) throws {
+        let layers = LayerWeightStatistics.prunableLayers(of: model, pruneLastLayer: spec.pruning.pruneLastLayer)
+        try write(WeightsChart.svg(layers, title: "\(spec.name), trained model (repeat 0)"), "weights.svg")
+    }
+}

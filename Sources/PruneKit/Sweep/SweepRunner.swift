@@ -1,0 +1,225 @@
+import Foundation
+
+/// Runs a pruning sweep end to end: load the data, train one model per repeat (or load its
+/// checkpoint), then for every method and sparsity prune, evaluate, optionally fine-tune with
+/// the mask held, time inference, and record the row. Every file is written atomically, and
+/// results.csv after every point, so an interrupted sweep resumes where it stopped and a
+/// reader never sees half a file.
+///
+/// Determinism: repeat `r` uses seed `training.seed + r` for initialisation, shuffling, the
+/// random baselines and fine-tuning, so a resumed sweep gives the same rows (timings aside)
+/// as one run straight through.
+public struct SweepRunner {
+    /// Files in outputDirectory: model.safetensors (checkpoint right after training), results.csv (rewritten
+    /// atomically as each point completes), summary.csv, accuracy.svg, loss.svg, latency.svg, weights.svg,
+    /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
+    /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
+    public static let artifactNames = [
+        "results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg",
+        "model.safetensors", "spec.json",
+    ]
+
+    public let spec: SweepSpec
+    public let outputDirectory: URL
+
+    public init(spec: SweepSpec, outputDirectory: URL) {
+        self.spec = spec
+        self.outputDirectory = outputDirectory
+    }
+
+    /// The checkpoint of repeat `r`: model.safetensors for the first, model-repeat-R.safetensors after.
+    public static func checkpointName(repeatIndex: Int) -> String {
+        repeatIndex == 0 ? "model.safetensors" : "model-repeat-\(repeatIndex).safetensors"
+    }
+
+    /// The seed of repeat `r`.
+    public func seed(repeatIndex: Int) -> Int { spec.training.seed + repeatIndex }
+
+    /// Every point of the sweep in the order it runs: repeat, then method, then sparsity.
+    public var points: [SweepPoint] {
+        (0..<spec.repeats).flatMap { r in
+            spec.pruning.methods.flatMap { method in
+                spec.pruning.sparsities.map { SweepPoint(method: method, targetSparsity: $0, repeatIndex: r) }
+            }
+        }
+    }
+
+    func file(_ name: String) -> URL { outputDirectory.appendingPathComponent(name) }
+
+    /// Runs or resumes: a checkpoint present is loaded instead of training; points already in results.csv are skipped.
+    public func run(cancellation: CancellationFlag = CancellationFlag(),
+                    progress: @escaping (SweepProgress) -> Void = { _ in }) throws -> SweepOutcome {
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        progress(SweepProgress(phase: .loading, fraction: 0))
+        try claimOutputDirectory()
+        let data = try Dataset.load(spec.dataset)
+        let layerSizes = [data.features] + spec.model.hidden + [data.classes]
+        let parameters = spec.parameterCount(inputs: data.features, classes: data.classes)
+        guard parameters <= SpecLimits.maxParameters else {
+            throw SweepError.modelTooLarge(parameters: parameters, limit: SpecLimits.maxParameters)
+        }
+
+        var tracker = SweepProgressTracker(spec: spec, trainCount: data.train.count, testCount: data.test.count, callback: progress)
+        let plan = points
+        var completed: [SweepPoint: ResultRow] = [:]
+        for row in try previousRows() where plan.contains(row.point) { completed[row.point] = row }
+        var reports = SweepReports(spec: spec, outputDirectory: outputDirectory)
+
+        for r in 0..<spec.repeats {
+            let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
+                                         tracker: &tracker, cancellation: cancellation)
+            if r == 0 { try reports.writeWeightsChart(model) }
+            reports.baselines.append(model.evaluate(on: data.test))
+
+            for point in plan where point.repeatIndex == r {
+                if cancellation.isCancelled { throw SweepCancelled() }
+                if completed[point] != nil {
+                    tracker.skip(tracker.pointUnits)
+                    continue
+                }
+                let level = plan.firstIndex(of: point)! + 1
+                let row = try measure(point, of: model, level: level, data: data, tracker: &tracker, cancellation: cancellation)
+                completed[point] = row
+                tracker.advance(tracker.pointUnits)
+                let rows = plan.compactMap { completed[$0] }
+                try AtomicFile.write(ResultsCSV.encode(rows), to: file("results.csv"))
+                try reports.writeSummaryAndCharts(rows)
+            }
+        }
+
+        tracker.report(.reporting)
+        let rows = plan.compactMap { completed[$0] }
+        try AtomicFile.write(ResultsCSV.encode(rows), to: file("results.csv"))
+        try reports.writeSummaryAndCharts(rows)
+        let artifacts = Self.artifactNames.filter { FileManager.default.fileExists(atPath: file($0).path) }
+        return SweepOutcome(rows: rows, artifacts: artifacts)
+    }
+
+    // MARK: - Steps
+
+    /// Loads repeat `r`'s checkpoint, or trains a fresh model and writes the checkpoint.
+    private func trainedModel(repeatIndex r: Int, layerSizes: [Int], data: Dataset,
+                              tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> MLP {
+        let checkpoint = file(Self.checkpointName(repeatIndex: r))
+        let trainingUnits = Double(spec.training.epochs) * tracker.trainingEpochUnits
+        if FileManager.default.fileExists(atPath: checkpoint.path) {
+            let model = try Safetensors.read(from: checkpoint)
+            guard model.layerSizes == layerSizes, model.hasBias == spec.model.bias else {
+                throw SweepError.checkpointMismatch(path: checkpoint.path, expected: layerSizes, found: model.layerSizes,
+                                                    expectedBias: spec.model.bias, foundBias: model.hasBias)
+            }
+            tracker.skip(trainingUnits)
+            return model
+        }
+        let seed = seed(repeatIndex: r)
+        var model = MLP.glorotUniform(layerSizes: layerSizes, bias: spec.model.bias, seed: UInt64(seed))
+        var config = TrainingConfig(spec.training)
+        config.seed = UInt64(seed)
+        tracker.report(.training) { $0.repeatIndex = r; $0.epochs = spec.training.epochs }
+        try Trainer(config: config).train(&model, on: data.train, epochs: spec.training.epochs, cancellation: cancellation) { p in
+            let partial = (Double(p.epoch - 1) + Double(p.step) / Double(p.stepsPerEpoch)) * tracker.trainingEpochUnits
+            tracker.report(.training, partial: partial) { $0.fill(from: p); $0.repeatIndex = r }
+        }
+        tracker.advance(trainingUnits)
+        try Safetensors.write(model, to: checkpoint, metadata: [
+            "producer": "prunelab", "seed": String(seed), "epochs": String(spec.training.epochs),
+            "layer_sizes": layerSizes.map(String.init).joined(separator: ","),
+        ])
+        return model
+    }
+
+    /// Prunes `model` at one point, evaluates (and fine-tunes) it and times its inference.
+    private func measure(_ point: SweepPoint, of model: MLP, level: Int, data: Dataset,
+                         tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> ResultRow {
+        let seed = seed(repeatIndex: point.repeatIndex)
+        func describe(_ p: inout SweepProgress) {
+            p.level = level
+            p.method = point.method
+            p.sparsity = point.targetSparsity
+            p.repeatIndex = point.repeatIndex
+        }
+        tracker.report(.pruning, describe)
+        var pruned = Pruner.prune(model, method: point.method, sparsity: point.targetSparsity,
+                                  pruneLastLayer: spec.pruning.pruneLastLayer, seed: UInt64(seed))
+        tracker.report(.evaluating, describe)
+        var evaluation = pruned.model.evaluate(on: data.test)
+        var beforeFinetune: Evaluation?
+        var partial = tracker.evaluationUnits / 2
+
+        if spec.pruning.finetuneEpochs > 0 {
+            beforeFinetune = evaluation
+            var config = TrainingConfig(spec.training)
+            config.seed = UInt64(seed)
+            let epochUnits = tracker.finetuneEpochUnits
+            let start = partial
+            try Trainer(config: config).train(&pruned.model, on: data.train, epochs: spec.pruning.finetuneEpochs,
+                                              masks: pruned.masks, cancellation: cancellation) { p in
+                let done = start + (Double(p.epoch - 1) + Double(p.step) / Double(p.stepsPerEpoch)) * epochUnits
+                tracker.report(.fineTuning, partial: done) { describe(&$0); $0.fill(from: p) }
+            }
+            partial = start + Double(spec.pruning.finetuneEpochs) * epochUnits
+            tracker.report(.evaluating, partial: partial, describe)
+            evaluation = pruned.model.evaluate(on: data.test)
+        }
+        if cancellation.isCancelled { throw SweepCancelled() }
+        let timing = PendingInferenceTimer.measure(pruned, on: data.test)
+        return ResultRow(
+            method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: seed,
+            achievedSparsity: pruned.achievedSparsity, layerSparsity: pruned.layerSparsity,
+            accuracy: evaluation.accuracy, loss: evaluation.loss,
+            accuracyBeforeFinetune: beforeFinetune?.accuracy, lossBeforeFinetune: beforeFinetune?.loss,
+            nonzeroParameters: pruned.nonzeroParameters, totalParameters: pruned.originalParameters,
+            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel)
+    }
+
+    // MARK: - Resume
+
+    /// Rows a previous run left in results.csv (none when there is no such file).
+    private func previousRows() throws -> [ResultRow] {
+        let url = file("results.csv")
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        do {
+            return try ResultsCSV.decode(String(contentsOf: url, encoding: .utf8))
+        } catch {
+            throw SweepError.unreadableFile(path: url.path, detail: "\(error); delete it to measure every point again")
+        }
+    }
+
+    /// Makes sure the folder's checkpoints and rows (if any) come from a compatible spec,
+    /// then records this spec in spec.json. Names, methods, sparsities and repeats may change
+    /// between runs; what changes a trained model or a measured row may not.
+    private func claimOutputDirectory() throws {
+        let url = file("spec.json")
+        if FileManager.default.fileExists(atPath: url.path) {
+            let previous: SweepSpec
+            do {
+                previous = try JSONDecoder().decode(SweepSpec.self, from: Data(contentsOf: url))
+            } catch {
+                throw SweepError.unreadableFile(path: url.path, detail: "not a spec PruneLab wrote (\(error))")
+            }
+            var differences: [String] = []
+            if previous.dataset != spec.dataset { differences.append("dataset") }
+            if previous.model != spec.model { differences.append("model") }
+            if previous.training != spec.training { differences.append("training") }
+            if previous.pruning.pruneLastLayer != spec.pruning.pruneLastLayer { differences.append("pruning.prune_last_layer") }
+            if previous.pruning.finetuneEpochs != spec.pruning.finetuneEpochs { differences.append("pruning.finetune_epochs") }
+            if !differences.isEmpty {
+                throw SweepError.outputDirectoryHoldsOtherSweep(path: outputDirectory.path, differences: differences)
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(encoder.encode(spec), to: url)
+    }
+}
+
+extension SweepProgress {
+    /// Copies a trainer's epoch, step and throughput.
+    mutating func fill(from training: TrainingProgress) {
+        epoch = training.epoch
+        epochs = training.epochs
+        step = training.step
+        stepsPerEpoch = training.stepsPerEpoch
+        samplesPerSecond = training.samplesPerSecond
+    }
+}
