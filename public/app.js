@@ -1,0 +1,383 @@
+"use strict";
+// PruneLab web page: submit a sweep, follow jobs live (Server-Sent Events, polling when they
+// are unavailable), look at a job's charts and results. Plain DOM, no dependencies.
+
+const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+const CHARTS = [["accuracy.svg", "Accuracy"], ["loss.svg", "Loss"], ["latency.svg", "Inference time"], ["weights.svg", "Weights"]];
+const DOWNLOADS = [["results.csv", "results.csv"], ["summary.csv", "summary.csv"], ["model.safetensors", "model.safetensors (trained weights)"]];
+const MAX_STREAMS = 3;            // browsers allow ~6 connections per host; leave room for fetches
+
+const app = {
+  jobs: new Map(),                // id -> job as GET /jobs/{id} shows it
+  streams: new Map(),             // id -> EventSource
+  selected: null,
+  polling: false,
+  sseErrors: 0,
+  resultsKey: null,               // what the results table shows, to refetch only on change
+};
+
+const $ = (selector) => document.querySelector(selector);
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child));
+  return node;
+};
+
+// ---------- the spec form ----------
+
+/** A number where the text is one; the text itself otherwise, so the server names the bad field. */
+function numberOrText(text) {
+  const t = text.trim();
+  if (t === "") return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}
+const listOf = (text) => text.split(/[,\s]+/).filter((t) => t !== "").map(numberOrText);
+
+function readSpec(form) {
+  const v = (name) => form.elements[name].value;
+  const dataset = { name: v("dataset") };
+  if (dataset.name === "idx") dataset.path = v("path");
+  if (dataset.name === "synthetic") {
+    for (const key of ["train_size", "test_size", "features", "classes"]) dataset[key] = numberOrText(v(key));
+  } else {
+    for (const key of ["train_limit", "test_limit"]) dataset[key] = numberOrText(v(key));
+  }
+  const training = {
+    epochs: numberOrText(v("epochs")), batch_size: numberOrText(v("batch_size")),
+    optimizer: v("optimizer"), learning_rate: numberOrText(v("learning_rate")), seed: numberOrText(v("seed")),
+  };
+  if (training.optimizer === "sgd") training.momentum = numberOrText(v("momentum"));
+  return {
+    name: v("name"),
+    dataset,
+    model: { hidden: listOf(v("hidden")), bias: form.elements.bias.checked },
+    training,
+    pruning: {
+      methods: [...form.querySelectorAll("input[name=method]:checked")].map((box) => box.value),
+      sparsities: listOf(v("sparsities")),
+      prune_last_layer: form.elements.prune_last_layer.checked,
+      finetune_epochs: numberOrText(v("finetune_epochs")),
+    },
+    repeats: numberOrText(v("repeats")),
+  };
+}
+
+function showDatasetFields(form) {
+  const dataset = form.elements.dataset.value, optimizer = form.elements.optimizer.value;
+  for (const label of form.querySelectorAll("[data-show]")) label.hidden = !label.dataset.show.split(" ").includes(dataset);
+  for (const label of form.querySelectorAll("[data-show-optimizer]")) label.hidden = label.dataset.showOptimizer !== optimizer;
+}
+
+function clearErrors(form) {
+  for (const node of form.querySelectorAll(".field-error")) node.remove();
+  for (const node of form.querySelectorAll(".invalid")) node.classList.remove("invalid");
+  const banner = $("#form-error");
+  banner.hidden = true;
+  banner.className = "form-error";
+}
+
+function showBanner(text, ok = false) {
+  const banner = $("#form-error");
+  banner.textContent = text;
+  banner.className = ok ? "form-error ok" : "form-error";
+  banner.hidden = false;
+}
+
+/** Puts each `{pointer, detail}` next to the field whose pointer is its longest prefix. */
+function showFieldErrors(form, errors) {
+  const fields = [...form.querySelectorAll("[data-pointer]")];
+  const unplaced = [];
+  for (const { pointer, detail } of errors) {
+    const match = fields
+      .filter((f) => !f.closest("[hidden]") && (pointer === f.dataset.pointer || pointer.startsWith(f.dataset.pointer + "/")))
+      .sort((a, b) => b.dataset.pointer.length - a.dataset.pointer.length)[0];
+    if (!match) { unplaced.push(`${pointer || "/"}: ${detail}`); continue; }
+    const holder = match.closest("label, .methods") || match;
+    holder.classList.add("invalid");
+    const suffix = pointer === match.dataset.pointer ? "" : ` (${pointer.slice(match.dataset.pointer.length + 1)})`;
+    holder.append(el("div", { class: "field-error" }, detail + suffix));
+  }
+  if (unplaced.length) showBanner(unplaced.join("\n"));
+}
+
+function authHeaders() {
+  const token = localStorage.getItem("prunelab-token");
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function submitSpec(event) {
+  event.preventDefault();
+  const form = event.target;
+  clearErrors(form);
+  localStorage.setItem("prunelab-token", form.elements.token.value);
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const response = await fetch("jobs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID?.() ?? String(Math.random()).slice(2), ...authHeaders() },
+      body: JSON.stringify(readSpec(form)),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      showBanner(`Queued job ${body.id.slice(0, 8)}.`, true);
+      app.jobs.set(body.id, body);
+      select(body.id);
+      renderJobs();
+      syncStreams();
+    } else if (body.errors) {
+      showFieldErrors(form, body.errors);
+    } else {
+      showBanner(`${body.title || response.status}: ${body.detail || response.statusText}`);
+      if (response.status === 401) form.elements.token.focus();
+    }
+  } catch (error) {
+    showBanner(`The server did not answer: ${error.message}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------- the jobs table ----------
+
+function formatDuration(seconds) {
+  if (seconds == null || !Number.isFinite(seconds)) return "–";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+function formatWhen(iso) {
+  if (!iso) return "–";
+  const seconds = (Date.now() - Date.parse(iso)) / 1000;
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  const date = new Date(iso);
+  return seconds < 86400 ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : date.toLocaleString();
+}
+
+/** "training · epoch 2/5 · step 300/938", "evaluating · weight 90% · 12/20", ... */
+function describeProgress(job) {
+  if (job.state === "queued") return "waiting for a worker";
+  if (job.state === "succeeded") return `done in ${formatDuration((Date.parse(job.finished_at) - Date.parse(job.started_at)) / 1000)}`;
+  if (job.state === "failed") return job.error || "failed";
+  if (job.state === "cancelled") return "cancelled";
+  if (!job.phase) return "starting";
+  const parts = [job.cancel_requested ? "stopping" : job.phase];
+  if (job.epoch != null && (job.phase === "training" || job.phase === "fine-tuning")) parts.push(`epoch ${job.epoch}/${job.epochs}`);
+  if (job.step != null && job.phase === "training") parts.push(`step ${job.step}/${job.steps_per_epoch}`);
+  if (job.method && job.phase !== "training") parts.push(`${job.method} ${job.sparsity}%`);
+  if (job.level != null && job.phase !== "training") parts.push(`point ${job.level}/${job.levels}`);
+  if (job.samples_per_second && job.phase === "training") parts.push(`${Math.round(job.samples_per_second).toLocaleString()} samples/s`);
+  return parts.join(" · ");
+}
+
+function jobRow(job) {
+  const percent = Math.round(job.progress * 1000) / 10;
+  const cancel = FINISHED.has(job.state) ? "" :
+    el("button", { class: "danger", title: "Cancel this job", onclick: (e) => { e.stopPropagation(); cancelJob(job.id); } },
+       job.cancel_requested ? "Stopping…" : "Cancel");
+  if (job.cancel_requested && cancel) cancel.disabled = true;
+  const row = el("tr", { "data-id": job.id, onclick: () => select(job.id) },
+    el("td", {}, el("div", { class: "job-name" }, job.spec.name), el("div", { class: "job-id" }, job.id.slice(0, 8))),
+    el("td", {}, el("span", { class: `badge ${job.state}` }, job.state)),
+    el("td", {},
+      el("div", { class: `bar ${job.state}` }, el("span", { style: `width:${percent}%` })),
+      el("div", { class: "bar-text" }, `${percent}% · ${describeProgress(job)}`)),
+    el("td", {}, job.state === "running" ? formatDuration(job.eta_seconds) : "–"),
+    el("td", { title: job.created_at }, formatWhen(job.created_at)),
+    el("td", {}, cancel));
+  if (job.id === app.selected) row.classList.add("selected");
+  return row;
+}
+
+function renderJobs() {
+  const jobs = [...app.jobs.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const body = $("#job-rows");
+  body.replaceChildren(...(jobs.length ? jobs.map(jobRow) : [el("tr", { class: "empty" }, el("td", { colspan: 6 }, "No jobs yet."))]));
+}
+
+async function cancelJob(id) {
+  const response = await fetch(`jobs/${id}`, { method: "DELETE", headers: authHeaders() });
+  const body = await response.json().catch(() => ({}));
+  if (response.ok) update(body);
+  else alert(`${body.title || response.status}: ${body.detail || ""}`);
+}
+
+// ---------- live updates ----------
+
+function setLive(text, on) {
+  const badge = $("#live-status");
+  badge.textContent = text;
+  badge.classList.toggle("on", on);
+}
+
+function update(job) {
+  app.jobs.set(job.id, job);
+  renderJobs();
+  if (job.id === app.selected) renderJobView(job);
+}
+
+async function refreshList() {
+  try {
+    const response = await fetch("jobs");
+    const { jobs } = await response.json();
+    app.jobs = new Map(jobs.map((job) => [job.id, job]));
+    renderJobs();
+    if (app.selected && app.jobs.has(app.selected)) renderJobView(app.jobs.get(app.selected));
+    if (app.polling) setLive("live (polling)", true);
+    syncStreams();
+  } catch {
+    setLive("server unreachable", false);
+  }
+}
+
+/** Streams follow the running jobs and the selected one; the rest is refreshed by polling. */
+function syncStreams() {
+  if (app.polling || !window.EventSource) return;
+  const wanted = [...app.jobs.values()]
+    .filter((job) => !FINISHED.has(job.state) && (job.state === "running" || job.id === app.selected))
+    .slice(0, MAX_STREAMS).map((job) => job.id);
+  for (const [id, stream] of app.streams) if (!wanted.includes(id)) { stream.close(); app.streams.delete(id); }
+  for (const id of wanted) if (!app.streams.has(id)) openStream(id);
+  setLive(app.streams.size ? "live" : "idle", true);
+}
+
+function openStream(id) {
+  const stream = new EventSource(`jobs/${id}/events`);
+  const onEvent = (event) => {
+    const job = JSON.parse(event.data);
+    update(job);
+    if (FINISHED.has(job.state)) { stream.close(); app.streams.delete(id); syncStreams(); }
+  };
+  stream.addEventListener("progress", onEvent);
+  stream.addEventListener("state", onEvent);
+  stream.onopen = () => { app.sseErrors = 0; };
+  stream.onerror = () => {
+    if (++app.sseErrors > 5) startPolling();   // a proxy that buffers or drops event streams
+  };
+  app.streams.set(id, stream);
+}
+
+function startPolling() {
+  if (app.polling) return;
+  app.polling = true;
+  for (const stream of app.streams.values()) stream.close();
+  app.streams.clear();
+  setLive("live (polling)", true);
+}
+
+// ---------- the job view ----------
+
+function select(id) {
+  if (location.hash !== `#job=${id}`) history.replaceState(null, "", `#job=${id}`);
+  app.selected = id;
+  app.resultsKey = null;
+  const job = app.jobs.get(id);
+  if (job) renderJobView(job);
+  renderJobs();
+  syncStreams();
+}
+
+function renderJobView(job) {
+  $("#job-view").hidden = false;
+  $("#job-title").textContent = job.spec.name;
+  const badge = $("#job-state");
+  badge.textContent = job.state;
+  badge.className = `badge ${job.state}`;
+  const spec = job.spec, sizes = [spec.dataset.name === "synthetic" ? spec.dataset.features : "in", ...spec.model.hidden, "out"];
+  $("#job-meta").textContent = [
+    `id ${job.id}`, spec.dataset.name, `MLP ${sizes.join("-")}`,
+    `${spec.training.optimizer} · ${spec.training.epochs} epochs · batch ${spec.training.batch_size}`,
+    `submitted ${formatWhen(job.created_at)}`,
+    job.attempts > 1 ? `resumed ${job.attempts - 1}×` : null,
+  ].filter(Boolean).join(" · ");
+  const error = $("#job-error");
+  error.hidden = !job.error;
+  error.textContent = job.error || "";
+
+  // Images and the table reload when a new point is done, not on every progress tick.
+  const version = `${job.state}-${job.level ?? 0}-${Object.keys(job.artifacts).length}`;
+  $("#job-downloads").replaceChildren(...DOWNLOADS.filter(([name]) => job.artifacts[name])
+    .map(([name, label]) => el("a", { href: job.artifacts[name], download: name }, `⬇ ${label}`)));
+  $("#job-charts").replaceChildren(...CHARTS.filter(([name]) => job.artifacts[name]).map(([name, caption]) =>
+    el("figure", {}, el("a", { href: job.artifacts[name], target: "_blank" },
+      el("img", { src: `${job.artifacts[name]}?v=${encodeURIComponent(version)}`, alt: `${caption} chart` })),
+      el("figcaption", {}, caption))));
+  if (!$("#job-charts").children.length) {
+    $("#job-charts").append(el("p", { class: "hint" }, FINISHED.has(job.state) ? "No charts were written." : "Charts appear as the sweep measures its points."));
+  }
+  $("#job-spec").textContent = JSON.stringify(job.spec, null, 2);
+  const key = `${job.id}-${version}`;
+  if (job.artifacts["results.csv"] && key !== app.resultsKey) {
+    app.resultsKey = key;
+    loadResults(job.artifacts["results.csv"]);
+  } else if (!job.artifacts["results.csv"]) {
+    $("#results").replaceChildren(el("tbody", {}, el("tr", { class: "empty" }, el("td", {}, "No results yet."))));
+  }
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
+function parseCSV(text) {
+  const rows = [];
+  let row = [], field = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); rows.push(row); row = []; field = "";
+    } else field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+async function loadResults(url) {
+  const text = await (await fetch(url, { cache: "no-cache" })).text();
+  const [header, ...records] = parseCSV(text);
+  if (!header) return;
+  const rows = records.map((r) => Object.fromEntries(header.map((name, i) => [name, r[i]])));
+  const pct = (x, digits = 1) => `${(Number(x) * 100).toFixed(digits)}%`;
+  const ms = (x) => (Number(x) * 1000).toFixed(2);
+  const columns = [
+    ["Method", (r) => r.method], ["Target", (r) => `${r.target_sparsity}%`], ["Achieved", (r) => pct(r.achieved_sparsity)],
+    ["Accuracy", (r) => pct(r.accuracy, 2)], ["Loss", (r) => Number(r.loss).toFixed(4)],
+    ["Nonzero params", (r) => Number(r.nonzero_parameters).toLocaleString()], ["Kernel", (r) => r.kernel],
+    ["Dense ms", (r) => ms(r.dense_seconds)], ["Pruned ms", (r) => ms(r.pruned_seconds)],
+    ["Speed-up", (r) => `${(Number(r.dense_seconds) / Number(r.pruned_seconds)).toFixed(2)}×`],
+  ];
+  if (rows.some((r) => r.repeat !== "0")) columns.splice(2, 0, ["Repeat", (r) => r.repeat]);
+  if (rows.some((r) => r.accuracy_before_finetune)) columns.splice(4, 0, ["Before fine-tune", (r) => r.accuracy_before_finetune ? pct(r.accuracy_before_finetune, 2) : "–"]);
+  $("#results").replaceChildren(
+    el("thead", {}, el("tr", {}, ...columns.map(([title]) => el("th", {}, title)))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...columns.map(([, cell]) => el("td", {}, cell(r)))))));
+}
+
+// ---------- start ----------
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = $("#spec-form");
+  form.elements.token.value = localStorage.getItem("prunelab-token") || "";
+  form.addEventListener("submit", submitSpec);
+  form.addEventListener("change", () => showDatasetFields(form));
+  form.addEventListener("reset", () => setTimeout(() => { clearErrors(form); showDatasetFields(form); }));
+  showDatasetFields(form);
+  const fromHash = location.hash.match(/^#job=([0-9a-f-]+)$/);
+  if (fromHash) app.selected = fromHash[1];
+  if (!window.EventSource) startPolling();
+  refreshList().then(() => { if (app.selected && app.jobs.has(app.selected)) select(app.selected); });
+  // New jobs from elsewhere, relative times, queued jobs: a light poll; running jobs stream.
+  setInterval(refreshList, 5000);
+  setInterval(() => { if (app.polling) refreshList(); }, 1500);
+});
