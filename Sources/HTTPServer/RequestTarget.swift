@@ -1,0 +1,44 @@
+/// The parts of a request target (RFC 9112 section 3.2), still percent-encoded.
+struct RequestTarget: Equatable {
+    /// The path of origin-form, or of absolute-form with scheme and authority removed; "/" at least.
+    var rawPath: String
+    /// What followed the first "?", without it (nil when there was no "?").
+    var rawQuery: String?
+
+    init(_ target: String) {
+        var rest = Substring(target)
+        if !rest.hasPrefix("/"), let schemeEnd = rest.range(of: "://") {
+            // absolute-form: drop "scheme://authority".
+            rest = rest[schemeEnd.upperBound...]
+            rest = rest.firstIndex(where: { $0 == "/" || $0 == "?" }).map { rest[$0...] } ?? ""
+        }
+        if let mark = rest.firstIndex(of: "?") {
+            rawPath = String(rest[..<mark])
+            rawQuery = String(rest[rest.index(after: mark)...])
+        } else {
+            rawPath = String(rest)
+            rawQuery = nil
+        }
+        if !rawPath.hasPrefix("/") { rawPath = "/" + rawPath }
+    }
+
+    /// The path decoded once, or nil when an escape is malformed.
+    var decodedPath: String? { PercentDecoding.decode(rawPath) }
+
+    /// `name=value` pairs split on "&", decoded once with "+" as space; nil when an escape is malformed.
+    var decodedQuery: [(name: String, value: String)]? {
+        guard let rawQuery else { return [] }
+        var pairs: [(name: String, value: String)] = []
+        for element in rawQuery.split(separator: "&") {
+            let parts = element.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true),
+                  let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true) else { return nil }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    static func == (lhs: RequestTarget, rhs: RequestTarget) -> Bool {
+        lhs.rawPath == rhs.rawPath && lhs.rawQuery == rhs.rawQuery
+    }
+}

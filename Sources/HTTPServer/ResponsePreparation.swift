@@ -1,0 +1,101 @@
+/// What the server must know of a request to finish its response.
+struct ExchangeContext {
+    var method: String
+    var path: String
+    var minorVersion: Int
+    var keepAlive: Bool
+    var acceptEncoding: String?
+    var hasRange: Bool
+    var remoteAddress: String
+    var started: UInt64
+
+    var isHead: Bool { method == "HEAD" }
+}
+
+/// A response ready for the wire: its head and what follows it.
+struct PreparedResponse {
+    enum Payload {
+        case bytes([UInt8])
+        /// Chunked (HTTP/1.1) or close-delimited (HTTP/1.0) stream.
+        case stream(@Sendable (ResponseStream) -> Void, chunked: Bool)
+    }
+    var status: Int
+    var head: [UInt8]
+    /// Nothing to send after the head for HEAD requests and bodiless statuses.
+    var payload: Payload?
+    var keepAlive: Bool
+}
+
+/// The rules every response goes through, whatever the handler set: framing headers, Date,
+/// persistence, gzip and HEAD.
+struct ResponsePreparer {
+    let dateCache: DateHeaderCache
+    let gzipCache: GzipCache
+
+    func prepare(_ response: HTTPResponse, for context: ExchangeContext, mustClose: Bool) -> PreparedResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in response.headers where Self.isSafe(name: name, value: value) {
+            headers.add(name, value)
+        }
+        let handlerWantsClose = headers.values("Connection").contains { $0.lowercased().contains("close") }
+        for name in ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Keep-Alive"] { headers.remove(name) }
+        headers.set("Date", dateCache.current())
+
+        var payload: PreparedResponse.Payload?
+        var keepAlive = context.keepAlive && !mustClose && !handlerWantsClose
+        if HTTPStatus.forbidsBody(response.status) {
+            payload = nil
+        } else {
+            switch response.body {
+            case .bytes(var body):
+                encode(&body, headers: &headers, status: response.status, context: context)
+                headers.set("Content-Length", String(body.count))
+                payload = .bytes(body)
+            case .stream(let produce):
+                if context.minorVersion >= 1 {
+                    headers.set("Transfer-Encoding", "chunked")
+                } else {
+                    keepAlive = false   // HTTP/1.0 has no chunking: the close ends the body.
+                }
+                payload = .stream(produce, chunked: context.minorVersion >= 1)
+            }
+        }
+        if !keepAlive {
+            headers.set("Connection", "close")
+        } else if context.minorVersion == 0 {
+            headers.set("Connection", "keep-alive")
+        }
+        if context.isHead { payload = nil }
+        return PreparedResponse(status: response.status, head: Self.serializeHead(status: response.status, headers: headers),
+                                payload: payload, keepAlive: keepAlive)
+    }
+
+    /// gzip for textual bodies over 1 KB when the client accepts it; never for ranges.
+    private func encode(_ body: inout [UInt8], headers: inout HTTPHeaders, status: Int, context: ExchangeContext) {
+        guard status == 200, body.count >= ContentCoding.minimumSize, headers["Content-Encoding"] == nil,
+              headers["Content-Range"] == nil, !context.hasRange,
+              let contentType = headers["Content-Type"], ContentCoding.isCompressible(contentType: contentType) else { return }
+        let vary = headers.values("Vary").flatMap { $0.commaSeparatedElements() }
+        if !vary.contains(where: { $0.lowercased() == "accept-encoding" || $0 == "*" }) {
+            headers.set("Vary", (vary + ["Accept-Encoding"]).joined(separator: ", "))
+        }
+        guard ContentCoding.acceptsGzip(context.acceptEncoding) else { return }
+        let etag = headers["ETag"]
+        guard let compressed = gzipCache.compressed(body, etag: etag) else { return }
+        body = compressed
+        headers.set("Content-Encoding", "gzip")
+        if let etag { headers.set("ETag", ContentCoding.gzipETag(etag)) }
+    }
+
+    /// A field a handler set that could split the response (CR, LF, NUL) is dropped, never sent.
+    private static func isSafe(name: String, value: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isTokenByte) && value.utf8.allSatisfy(isFieldValueByte)
+    }
+
+    static func serializeHead(status: Int, headers: HTTPHeaders) -> [UInt8] {
+        var text = "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serves the files under one root folder, safely: no request can read outside it.
+///
+/// Paths with `..` or `.` segments, hidden (dot) segments, NUL, backslashes, or encoded slashes
+/// and backslashes in the raw target are refused (400); the real path (symlinks resolved) must
+/// lie under the root's real path by whole components, else 404. Responses carry a content type,
+/// `X-Content-Type-Options: nosniff`, a strong `ETag` and `Last-Modified`, and honour
+/// `If-None-Match`, `If-Modified-Since`, `Range` (one byte range) and `If-Range`.
+public struct StaticFiles: Sendable {
+    public let root: URL
+    /// The root with symlinks resolved, without a trailing slash (empty for "/").
+    private let realRoot: String
+
+    public init(root: URL) {
+        self.root = root
+        let resolved = Self.realPath(root.path) ?? root.standardizedFileURL.path
+        realRoot = resolved == "/" ? "" : resolved
+    }
+
+    /// Serves `root/relativePath` (relativePath is already percent-decoded; "" is the root folder).
+    public func response(for request: HTTPRequest, relativePath: String) -> HTTPResponse {
+        let resolution: Resolution
+        do {
+            resolution = try resolve(relativePath, rawTarget: request.target)
+        } catch let refusal as Refusal {
+            return .problem(status: refusal.status, title: HTTPStatus.reasonPhrase(refusal.status), detail: refusal.detail)
+        } catch {
+            return .problem(status: 404, title: "Not Found", detail: "no file at /\(relativePath)")
+        }
+        switch resolution {
+        case .folderWithoutSlash:
+            let target = RequestTarget(request.target)
+            var response = HTTPResponse(status: 301)
+            response.headers.set("Location", target.rawPath + "/" + (target.rawQuery.map { "?" + $0 } ?? ""))
+            return response
+        case .file(let path):
+            guard let file = FileSnapshot.read(path) else {
+                return .problem(status: 404, title: "Not Found", detail: "no file at /\(relativePath)")
+            }
+            return FileResponder(file: file, contentType: Self.contentType(forPath: path), request: request).response()
+        }
+    }
+
+    /// Whether `relativePath` names a file (or a folder with index.html) this would serve.
+    public func exists(_ relativePath: String) -> Bool {
+        (try? resolve(relativePath, rawTarget: "/")) != nil
+    }
+
+    // MARK: Resolution
+
+    private enum Resolution {
+        case file(String)
+        case folderWithoutSlash
+    }
+
+    private struct Refusal: Error {
+        var status: Int
+        var detail: String
+    }
+
+    private func resolve(_ relativePath: String, rawTarget: String) throws -> Resolution {
+        let rawPath = RequestTarget(rawTarget).rawPath.lowercased()
+        for encoded in ["%2f", "%5c", "%00"] where rawPath.contains(encoded) {
+            throw Refusal(status: 400, detail: "encoded slash, backslash or NUL in path")
+        }
+        guard !relativePath.contains("\0"), !relativePath.contains("\\") else {
+            throw Refusal(status: 400, detail: "NUL or backslash in path")
+        }
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
+        if components.contains(where: { $0 == ".." || $0 == "." }) {
+            throw Refusal(status: 400, detail: "dot segments are not allowed in paths")
+        }
+        if components.contains(where: { $0.hasPrefix(".") }) {
+            throw Refusal(status: 404, detail: "hidden files are not served")
+        }
+        let joined = components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")
+        guard let real = Self.realPath(joined), isUnderRoot(real) else {
+            throw Refusal(status: 404, detail: "no file at /\(relativePath)")
+        }
+        var info = stat()
+        guard stat(real, &info) == 0 else { throw Refusal(status: 404, detail: "no file at /\(relativePath)") }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            if !relativePath.isEmpty && !relativePath.hasSuffix("/") { return .folderWithoutSlash }
+            guard let index = Self.realPath(real + "/index.html"), isUnderRoot(index), Self.isRegularFile(index) else {
+                throw Refusal(status: 404, detail: "no index.html in /\(relativePath)")
+            }
+            return .file(index)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: 404, detail: "not a regular file: /\(relativePath)") }
+        return .file(real)
+    }
+
+    /// Under the root by whole path components ("/srv/public2" is not under "/srv/public").
+    private func isUnderRoot(_ path: String) -> Bool {
+        path == realRoot || path.hasPrefix(realRoot + "/")
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    // MARK: Content types
+
+    static func contentType(forPath path: String) -> String {
+        let name = path.split(separator: "/").last ?? ""
+        let ext = name.split(separator: ".").count > 1 ? name.split(separator: ".").last.map { $0.lowercased() } ?? "" : ""
+        return contentTypes[ext] ?? "application/octet-stream"
+    }
+
+    private static let contentTypes: [String: String] = [
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+        "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
+        "css": "text/css; charset=utf-8", "svg": "image/svg+xml",
+        "csv": "text/csv; charset=utf-8", "json": "application/json", "txt": "text/plain; charset=utf-8",
+        "md": "text/markdown; charset=utf-8", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+        "gif": "image/gif", "ico": "image/x-icon", "webp": "image/webp", "wasm": "application/wasm",
+        "safetensors": "application/octet-stream",
+    ]
+}
+
+/// A file's bytes and the metadata its validators come from, read through one descriptor.
+struct FileSnapshot {
+    var bytes: [UInt8]
+    var modifiedSeconds: Int
+    var etag: String
+
+    static func read(_ path: String) -> FileSnapshot? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, size - filled) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        if filled < size { bytes.removeSubrange(filled...) }   // the file shrank while being read
+        let nanoseconds = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+        let etag = "\"\(String(UInt(info.st_ino), radix: 16))-\(String(filled, radix: 16))-\(String(nanoseconds, radix: 16))\""
+        return FileSnapshot(bytes: bytes, modifiedSeconds: Int(info.st_mtim.tv_sec), etag: etag)
+    }
+}
