@@ -1,0 +1,46 @@
+# PruneLab: the sweep job service in a container.
+#   docker build -t prunelab .
+#   docker run -p 8080:8080 -v prunelab-state:/var/lib/prunelab prunelab
+# Browse http://127.0.0.1:8080. Set PRUNELAB_TOKEN (-e PRUNELAB_TOKEN=...) to require a bearer token
+# for POST and DELETE. Add `--submit-reference` after the image name to queue the reference sweep on start.
+
+# ---- build: the Swift toolchain with the C libraries PruneLab links ----
+FROM swift:6.3-bookworm AS build
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get -q update \
+    && apt-get -q install -y --no-install-recommends libz-dev libopenblas-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Dependencies first, so editing the sources does not refetch them.
+COPY Package.swift Package.resolved* ./
+RUN swift package resolve
+COPY Sources ./Sources
+COPY Tests ./Tests
+# The Swift runtime and Foundation are linked in, so the runtime image needs no toolchain.
+RUN swift build -c release --static-swift-stdlib --product prunelab \
+    && install -D "$(swift build -c release --show-bin-path)/prunelab" /out/prunelab
+
+# ---- runtime: slim Debian with the shared libraries and the dataset ----
+FROM debian:bookworm-slim
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get -q update \
+    && apt-get -q install -y --no-install-recommends \
+        libopenblas0 zlib1g libstdc++6 dataset-fashion-mnist curl ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --create-home --home-dir /var/lib/prunelab --shell /usr/sbin/nologin prunelab
+COPY --from=build /out/prunelab /usr/local/bin/prunelab
+# The web page; artifacts are written below it (public/jobs), so the service user owns it.
+COPY --chown=prunelab:prunelab public /opt/prunelab/public
+RUN rm -rf /opt/prunelab/public/jobs && install -d -o prunelab -g prunelab /opt/prunelab/public/jobs
+
+USER prunelab
+WORKDIR /var/lib/prunelab
+# Job records; mount a volume here (and on /opt/prunelab/public/jobs to keep artifacts too).
+VOLUME ["/var/lib/prunelab"]
+EXPOSE 8080
+# One sweep's OpenBLAS threads: the container's CPUs, unless told otherwise.
+ENV OPENBLAS_NUM_THREADS=""
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
+    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["prunelab", "serve", "--host", "0.0.0.0", "--port", "8080", \
+            "--state-dir", "/var/lib/prunelab/state", "--public", "/opt/prunelab/public"]
