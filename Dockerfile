@@ -38,8 +38,6 @@ WORKDIR /var/lib/prunelab
 # Job records; mount a volume here (and on /opt/prunelab/public/jobs to keep artifacts too).
 VOLUME ["/var/lib/prunelab"]
 EXPOSE 8080
-# One sweep's OpenBLAS threads: the container's CPUs, unless told otherwise.
-ENV OPENBLAS_NUM_THREADS=""
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
 ENTRYPOINT ["prunelab", "serve", "--host", "0.0.0.0", "--port", "8080", \

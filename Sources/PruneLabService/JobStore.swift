@@ -31,7 +31,7 @@ public struct JobStore: Sendable {
 
     public func save(_ record: JobRecord) throws {
         let data = try Self.encoder.encode(record)
-        try AtomicFile.write(data, to: fileURL(for: record.id))
+        try DurableFile.write(data, to: fileURL(for: record.id))
     }
 
     /// Every readable record, oldest first. Unreadable files are moved to `damaged/` and reported,
@@ -74,19 +74,38 @@ public struct JobStore: Sendable {
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = Timestamp.encoding
         return e
     }()
 
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = Timestamp.decoding
         return d
     }()
 }
 
-/// Whole-file writes that readers never see half done: temp file in the same folder, fsync, rename.
-enum AtomicFile {
+/// ISO 8601 with milliseconds: jobs submitted within one second keep their order across restarts.
+enum Timestamp {
+    private static let precise = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let plain = Date.ISO8601FormatStyle()
+
+    static let encoding = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(precise.format(date))
+    }
+
+    static let decoding = JSONDecoder.DateDecodingStrategy.custom { decoder in
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        if let date = (try? precise.parse(text)) ?? (try? plain.parse(text)) { return date }
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date: \(text)")
+    }
+}
+
+/// Whole-file writes that readers never see half done and that survive a power cut: temp file in
+/// the same folder, fsync, rename (PruneKit.AtomicFile without the fsync is enough for artifacts).
+enum DurableFile {
     static func write(_ data: Data, to url: URL) throws {
         let temp = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")

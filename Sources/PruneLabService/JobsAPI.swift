@@ -1,0 +1,267 @@
+import Foundation
+import HTTPServer
+import PruneKit
+
+/// The HTTP face of the job manager: one method per route of the API table in DESIGN.md
+/// (documented in OpenAPIDocument.swift). Handlers only read and queue: they never wait for a sweep.
+struct JobsAPI: Sendable {
+    let jobs: JobManager
+    /// When set, POST and DELETE need `Authorization: Bearer <token>`.
+    let token: String?
+    let metrics: ServiceMetrics
+    /// Seconds between SSE keep-alive comments when nothing happens.
+    var keepAliveInterval: TimeInterval = 15
+
+    func register(on router: Router) {
+        router.add("POST", "/jobs") { try submit($0) }
+        router.add("GET", "/jobs") { try list($0) }
+        router.add("GET", "/jobs/{id}") { show($0) }
+        router.add("DELETE", "/jobs/{id}") { cancel($0) }
+        // One route for both: which of two patterns a router prefers is not part of its contract.
+        router.add("GET", "/jobs/{id}/{file}") { request in
+            request.pathParameters["file"] == "events" ? events(request) : artifact(request)
+        }
+        router.add("GET", "/healthz") { _ in json(200, ["status": "ok"]) }
+        router.add("GET", "/metrics") { _ in
+            HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                         body: Array(metrics.render(jobs: jobs).utf8))
+        }
+        router.add("GET", "/openapi.json") { _ in
+            HTTPResponse(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
+        }
+    }
+
+    // MARK: POST /jobs
+
+    func submit(_ request: HTTPRequest) throws -> HTTPResponse {
+        if let refusal = authorizationProblem(request) { return refusal }
+        let contentType = request.headers["Content-Type"]
+        guard let contentType, Self.mediaType(of: contentType) == "application/json" else {
+            let got = contentType.map { "got \"\($0)\"" } ?? "the request has no Content-Type"
+            return Problem("unsupported-media-type", status: 415, title: "Unsupported media type",
+                           detail: "send the sweep spec as application/json; \(got)").response()
+        }
+        let key = request.headers["Idempotency-Key"]
+        if let key, !Self.isValidIdempotencyKey(key) {
+            return Problem("invalid-idempotency-key", status: 400, title: "Invalid Idempotency-Key",
+                           detail: "Idempotency-Key must be 1 to 255 visible ASCII characters").response()
+        }
+        let body = Data(request.body)
+        if let problem = Self.jsonSyntaxProblem(body) { return problem.response() }
+        let spec: SweepSpec
+        do {
+            spec = try SweepSpec.parse(body)
+        } catch let invalid as SpecValidationError {
+            return Self.invalidSpec(invalid.errors)
+        }
+        let fileErrors = SpecFileChecks.errors(in: spec)
+        if !fileErrors.isEmpty { return Self.invalidSpec(fileErrors) }
+        switch try jobs.submit(spec, idempotencyKey: key) {
+        case .created(let record):
+            return accepted(record, replayed: false)
+        case .replayed(let record):
+            return accepted(record, replayed: true)
+        case .keyReused(let record):
+            return Problem("idempotency-key-reused", status: 422, title: "Idempotency-Key reused",
+                           detail: "Idempotency-Key \"\(key ?? "")\" was already used for job \(record.id) with a different spec")
+                .response()
+        }
+    }
+
+    static func invalidSpec(_ errors: [SpecFieldError]) -> HTTPResponse {
+        Problem("invalid-spec", status: 400, title: "Invalid sweep spec",
+                detail: "the spec has \(errors.count) error\(errors.count == 1 ? "" : "s"); each names its field",
+                errors: errors).response()
+    }
+
+    private func accepted(_ record: JobRecord, replayed: Bool) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Location": "/jobs/\(record.id)", "Retry-After": "2"]
+        if replayed { headers.add("Idempotent-Replayed", "true") }
+        return json(202, view(record), headers: headers)
+    }
+
+    /// Malformed JSON gets its own answer, distinct from a well-formed but invalid spec.
+    static func jsonSyntaxProblem(_ body: Data) -> Problem? {
+        if body.isEmpty {
+            return Problem("malformed-json", status: 400, title: "Malformed JSON",
+                           detail: "the request body is empty; send a sweep spec ({} is the reference experiment)")
+        }
+        do {
+            _ = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            return Problem("malformed-json", status: 400, title: "Malformed JSON",
+                           detail: "the request body is not valid JSON: \(reason)")
+        }
+    }
+
+    /// `application/json; charset=utf-8` -> `application/json`.
+    static func mediaType(of contentType: String) -> String {
+        contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+    }
+
+    static func isValidIdempotencyKey(_ key: String) -> Bool {
+        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
+
+    // MARK: GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}
+
+    func list(_ request: HTTPRequest) throws -> HTTPResponse {
+        var state: JobState?
+        for (name, value) in request.query {
+            guard name == "state" else {
+                return invalidQuery("/\(name)", "unknown query parameter \"\(name)\"; the only one is state")
+            }
+            guard let parsed = JobState(rawValue: value) else {
+                let allowed = JobState.allCases.map(\.rawValue).joined(separator: ", ")
+                return invalidQuery("/state", "must be one of \(allowed), got \"\(value)\"")
+            }
+            state = parsed
+        }
+        return json(200, JobList(jobs: jobs.jobs(in: state).map(view)))
+    }
+
+    private func invalidQuery(_ pointer: String, _ detail: String) -> HTTPResponse {
+        Problem("invalid-query", status: 400, title: "Invalid query", detail: detail,
+                errors: [SpecFieldError(pointer: pointer, detail: detail)]).response()
+    }
+
+    func show(_ request: HTTPRequest) -> HTTPResponse {
+        let id = request.pathParameters["id"] ?? ""
+        guard let record = jobs.job(id) else { return Problem.jobNotFound(id).response() }
+        return json(200, view(record))
+    }
+
+    func cancel(_ request: HTTPRequest) -> HTTPResponse {
+        if let refusal = authorizationProblem(request) { return refusal }
+        let id = request.pathParameters["id"] ?? ""
+        switch jobs.cancel(id) {
+        case .cancelled(let record): return json(200, view(record))
+        case .stopping(let record): return json(202, view(record))
+        case .alreadyFinished(let record):
+            return Problem("job-finished", status: 409, title: "Job already finished",
+                           detail: "job \(id) is \(record.state.rawValue); only queued or running jobs can be cancelled")
+                .response()
+        case .notFound: return Problem.jobNotFound(id).response()
+        }
+    }
+
+    // MARK: GET /jobs/{id}/events, GET /jobs/{id}/{artifact}
+
+    func events(_ request: HTTPRequest) -> HTTPResponse {
+        let id = request.pathParameters["id"] ?? ""
+        guard let feed = jobs.subscribe(to: id) else { return Problem.jobNotFound(id).response() }
+        let headers: HTTPHeaders = ["Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                    "X-Accel-Buffering": "no"]
+        let api = self
+        return HTTPResponse(status: 200, headers: headers, body: .stream { stream in
+            api.pump(feed, of: id, into: stream)
+        })
+    }
+
+    /// Writes the feed's events until the job ends or the client goes away.
+    private func pump(_ feed: JobEventFeed, of id: String, into stream: ResponseStream) {
+        defer {
+            jobs.unsubscribe(feed, from: id)
+            stream.finish()
+        }
+        // Reconnecting browsers wait 2 s rather than the default 3.
+        guard stream.write(Array("retry: 2000\n\n".utf8)) else { return }
+        while true {
+            switch feed.next(timeout: keepAliveInterval) {
+            case .event(let event):
+                let data = APIJSON.data(view(event.job))
+                guard stream.write(event.encoded(data: data)) else { return }
+            case .timedOut:
+                guard stream.write(Array(": keep-alive\n\n".utf8)) else { return }
+            case .closed:
+                return
+            }
+        }
+    }
+
+    func artifact(_ request: HTTPRequest) -> HTTPResponse {
+        let id = request.pathParameters["id"] ?? ""
+        let name = request.pathParameters["file"] ?? ""
+        guard jobs.job(id) != nil else { return Problem.jobNotFound(id).response() }
+        guard jobs.executor.artifactNames.contains(name) else {
+            return Problem("artifact-not-found", status: 404, title: "No such artifact",
+                           detail: "a job has no file \"\(name)\"; its files are events, \(jobs.executor.artifactNames.joined(separator: ", "))")
+                .response()
+        }
+        guard jobs.existingArtifacts(of: id).contains(name) else {
+            return Problem("artifact-not-found", status: 404, title: "Artifact not written yet",
+                           detail: "job \(id) has not written \(name) yet").response()
+        }
+        let folder = jobs.artifactsRoot.appendingPathComponent(id, isDirectory: true)
+        return StaticFiles(root: folder).response(for: request, relativePath: name)
+    }
+
+    // MARK: Helpers
+
+    private func view(_ record: JobRecord) -> JobView {
+        JobView(record: record, artifacts: jobs.existingArtifacts(of: record.id))
+    }
+
+    private func authorizationProblem(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let token else { return nil }
+        if let header = request.headers["Authorization"], Self.bearerToken(header).map({ Self.constantTimeEqual($0, token) }) == true {
+            return nil
+        }
+        let detail = request.headers["Authorization"] == nil
+            ? "this server needs Authorization: Bearer <token> for \(request.method)"
+            : "the bearer token is wrong"
+        return Problem("unauthorized", status: 401, title: "Unauthorized", detail: detail)
+            .response(headers: ["WWW-Authenticate": "Bearer realm=\"prunelab\""])
+    }
+
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Compares without an early exit, so the time taken does not reveal how much of a guess was right.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0
+    }
+}
+
+private struct JobList: Encodable { var jobs: [JobView] }
+
+private func json<T: Encodable>(_ status: Int, _ value: T, headers: HTTPHeaders = [:]) -> HTTPResponse {
+    HTTPResponse(status: status, contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)
+}
+
+/// Checks a parsed spec against this machine: files it names must exist. (SweepSpec.parse
+/// checks the spec itself; this is what only the service, which will run it, can check.)
+enum SpecFileChecks {
+    static let fashionMNISTFolder = "/usr/share/datasets/fashion-mnist"
+
+    static func errors(in spec: SweepSpec) -> [SpecFieldError] {
+        var isDirectory: ObjCBool = false
+        switch spec.dataset.name {
+        case "idx":
+            guard let path = spec.dataset.path else { return [] }
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                return [SpecFieldError(pointer: "/dataset/path", detail: "no folder \"\(path)\" on the server")]
+            }
+        case "fashion-mnist":
+            if !FileManager.default.fileExists(atPath: fashionMNISTFolder) {
+                return [SpecFieldError(pointer: "/dataset/name",
+                                       detail: "fashion-mnist is not installed on the server (\(fashionMNISTFolder)); install the Debian package dataset-fashion-mnist")]
+            }
+        default:
+            break
+        }
+        return []
+    }
+}

@@ -1,0 +1,107 @@
+import Dispatch
+import Foundation
+import HTTPServer
+import PruneKit
+
+/// How `prunelab serve` runs.
+public struct ServiceConfiguration: Sendable {
+    /// Job records go to `stateDirectory/jobs/`.
+    public var stateDirectory: URL
+    /// The web page; job artifacts go to `publicDirectory/jobs/{id}/`.
+    public var publicDirectory: URL
+    /// Sweeps run at the same time.
+    public var workers = 1
+    /// When set, POST and DELETE need `Authorization: Bearer <token>`.
+    public var token: String?
+    /// Queue the reference sweep on start if there is no job at all.
+    public var submitReference = false
+    /// Sockets, limits and timeouts; `host` and `port` below are shortcuts into it.
+    public var http = HTTPServerConfiguration()
+    public var log: @Sendable (String) -> Void = { print($0) }
+
+    public var host: String {
+        get { http.host }
+        set { http.host = newValue }
+    }
+
+    public var port: Int {
+        get { http.port }
+        set { http.port = newValue }
+    }
+
+    public init(stateDirectory: URL, publicDirectory: URL) {
+        self.stateDirectory = stateDirectory
+        self.publicDirectory = publicDirectory
+    }
+}
+
+/// The sweep job service: the job manager and its workers behind the HTTP server.
+///
+///     let service = try PruneLabService(configuration: config)
+///     let port = try service.start()
+///     service.runUntilTerminated()        // or service.shutdown()
+public final class PruneLabService: @unchecked Sendable {
+    public let configuration: ServiceConfiguration
+    public let jobs: JobManager
+    /// Every request the server hands over, routed; counts answers by status for /metrics.
+    public let handler: HTTPHandler
+    private let server: HTTPServer
+
+    public init(configuration: ServiceConfiguration, executor: SweepExecutor = SweepRunnerExecutor()) throws {
+        self.configuration = configuration
+        let artifacts = configuration.publicDirectory.appendingPathComponent("jobs", isDirectory: true)
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        jobs = JobManager(store: try JobStore(stateDirectory: configuration.stateDirectory), artifactsRoot: artifacts,
+                          executor: executor, workers: configuration.workers, log: configuration.log)
+
+        let metrics = ServiceMetrics()
+        let router = Router()
+        JobsAPI(jobs: jobs, token: configuration.token, metrics: metrics).register(on: router)
+        router.mountStatic(StaticFiles(root: configuration.publicDirectory))   // "/" is public/index.html
+        let routed = router.handler
+        handler = { request in
+            do {
+                let response = try routed(request)
+                metrics.countRequest(status: response.status)
+                return response
+            } catch {
+                metrics.countRequest(status: 500)
+                throw error
+            }
+        }
+        server = HTTPServer(configuration: configuration.http, handler: handler)
+    }
+
+    /// Starts the workers and the server; returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        jobs.start()
+        if configuration.submitReference, let record = try jobs.submitReferenceIfNoJobs() {
+            configuration.log("queued the reference sweep as job \(record.id)")
+        }
+        return try server.start()
+    }
+
+    /// Stops the workers first (a running sweep is interrupted and resumes on the next start;
+    /// event streams end), then lets the server finish the requests in flight.
+    public func shutdown(deadline: Double = 10) {
+        jobs.shutdown()
+        server.shutdown(deadline: deadline)
+    }
+
+    /// Blocks until SIGTERM or SIGINT, then shuts down and returns.
+    public func runUntilTerminated() {
+        let stop = DispatchSemaphore(value: 0)
+        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            return source
+        }
+        stop.wait()
+        configuration.log("stopping: finishing requests in flight; a running sweep resumes on the next start")
+        shutdown()
+        sources.forEach { $0.cancel() }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import PruneKit
+import XCTest
+@testable import PruneLabService
+
+/// Small synthetic sweeps that finish in well under a second in a debug build.
+enum TestSpecs {
+    /// 2 points: weight pruning at 0 and 50 %, one epoch of a 16-16-4 net on 256 samples.
+    static func tiny(name: String = "tiny", seed: Int = 0) -> SweepSpec {
+        SweepSpec(name: name,
+                  dataset: DatasetSpec(name: "synthetic", trainSize: 256, testSize: 64, features: 16, classes: 4, seed: 1),
+                  model: ModelSpec(hidden: [16]),
+                  training: TrainingSpec(epochs: 1, batchSize: 32, seed: seed),
+                  pruning: PruningSpec(methods: [.weight], sparsities: [0, 50]))
+    }
+
+    /// Long enough to be caught running: `epochs` of training, then `sparsities` weight-pruning
+    /// points that each fine-tune for `finetuneEpochs` (fine-tuning checks cancellation too).
+    static func slow(epochs: Int = 50, sparsities: [Double] = [0, 50], finetuneEpochs: Int = 0) -> SweepSpec {
+        SweepSpec(name: "slow",
+                  dataset: DatasetSpec(name: "synthetic", trainSize: 2048, testSize: 256, features: 64, classes: 4, seed: 2),
+                  model: ModelSpec(hidden: [128, 128]),
+                  training: TrainingSpec(epochs: epochs, batchSize: 16),
+                  pruning: PruningSpec(methods: [.weight], sparsities: sparsities, finetuneEpochs: finetuneEpochs))
+    }
+
+    /// The JSON a client would POST for `tiny()`.
+    static let tinyJSON = #"""
+    {"name": "tiny", "dataset": {"name": "synthetic", "train_size": 256, "test_size": 64, "features": 16, "classes": 4, "seed": 1},
+     "model": {"hidden": [16]}, "training": {"epochs": 1, "batch_size": 32},
+     "pruning": {"methods": ["weight"], "sparsities": [0, 50]}}
+    """#
+}
+
+/// A fresh folder under the system's temporary directory, removed by `tearDown`.
+final class TemporaryFolder {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-tests-\(UUID().uuidString)", isDirectory: true)
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+func waitUntil(timeout: TimeInterval = 30, _ what: String, file: StaticString = #filePath, line: UInt = #line,
+               _ condition: () throws -> Bool) rethrows {
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
+}
+
+extension JobManager {
+    /// A manager over `state`/`public` folders in `folder`, with the real sweep runner, not yet started.
+    static func forTests(in folder: URL, workers: Int = 1, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobManager {
+        JobManager(store: try JobStore(stateDirectory: folder.appendingPathComponent("state")),
+                   artifactsRoot: folder.appendingPathComponent("public/jobs"),
+                   executor: SweepRunnerExecutor(), workers: workers, log: log)
+    }
+
+    func waitForState(_ id: String, _ states: Set<JobState>, timeout: TimeInterval = 60,
+                      file: StaticString = #filePath, line: UInt = #line) {
+        waitUntil(timeout: timeout, "job \(id) to reach \(states.map(\.rawValue).sorted())", file: file, line: line) {
+            job(id).map { states.contains($0.state) } ?? false
+        }
+    }
+}
+
+extension JobManager.Submission {
+    var record: JobRecord {
+        switch self {
+        case .created(let r), .replayed(let r), .keyReused(let r): return r
+        }
+    }
+}
