@@ -45,6 +45,7 @@ extension MLP {
         precondition(batchSize > 0, "batch size must be positive")
         precondition(data.features == weights[0].rows, "the model takes \(weights[0].rows) inputs, the data has \(data.features)")
         guard data.count > 0 else { return Evaluation(accuracy: 0, loss: 0) }
+        GEMM.setThreadCount(Parallel.coreCount)  // OpenBLAS rounds differently per thread count: keep it fixed
         let classes = weights[weights.count - 1].cols
         var batch = Matrix(rows: 0, cols: data.features)
         var labels = [Int32](repeating: 0, count: batchSize)

@@ -1,0 +1,77 @@
+import XCTest
+@testable import PruneKit
+
+final class GEMMTests: XCTestCase {
+    /// The textbook triple loop in Double: the reference every product is checked against.
+    private func naiveProduct(_ a: Matrix, _ b: Matrix) -> [Double] {
+        var c = [Double](repeating: 0, count: a.rows * b.cols)
+        for i in 0..<a.rows { for j in 0..<b.cols { for k in 0..<a.cols { c[i * b.cols + j] += Double(a[i, k]) * Double(b[k, j]) } } }
+        return c
+    }
+
+    private func randomMatrix(_ rows: Int, _ cols: Int, _ generator: inout SeededGenerator) -> Matrix {
+        Matrix(rows: rows, cols: cols, data: (0..<rows * cols).map { _ in generator.nextUnitFloat() * 2 - 1 })
+    }
+
+    private func transposed(_ m: Matrix) -> Matrix {
+        var t = Matrix(rows: m.cols, cols: m.rows)
+        for r in 0..<m.rows { for c in 0..<m.cols { t[c, r] = m[r, c] } }
+        return t
+    }
+
+    private func assertClose(_ actual: [Float], _ expected: [Double], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, file: file, line: line)
+        for (x, y) in zip(actual, expected) { XCTAssertEqual(Double(x), y, accuracy: 1e-4, file: file, line: line) }
+    }
+
+    func testMultipliedMatchesNaiveProductOnOddShapes() {
+        var generator = SeededGenerator(seed: 1)
+        for (m, k, n) in [(1, 1, 1), (3, 7, 5), (17, 9, 1), (1, 33, 12), (65, 31, 40)] {
+            let a = randomMatrix(m, k, &generator)
+            let b = randomMatrix(k, n, &generator)
+            assertClose(a.multiplied(by: b).data, naiveProduct(a, b))
+        }
+    }
+
+    func testTransposedOperandsAndAccumulation() {
+        var generator = SeededGenerator(seed: 2)
+        let a = randomMatrix(6, 4, &generator)   // used as A^T: 4 x 6
+        let b = randomMatrix(5, 6, &generator)   // used as B^T: 6 x 5
+        var c = [Float](repeating: 1, count: 4 * 5)
+        GEMM.multiply(transposeA: true, transposeB: true, m: 4, n: 5, k: 6, a: a.data, lda: 4, b: b.data, ldb: 6,
+                      beta: 1, c: &c, ldc: 5)
+        assertClose(c, naiveProduct(transposed(a), transposed(b)).map { $0 + 1 })
+    }
+
+    func testEmptyInnerDimensionGivesZeros() {
+        var c = [Float](repeating: 7, count: 6)
+        GEMM.multiply(m: 2, n: 3, k: 0, a: [], lda: 1, b: [], ldb: 3, c: &c, ldc: 3)
+        XCTAssertEqual(c, [0, 0, 0, 0, 0, 0])
+    }
+
+    func testVectorKernelsHandleRaggedTails() {
+        let count = 19  // two SIMD vectors and a scalar tail
+        var x = (0..<count).map { Float($0) - 9 }
+        VectorKernels.relu(&x, count: count)
+        XCTAssertEqual(x, (0..<count).map { max(0, Float($0) - 9) })
+        var gradient = [Float](repeating: 2, count: count)
+        VectorKernels.reluBackward(&gradient, activation: x, count: count)
+        XCTAssertEqual(gradient, x.map { $0 > 0 ? 2 : 0 })
+        var sums = [Float](repeating: 9, count: 3)
+        VectorKernels.columnSums([1, 2, 3, 4, 5, 6], rows: 2, cols: 3, into: &sums)
+        XCTAssertEqual(sums, [5, 7, 9])
+    }
+
+    func testParallelChunksCoverEveryIndexOnce() {
+        for count in [0, 1, 100, 70_001, 200_000] {
+            let hits = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, count))
+            hits.initialize(repeating: 0)
+            defer { hits.deallocate() }
+            Parallel.forEachChunk(of: count, minimumChunk: 1000) { range in
+                XCTAssertEqual(range.lowerBound % 64, 0)
+                for i in range { hits[i] += 1 }
+            }
+            XCTAssertTrue(hits.prefix(count).allSatisfy { $0 == 1 }, "count \(count)")
+        }
+    }
+}

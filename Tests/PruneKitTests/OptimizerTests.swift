@@ -1,0 +1,83 @@
+import XCTest
+@testable import PruneKit
+
+final class OptimizerTests: XCTestCase {
+    /// Two Adam steps worked out with TensorFlow's formulas in Double; 21 parameters so both
+    /// the SIMD body and the scalar tail run.
+    func testAdamStepsMatchHandComputedValues() {
+        let count = 21
+        let start = (0..<count).map { Float($0) * 0.1 - 1 }
+        let gradients1 = (0..<count).map { Float($0 % 5) * 0.3 - 0.6 }
+        let gradients2 = (0..<count).map { Float($0 % 7) * -0.05 + 0.1 }
+        let adam = AdamOptimizer(parameterCount: count, learningRate: 0.01)
+        var parameters = start
+        adam.update(&parameters, gradients: gradients1)
+        adam.update(&parameters, gradients: gradients2)
+        XCTAssertEqual(adam.step, 2)
+
+        let (lr, b1, b2, eps) = (0.01, 0.9, 0.999, 1e-7)
+        for i in 0..<count {
+            var (w, m, v) = (Double(start[i]), 0.0, 0.0)
+            for (t, g) in [(1.0, Double(gradients1[i])), (2.0, Double(gradients2[i]))] {
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * g * g
+                let alpha = lr * (1 - pow(b2, t)).squareRoot() / (1 - pow(b1, t))
+                w -= alpha * m / (v.squareRoot() + eps)
+            }
+            XCTAssertEqual(Double(parameters[i]), w, accuracy: 1e-6, "parameter \(i)")
+        }
+        // First step of Adam moves every parameter with a nonzero gradient by about lr.
+        let firstMove = zip(start, gradients1).map { w, g in g == 0 ? 0 : -Float(lr) * (g > 0 ? 1 : -1) }
+        var once = start
+        AdamOptimizer(parameterCount: count, learningRate: 0.01).update(&once, gradients: gradients1)
+        for i in 0..<count { XCTAssertEqual(once[i] - start[i], firstMove[i], accuracy: 1e-5) }
+    }
+
+    func testAdamDefaultsAreTensorFlows() {
+        let adam = AdamOptimizer(parameterCount: 1)
+        XCTAssertEqual([adam.learningRate, adam.beta1, adam.beta2, adam.epsilon], [1e-3, 0.9, 0.999, 1e-7])
+    }
+
+    func testSGDMomentumSteps() {
+        let sgd = SGDOptimizer(parameterCount: 3, learningRate: 0.1, momentum: 0.9)
+        var parameters: [Float] = [1, 2, 3]
+        sgd.update(&parameters, gradients: [1, -2, 0])
+        // velocity = [-0.1, 0.2, 0]
+        XCTAssertEqual(parameters, [0.9, 2.2, 3])
+        sgd.update(&parameters, gradients: [1, 0, 0.5])
+        // velocity = 0.9 * [-0.1, 0.2, 0] - 0.1 * [1, 0, 0.5] = [-0.19, 0.18, -0.05]
+        let expected: [Float] = [0.71, 2.38, 2.95]
+        for (p, e) in zip(parameters, expected) { XCTAssertEqual(p, e, accuracy: 1e-6) }
+    }
+
+    func testPlainSGDWithoutMomentum() {
+        let sgd = SGDOptimizer(parameterCount: 2, learningRate: 0.5, momentum: 0)
+        var parameters: [Float] = [1, 1]
+        sgd.update(&parameters, gradients: [2, -1])
+        sgd.update(&parameters, gradients: [2, -1])
+        XCTAssertEqual(parameters, [-1, 2])
+    }
+
+    func testZeroGradientAndStateLeaveZeroWeightExactlyZero() {
+        // What masked fine-tuning relies on.
+        let count = 40
+        for optimizer in [AdamOptimizer(parameterCount: count) as Optimizer, SGDOptimizer(parameterCount: count, learningRate: 0.1, momentum: 0.9)] {
+            var parameters = [Float](repeating: 0, count: count)
+            for _ in 0..<3 { optimizer.update(&parameters, gradients: [Float](repeating: 0, count: count)) }
+            XCTAssertTrue(parameters.allSatisfy { $0 == 0 && $0.sign == .plus })
+        }
+    }
+
+    func testLargeUpdateSplitAcrossCoresMatchesScalarFormula() {
+        let count = 150_003
+        var generator = SeededGenerator(seed: 4)
+        let gradients = (0..<count).map { _ in generator.nextUnitFloat() - 0.5 }
+        var parameters = [Float](repeating: 0.5, count: count)
+        AdamOptimizer(parameterCount: count).update(&parameters, gradients: gradients)
+        for i in stride(from: 0, to: count, by: 997) + [count - 1] {
+            let g = gradients[i]
+            let expected: Float = g == 0 ? 0.5 : 0.5 - 1e-3 * (g > 0 ? 1 : -1) * abs(g) / (abs(g) + 1e-7 / (0.001 as Float).squareRoot())
+            XCTAssertEqual(parameters[i], expected, accuracy: 1e-6, "parameter \(i)")
+        }
+    }
+}
