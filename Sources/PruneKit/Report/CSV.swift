@@ -21,7 +21,8 @@ public enum CSV {
     }
 
     static func quoteIfNeeded(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        // Scalars, not Characters: "\r\n" is one Character that equals neither "\r" nor "\n".
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
@@ -32,6 +33,7 @@ public enum CSV {
         var field = ""
         var line = 1
         var inQuotes = false
+        var quoteLine = 0
         var fieldWasQuoted = false
         var chars = Array(text.unicodeScalars)[...]
 
@@ -63,6 +65,7 @@ public enum CSV {
                     throw ParseError(line: line, detail: "a quote inside an unquoted field (quote the whole field and double the quote)")
                 }
                 inQuotes = true
+                quoteLine = line
                 fieldWasQuoted = true
             case "\r":
                 guard chars.first == "\n" else { throw ParseError(line: line, detail: "a carriage return not followed by a line feed") }
@@ -76,7 +79,7 @@ public enum CSV {
                 field.unicodeScalars.append(c)
             }
         }
-        if inQuotes { throw ParseError(line: line, detail: "a quoted field is not closed before the end of the text") }
+        if inQuotes { throw ParseError(line: quoteLine, detail: "a quoted field opened here is not closed before the end of the text") }
         if !field.isEmpty || !record.isEmpty || fieldWasQuoted { endRecord() }
         return records
     }

@@ -19,11 +19,19 @@ struct SweepProgressTracker {
     let finetuneEpochs: Int
 
     private(set) var done = 0.0
-    private var doneAtStart: Double?
-    private let started = DispatchTime.now().uptimeNanoseconds
+    /// Units counted as done without work in this run (resume); excluded from the rate.
+    private var skipped = 0.0
+    private let clock: () -> Double
+    private let started: Double
     private let callback: (SweepProgress) -> Void
 
-    init(spec: SweepSpec, trainCount: Int, testCount: Int, callback: @escaping (SweepProgress) -> Void) {
+    /// Monotonic seconds.
+    static func uptime() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+
+    init(spec: SweepSpec, trainCount: Int, testCount: Int, clock: @escaping () -> Double = uptime,
+         callback: @escaping (SweepProgress) -> Void) {
+        self.clock = clock
+        started = clock()
         epochs = spec.training.epochs
         finetuneEpochs = spec.pruning.finetuneEpochs
         trainingEpochUnits = 3 * Double(trainCount)
@@ -38,10 +46,10 @@ struct SweepProgressTracker {
     /// Work that needs no doing (a checkpoint loaded, a point already in results.csv).
     mutating func skip(_ units: Double) {
         done += units
+        skipped += units
     }
 
     mutating func advance(_ units: Double) {
-        if doneAtStart == nil { doneAtStart = done }
         done += units
     }
 
@@ -56,9 +64,8 @@ struct SweepProgressTracker {
     }
 
     private func eta(current: Double) -> Double? {
-        guard let start = doneAtStart else { return nil }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
-        let worked = current - start
+        let elapsed = clock() - started
+        let worked = current - skipped
         guard worked > 0, elapsed > 0.5 else { return nil }
         return max(0, (total - current) * elapsed / worked)
     }

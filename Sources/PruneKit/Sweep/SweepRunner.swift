@@ -162,13 +162,14 @@ public struct SweepRunner {
             evaluation = pruned.model.evaluate(on: data.test)
         }
         if cancellation.isCancelled { throw SweepCancelled() }
+        // Counted on the final network, so a mask that did not hold during fine-tuning would show.
         let timing = PendingInferenceTimer.measure(pruned, on: data.test)
         return ResultRow(
             method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: seed,
             achievedSparsity: pruned.achievedSparsity, layerSparsity: pruned.layerSparsity,
             accuracy: evaluation.accuracy, loss: evaluation.loss,
             accuracyBeforeFinetune: beforeFinetune?.accuracy, lossBeforeFinetune: beforeFinetune?.loss,
-            nonzeroParameters: pruned.nonzeroParameters, totalParameters: pruned.originalParameters,
+            nonzeroParameters: pruned.model.nonzeroParameterCount, totalParameters: pruned.originalParameters,
             denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel)
     }
 

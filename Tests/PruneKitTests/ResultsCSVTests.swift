@@ -1,0 +1,88 @@
+import XCTest
+@testable import PruneKit
+
+/// A row with every field set to something distinctive.
+func sampleRow(method: PruningMethod = .weight, sparsity: Double = 80, repeatIndex: Int = 0, accuracy: Double = 0.875,
+               loss: Double = 0.35, finetuned: Bool = false, dense: Double = 0.5, pruned: Double = 0.125) -> ResultRow {
+    ResultRow(method: method, targetSparsity: sparsity, repeatIndex: repeatIndex, seed: 7 + repeatIndex,
+              achievedSparsity: sparsity / 100 * 0.99, layerSparsity: [sparsity / 100, sparsity / 100, 0],
+              accuracy: accuracy, loss: loss,
+              accuracyBeforeFinetune: finetuned ? accuracy - 0.1 : nil, lossBeforeFinetune: finetuned ? loss + 0.2 : nil,
+              nonzeroParameters: 1234, totalParameters: 5678, denseSeconds: dense, prunedSeconds: pruned,
+              kernel: method.removesUnits ? "shrunk" : "csr")
+}
+
+final class ResultsCSVTests: XCTestCase {
+    func testHeaderIsTheDocumentedOne() {
+        XCTAssertEqual(ResultsCSV.encode([]), """
+            method,target_sparsity,repeat,seed,achieved_sparsity,layer_sparsity,accuracy,loss,accuracy_before_finetune,\
+            loss_before_finetune,nonzero_parameters,total_parameters,dense_seconds,pruned_seconds,kernel
+
+            """)
+    }
+
+    func testRowIsWrittenInColumnOrder() {
+        let line = ResultsCSV.encode([sampleRow(finetuned: true)]).split(separator: "\n")[1]
+        XCTAssertEqual(line, "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr")
+    }
+
+    func testRowsReadBackExactlyIncludingAwkwardDoubles() throws {
+        var rows = [sampleRow(), sampleRow(method: .unit, sparsity: 97.5, repeatIndex: 3, finetuned: true),
+                    sampleRow(method: .globalWeight, sparsity: 0)]
+        rows[0].accuracy = 0.1 + 0.2                      // 0.30000000000000004
+        rows[0].loss = 1e-300
+        rows[1].denseSeconds = 123456789.123456789
+        rows[2].layerSparsity = []
+        rows[2].prunedSeconds = .ulpOfOne
+        XCTAssertEqual(try ResultsCSV.decode(ResultsCSV.encode(rows)), rows)
+    }
+
+    func testEveryMethodRoundTrips() throws {
+        let rows = PruningMethod.allCases.map { sampleRow(method: $0) }
+        XCTAssertEqual(try ResultsCSV.decode(ResultsCSV.encode(rows)).map(\.method), PruningMethod.allCases)
+    }
+
+    func testEmptyFileHasNoRows() throws {
+        XCTAssertEqual(try ResultsCSV.decode(""), [])
+    }
+
+    func testWrongHeaderIsRefused() {
+        XCTAssertThrowsError(try ResultsCSV.decode("method,accuracy\nweight,0.5\n")) { error in
+            XCTAssertEqual((error as? ResultsCSV.FormatError)?.line, 1)
+            XCTAssertTrue("\(error)".contains("header"), "\(error)")
+        }
+    }
+
+    func testMissingFieldNamesTheLine() {
+        let text = ResultsCSV.encode([sampleRow()]) + "weight,80\n"
+        XCTAssertThrowsError(try ResultsCSV.decode(text)) { error in
+            XCTAssertEqual(error as? ResultsCSV.FormatError,
+                           ResultsCSV.FormatError(line: 3, column: nil, detail: "expected 15 fields, got 2"))
+        }
+    }
+
+    func testBadValuesNameLineAndColumn() {
+        let good = ResultsCSV.fields(sampleRow())
+        let cases: [(Int, String, String)] = [(0, "pruning", "method"), (2, "one", "repeat"), (6, "high", "accuracy"),
+                                              (5, "0.5;x", "layer_sparsity"), (10, "1.5", "nonzero_parameters"),
+                                              (8, "n/a", "accuracy_before_finetune")]
+        for (index, value, column) in cases {
+            var fields = good
+            fields[index] = value
+            let text = CSV.encode([ResultsCSV.header, good, fields])
+            XCTAssertThrowsError(try ResultsCSV.decode(text), column) { error in
+                let formatError = error as? ResultsCSV.FormatError
+                XCTAssertEqual(formatError?.line, 3, column)
+                XCTAssertEqual(formatError?.column, column)
+                XCTAssertTrue("\(error)".contains("\"\(value.split(separator: ";").last!)\""), "\(error)")
+            }
+        }
+    }
+
+    func testBrokenQuotingIsReportedAsAFormatError() {
+        let text = ResultsCSV.encode([sampleRow()]) + "\"weight,80\n"
+        XCTAssertThrowsError(try ResultsCSV.decode(text)) { error in
+            XCTAssertEqual((error as? ResultsCSV.FormatError)?.line, 3)
+        }
+    }
+}
