@@ -163,41 +163,4 @@ final class JobManagerTests: XCTestCase {
         XCTAssertEqual(received, [1, 4, 5, 6])
         guard case .closed = feed.next(timeout: 0.1) else { return XCTFail("closed feed") }
     }
-
-    func testShutdownMidSweepThenRestartResumesWithoutRedoingWork() throws {
-        // Each point fine-tunes for an epoch, so the sweep is caught between points.
-        let spec = TestSpecs.slow(epochs: 1, sparsities: [0, 20, 40, 60, 80, 90], finetuneEpochs: 1)
-        let first = try JobManager.forTests(in: folder.url)
-        first.start()
-        let id = try first.submit(spec).record.id
-        let results = first.artifactsRoot.appendingPathComponent("\(id)/results.csv")
-        let checkpoint = first.artifactsRoot.appendingPathComponent("\(id)/model.safetensors")
-        waitUntil(timeout: 60, "two points measured") {
-            let text = (try? String(contentsOf: results, encoding: .utf8)) ?? ""
-            return ((try? ResultsCSV.decode(text).count) ?? 0) >= 2
-        }
-        first.shutdown()
-        let onDisk = try XCTUnwrap(first.store.loadAll().records.first)
-        XCTAssertEqual(onDisk.state, .running, "an interrupted job stays running on disk")
-        let rowsBefore = try ResultsCSV.decode(String(contentsOf: results, encoding: .utf8))
-        XCTAssertLessThan(rowsBefore.count, 6, "the sweep was interrupted before its end")
-        let checkpointDate = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
-
-        let second = try JobManager.forTests(in: folder.url)
-        XCTAssertEqual(second.job(id)?.state, .queued, "re-queued on load")
-        let feed = try XCTUnwrap(second.subscribe(to: id))
-        second.start()
-        defer { second.shutdown() }
-        second.waitForState(id, [.succeeded, .failed, .cancelled])
-        let record = try XCTUnwrap(second.job(id))
-        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
-        XCTAssertEqual(record.attempts, 2)
-        var phases: Set<SweepPhase> = []
-        while case .event(let event) = feed.next(timeout: 1) { if let p = event.job.progress { phases.insert(p.phase) } }
-        XCTAssertFalse(phases.contains(.training), "the checkpoint is loaded, not trained again")
-        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date, checkpointDate)
-        let rows = try ResultsCSV.decode(String(contentsOf: results, encoding: .utf8))
-        XCTAssertEqual(rows.map(\.targetSparsity), [0, 20, 40, 60, 80, 90], "every point once, in order")
-        XCTAssertEqual(Array(rows.prefix(rowsBefore.count)), rowsBefore, "rows measured before the restart are kept as they were")
-    }
 }
