@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+@testable import PruneLabService
+
+/// /openapi.json is a valid OpenAPI 3.1 document and describes the routes the service has.
+final class OpenAPITests: ServiceTestCase {
+    func testDocumentPassesOpenAPISpecValidator() throws {
+        try startService()
+        let document = try client.get("/openapi.json")
+        XCTAssertEqual(document.status, 200)
+        XCTAssertEqual(try document.json()["openapi"] as? String, "3.1.0")
+        let file = folder.url.appendingPathComponent("openapi.json")
+        try document.body.write(to: file)
+
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import json, sys
+            try:
+                from openapi_spec_validator import validate
+            except ImportError:
+                sys.exit(77)
+            validate(json.load(open(sys.argv[1])))
+            """, file.path]
+        let errors = Pipe()
+        python.standardError = errors
+        do { try python.run() } catch { throw XCTSkip("python3 is not available: \(error)") }
+        python.waitUntilExit()
+        if python.terminationStatus == 77 { throw XCTSkip("python3 has no openapi_spec_validator (pip install openapi-spec-validator)") }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(python.terminationStatus, 0, "openapi-spec-validator refused the document:\n\(message)")
+    }
+
+    /// Requests every operation of the document; each must answer with a status it documents
+    /// (an undocumented route would give 404 or 405 instead).
+    func testEveryDocumentedOperationAnswersWithADocumentedStatus() throws {
+        try startService()
+        let document = try client.get("/openapi.json").json()
+        let id = try submit(TestSpecs.tinyJSON)
+        try waitForJob(id, ["succeeded"])
+        let paths = try XCTUnwrap(document["paths"] as? [String: [String: Any]])
+        var operations = 0
+        for (template, item) in paths.sorted(by: { $0.key < $1.key }) {
+            let path = template.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{artifact}", with: "results.csv")
+            for method in ["get", "post", "delete"] {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                operations += 1
+                let documented = Set((operation["responses"] as? [String: Any] ?? [:]).keys)
+                let response = method == "post"
+                    ? try client.post(path, json: TestSpecs.tinyJSON)
+                    : try client.send(method.uppercased(), path)
+                XCTAssertTrue(documented.contains(String(response.status)),
+                              "\(method.uppercased()) \(template) answered \(response.status), documented: \(documented.sorted())")
+            }
+        }
+        XCTAssertEqual(operations, 9)
+        // The documented artifact names are the runner's.
+        let artifact = try XCTUnwrap((paths["/jobs/{id}/{artifact}"]?["parameters"] as? [[String: Any]])?
+            .first { $0["name"] as? String == "artifact" })
+        XCTAssertEqual((artifact["schema"] as? [String: Any])?["enum"] as? [String], SweepRunnerExecutor().artifactNames)
+    }
+}
