@@ -154,7 +154,10 @@ final class RawClient {
     /// Reads one chunk of a chunked body (after the head was read with `readHead`).
     func readChunk() -> [UInt8]? {
         guard let sizeLine = takeLine(), let size = Int(sizeLine, radix: 16) else { return nil }
-        if size == 0 { return [] }
+        if size == 0 {
+            while let trailer = takeLine(), !trailer.isEmpty {}
+            return []
+        }
         guard let chunk = take(size), take(2) == [13, 10] else { return nil }
         return chunk
     }
