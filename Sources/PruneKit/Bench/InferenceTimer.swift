@@ -72,7 +72,13 @@ public enum InferenceTimer {
             work()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return median(times)
+    }
+
+    /// The middle value, or the mean of the middle two of an even count.
+    static func median(_ values: [Double]) -> Double {
+        precondition(!values.isEmpty, "the median of nothing")
+        let sorted = values.sorted(), middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }
