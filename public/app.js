@@ -100,7 +100,8 @@ function showFieldErrors(form, errors) {
     if (!match) { unplaced.push(`${pointer || "/"}: ${detail}`); continue; }
     const holder = match.closest("label, .methods") || match;
     holder.classList.add("invalid");
-    const suffix = pointer === match.dataset.pointer ? "" : ` (${pointer.slice(match.dataset.pointer.length + 1)})`;
+    const rest = pointer.slice(match.dataset.pointer.length + 1);
+    const suffix = rest === "" ? "" : /^\d+$/.test(rest) ? ` (value ${Number(rest) + 1})` : ` (${rest})`;
     holder.append(el("div", { class: "field-error" }, detail + suffix));
   }
   if (unplaced.length) showBanner(unplaced.join("\n"));
@@ -292,7 +293,9 @@ function renderJobView(job) {
   const badge = $("#job-state");
   badge.textContent = job.state;
   badge.className = `badge ${job.state}`;
-  const spec = job.spec, sizes = [spec.dataset.name === "synthetic" ? spec.dataset.features : "in", ...spec.model.hidden, "out"];
+  const spec = job.spec, data = spec.dataset;
+  const [inputs, classes] = data.name === "synthetic" ? [data.features, data.classes] : data.name === "fashion-mnist" ? [784, 10] : ["in", "out"];
+  const sizes = [inputs, ...spec.model.hidden, classes];
   $("#job-meta").textContent = [
     `id ${job.id}`, spec.dataset.name, `MLP ${sizes.join("-")}`,
     `${spec.training.optimizer} · ${spec.training.epochs} epochs · batch ${spec.training.batch_size}`,
