@@ -121,10 +121,6 @@ final class ServerCore: @unchecked Sendable {
     let handler: HTTPHandler
     let parserLimits: ParserLimits
     let preparer = ResponsePreparer(dateCache: DateHeaderCache(), gzipCache: GzipCache())
-    /// Socket I/O of all connections (each connection has a serial queue targeting it).
-    let ioQueue = DispatchQueue(label: "http.io", attributes: .concurrent)
-    /// Handlers and response streams: off the I/O queues, so a slow one delays only its client.
-    let handlerQueue = DispatchQueue(label: "http.handlers", attributes: .concurrent)
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: Connection] = [:]
     private var draining = false
@@ -135,6 +131,13 @@ final class ServerCore: @unchecked Sendable {
         var limits = ParserLimits()
         limits.maxBody = configuration.maxBodySize
         self.parserLimits = limits
+    }
+
+    /// Shutdown has begun: every response from now on closes its connection.
+    var isDraining: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return draining
     }
 
     var openConnections: Int {

@@ -89,6 +89,25 @@ final class HTTPConnectionTests: XCTestCase {
         XCTAssertEqual(server.server.openConnections, 500)
     }
 
+    func testBlockedHandlersDoNotStarveOtherConnections() throws {
+        // Eight handlers block until the fast request has been answered: if blocked handlers
+        // could exhaust the threads serving I/O, the fast one would never come back.
+        let release = DispatchSemaphore(value: 0)
+        let server = try TestServer { request in
+            if request.path == "/block" { release.wait() }
+            return HTTPResponse(status: 200, contentType: "text/plain", body: Array(request.path.utf8))
+        }
+        defer { server.stop() }
+        let blocked = try (0..<8).map { _ in try server.client() }
+        blocked.forEach { $0.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n") }
+        usleep(100_000)
+        let fast = try server.client(receiveTimeout: 10)
+        fast.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(fast.readResponse()?.text, "/fast")
+        for _ in blocked { release.signal() }
+        for client in blocked { XCTAssertEqual(client.readResponse()?.text, "/block") }
+    }
+
     func testServerSentEventsStream() throws {
         let clientGone = expectation(description: "write returns false once the client is gone")
         let server = try TestServer { request in
