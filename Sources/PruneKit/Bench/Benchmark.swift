@@ -1,0 +1,91 @@
+import Foundation
+
+/// The measurements behind `prunelab bench` (issue 3): the machine's SGEMM rate, training
+/// throughput on the reference network, dense vs pruned inference time per sparsity level,
+/// and optionally a whole default sweep. All figures come from this one run; every timing is
+/// a median of `repetitions` runs.
+public struct Benchmark: Sendable {
+    /// The reference network of the seed experiment.
+    public static let referenceLayerSizes = [784, 1000, 1000, 500, 200, 10]
+    public static let sparsityLevels: [Double] = [0, 50, 70, 80, 90, 95, 99]
+
+    public var layerSizes = Benchmark.referenceLayerSizes
+    public var sparsityLevels = Benchmark.sparsityLevels
+    public var batchSize = 64
+    public var repetitions = 5
+    /// Training steps per timed repetition.
+    public var trainingSteps = 100
+    /// The sweep to run as a child process (executable and arguments); nil skips it.
+    public var sweepCommand: (executable: URL, arguments: [String])?
+
+    public init() {}
+
+    /// Runs every measurement; `log` hears what is being measured (for a progress line).
+    public func run(log: (String) -> Void = { _ in }) -> BenchmarkReport {
+        precondition(repetitions > 0 && trainingSteps > 0, "repetitions and training steps must be positive")
+        log("SGEMM rate")
+        let sgemm = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
+        log("training throughput")
+        let training = measureTraining(sgemmGFLOPS: sgemm)
+        log("inference")
+        let inference = measureInference(log: log)
+        var sweep: SweepFigures?
+        if let sweepCommand {
+            log("the sweep: \(([sweepCommand.executable.path] + sweepCommand.arguments).joined(separator: " "))")
+            sweep = SweepMeasurement.measure(executable: sweepCommand.executable, arguments: sweepCommand.arguments)
+        }
+        return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, sgemmGFLOPS: sgemm,
+                               training: training, inference: inference, sweep: sweep)
+    }
+
+    func measureTraining(sgemmGFLOPS: Double) -> TrainingFigures {
+        let rates = (0..<repetitions).map { _ in
+            PerformanceProbe.trainingSamplesPerSecond(layerSizes: layerSizes, batchSize: batchSize, steps: trainingSteps)
+        }
+        let samplesPerSecond = InferenceTimer.median(rates)
+        let weights = zip(layerSizes, layerSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
+        let flopsPerWeight = 6
+        let effective = Double(flopsPerWeight * weights) * samplesPerSecond / 1e9
+        return TrainingFigures(layerSizes: layerSizes, batchSize: batchSize, optimizer: "adam",
+                               samplesPerSecond: samplesPerSecond, effectiveGFLOPS: effective,
+                               flopsPerWeightPerSample: flopsPerWeight, fractionOfSGEMM: effective / sgemmGFLOPS)
+    }
+
+    func measureInference(log: (String) -> Void) -> InferenceFigures {
+        let (input, source) = Self.testImages(features: layerSizes[0])
+        let model = MLP.glorotUniform(layerSizes: layerSizes, bias: false, seed: 0)
+        func level(_ method: PruningMethod, _ sparsity: Double) -> LevelTiming {
+            log("\(method.rawValue) pruning at \(Self.percent(sparsity))")
+            let pruned = Pruner.prune(model, method: method, sparsity: sparsity, pruneLastLayer: false, seed: 0)
+            let timing = InferenceTimer.measure(pruned, input: input, repetitions: repetitions)
+            // Weight pruning reports the CSR kernel itself, even where the timer would pick dense.
+            let prunedSeconds = timing.csrSeconds ?? timing.prunedSeconds
+            return LevelTiming(sparsity: sparsity, achievedSparsity: pruned.achievedSparsity,
+                               denseSeconds: timing.denseSeconds, prunedSeconds: prunedSeconds,
+                               speedup: timing.denseSeconds / prunedSeconds,
+                               idealSpeedup: 1 / (1 - pruned.achievedSparsity), kernel: timing.kernel)
+        }
+        return InferenceFigures(
+            layerSizes: layerSizes, images: input.rows, imageSource: source,
+            weightSource: "random Glorot-uniform weights pruned by magnitude (the sparsity pattern of a trained network; accuracy not measured)",
+            weightPruning: sparsityLevels.map { level(.weight, $0) },
+            unitPruning: sparsityLevels.map { level(.unit, $0) })
+    }
+
+    /// The Fashion-MNIST test set as floats when it is installed and has `features` inputs,
+    /// else 10,000 random images of that size; with a description of which.
+    static func testImages(features: Int) -> (Matrix, String) {
+        if let data = try? Dataset.load(DatasetSpec(trainLimit: 1)), data.features == features {
+            return (InferenceTimer.floatInput(data.test), "Fashion-MNIST test set")
+        }
+        var random = SeededGenerator(seed: 5)
+        let count = 10_000
+        let pixels = (0..<count * features).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let images = LabeledImages(features: features, pixels: pixels, labels: [UInt8](repeating: 0, count: count))
+        return (InferenceTimer.floatInput(images), "random images of the same shape (Fashion-MNIST not installed)")
+    }
+
+    static func percent(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))%" : "\(value)%"
+    }
+}

@@ -1,0 +1,89 @@
+/// Everything `prunelab bench` measures in one run; encodes to the `--json` output.
+public struct BenchmarkReport: Codable, Sendable {
+    public var cores: Int
+    /// Square single-precision products through the same BLAS as training, GFLOP/s.
+    public var sgemmGFLOPS: Double
+    public var training: TrainingFigures
+    public var inference: InferenceFigures
+    /// Nil when the sweep was skipped (`--skip-sweep`).
+    public var sweep: SweepFigures?
+
+    enum CodingKeys: String, CodingKey {
+        case cores, training, inference, sweep
+        case sgemmGFLOPS = "sgemm_gflops"
+    }
+}
+
+public struct TrainingFigures: Codable, Sendable {
+    public var layerSizes: [Int]
+    public var batchSize: Int
+    public var optimizer: String
+    public var samplesPerSecond: Double
+    /// `flopsPerWeightPerSample * weights * samplesPerSecond`: 2 flops per weight for the forward
+    /// product, 4 for the backward ones (input and weight gradients); element-wise work uncounted.
+    public var effectiveGFLOPS: Double
+    public var flopsPerWeightPerSample: Int
+    /// `effectiveGFLOPS / sgemmGFLOPS`: how close training runs to the machine's own BLAS peak.
+    public var fractionOfSGEMM: Double
+
+    enum CodingKeys: String, CodingKey {
+        case optimizer
+        case layerSizes = "layer_sizes", batchSize = "batch_size", samplesPerSecond = "samples_per_second"
+        case effectiveGFLOPS = "effective_gflops", flopsPerWeightPerSample = "flops_per_weight_per_sample"
+        case fractionOfSGEMM = "fraction_of_sgemm"
+    }
+}
+
+public struct InferenceFigures: Codable, Sendable {
+    public var layerSizes: [Int]
+    public var images: Int
+    /// Where the images came from: the Fashion-MNIST test set, or random data of its shape.
+    public var imageSource: String
+    /// What was pruned: random Glorot weights, which pruned by magnitude give the sparsity
+    /// pattern (and so the speed) of a trained network; accuracy is not measured here.
+    public var weightSource: String
+    public var weightPruning: [LevelTiming]
+    public var unitPruning: [LevelTiming]
+
+    enum CodingKeys: String, CodingKey {
+        case images
+        case layerSizes = "layer_sizes", imageSource = "image_source", weightSource = "weight_source"
+        case weightPruning = "weight_pruning", unitPruning = "unit_pruning"
+    }
+}
+
+/// One pruning level: the original-shape network through the dense kernel vs the pruned
+/// representation (CSR for weight pruning, the shrunk dense network for unit pruning).
+public struct LevelTiming: Codable, Sendable {
+    public var sparsity: Double
+    /// Fraction of the network's weights actually removed (the last layer is spared).
+    public var achievedSparsity: Double
+    public var denseSeconds: Double
+    public var prunedSeconds: Double
+    /// `denseSeconds / prunedSeconds`.
+    public var speedup: Double
+    /// The speed-up if time fell exactly with the weights removed: 1 / (1 - achieved sparsity).
+    public var idealSpeedup: Double
+    /// What `InferenceTimer` would pick for the pruned network: csr, dense or shrunk.
+    public var kernel: String
+
+    enum CodingKeys: String, CodingKey {
+        case sparsity, speedup, kernel
+        case achievedSparsity = "achieved_sparsity", denseSeconds = "dense_seconds", prunedSeconds = "pruned_seconds"
+        case idealSpeedup = "ideal_speedup"
+    }
+}
+
+public struct SweepFigures: Codable, Sendable {
+    public var command: [String]
+    /// Nil when the sweep did not finish successfully (see `failure`).
+    public var wallSeconds: Double?
+    /// Peak resident set size of the sweep process, MB (getrusage RUSAGE_CHILDREN, ru_maxrss).
+    public var peakResidentMegabytes: Double?
+    public var failure: String?
+
+    enum CodingKeys: String, CodingKey {
+        case command, failure
+        case wallSeconds = "wall_seconds", peakResidentMegabytes = "peak_resident_megabytes"
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a whole sweep as a child process and measures its wall time and peak memory.
+///
+/// A child process, not a call, so that the peak resident memory is the sweep's alone
+/// (`getrusage(RUSAGE_CHILDREN)` reports the largest of the waited-for children) and not the
+/// bench's own allocations.
+public enum SweepMeasurement {
+    /// Runs `executable arguments...` (e.g. `/proc/self/exe run --out DIR`) to completion.
+    /// A missing executable or a failing run gives figures with `failure` set and no times.
+    public static func measure(executable: URL, arguments: [String]) -> SweepFigures {
+        let command = [executable.path] + arguments
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-bench-sweep-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        guard FileManager.default.createFile(atPath: log.path, contents: nil),
+              let logHandle = try? FileHandle(forWritingTo: log) else {
+            return SweepFigures(command: command, failure: "cannot create the log file \(log.path)")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            try process.run()
+        } catch {
+            return SweepFigures(command: command, failure: "could not start: \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        try? logHandle.close()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let tail = (try? String(contentsOf: log, encoding: .utf8))?
+                .split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
+            return SweepFigures(command: command,
+                                failure: "exited with status \(process.terminationStatus)\(tail.isEmpty ? "" : ": \(tail)")")
+        }
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        // Linux reports ru_maxrss in kilobytes.
+        return SweepFigures(command: command, wallSeconds: wall, peakResidentMegabytes: Double(usage.ru_maxrss) / 1024)
+    }
+}
