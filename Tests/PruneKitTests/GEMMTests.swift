@@ -26,7 +26,8 @@ final class GEMMTests: XCTestCase {
 
     func testMultipliedMatchesNaiveProductOnOddShapes() {
         var generator = SeededGenerator(seed: 1)
-        for (m, k, n) in [(1, 1, 1), (3, 7, 5), (17, 9, 1), (1, 33, 12), (65, 31, 40)] {
+        // The last two are large enough to be split across the cores by column blocks.
+        for (m, k, n) in [(1, 1, 1), (3, 7, 5), (17, 9, 1), (1, 33, 12), (65, 31, 40), (70, 300, 21), (64, 100, 333)] {
             let a = randomMatrix(m, k, &generator)
             let b = randomMatrix(k, n, &generator)
             assertClose(a.multiplied(by: b).data, naiveProduct(a, b))
@@ -41,6 +42,49 @@ final class GEMMTests: XCTestCase {
         GEMM.multiply(transposeA: true, transposeB: true, m: 4, n: 5, k: 6, a: a.data, lda: 4, b: b.data, ldb: 6,
                       beta: 1, c: &c, ldc: 5)
         assertClose(c, naiveProduct(transposed(a), transposed(b)).map { $0 + 1 })
+    }
+
+    func testTransposedLargeProductSplitByColumns() {
+        var generator = SeededGenerator(seed: 3)
+        let a = randomMatrix(64, 90, &generator)
+        let b = randomMatrix(130, 90, &generator)  // used as B^T: 90 x 130
+        var c = [Float](repeating: 0, count: 64 * 130)
+        GEMM.multiply(transposeB: true, m: 64, n: 130, k: 90, a: a.data, lda: 90, b: b.data, ldb: 90, c: &c, ldc: 130)
+        assertClose(c, naiveProduct(a, transposed(b)))
+    }
+
+    func testLayerBackwardInBlocksEqualsWholeLayer() {
+        // What lets each core take a block of a layer's input rows.
+        var generator = SeededGenerator(seed: 4)
+        let (rows, inputs, outputs) = (5, 40, 7)
+        let x = randomMatrix(rows, inputs, &generator).data.map { max(0, $0) }
+        let w = randomMatrix(inputs, outputs, &generator).data
+        let dY = randomMatrix(rows, outputs, &generator).data
+        func backward(_ blocks: [Range<Int>]) -> (dX: [Float], dW: [Float]) {
+            var dX = [Float](repeating: 9, count: rows * inputs)
+            var dW = [Float](repeating: 9, count: inputs * outputs)
+            for block in blocks {
+                linearBackward(inputGradient: &dX, inputActivation: x, weightGradient: &dW, outputGradient: dY, input: x,
+                               weight: w, rows: rows, inputs: inputs, outputs: outputs, inputRows: block)
+            }
+            return (dX, dW)
+        }
+        let whole = backward([0..<inputs])
+        let blocked = backward([0..<16, 16..<32, 32..<inputs])
+        for (a, b) in zip(whole.dX + whole.dW, blocked.dX + blocked.dW) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        // dX = dY W^T, zeroed where the input was clamped; dW = X^T dY
+        for r in 0..<rows {
+            for i in 0..<inputs {
+                let expected = x[r * inputs + i] > 0 ? (0..<outputs).reduce(0) { $0 + dY[r * outputs + $1] * w[i * outputs + $1] } : 0
+                XCTAssertEqual(whole.dX[r * inputs + i], expected, accuracy: 1e-5)
+            }
+        }
+        for i in 0..<inputs {
+            for o in 0..<outputs {
+                let expected = (0..<rows).reduce(Float(0)) { $0 + x[$1 * inputs + i] * dY[$1 * outputs + o] }
+                XCTAssertEqual(whole.dW[i * outputs + o], expected, accuracy: 1e-5)
+            }
+        }
     }
 
     func testEmptyInnerDimensionGivesZeros() {

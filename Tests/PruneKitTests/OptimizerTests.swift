@@ -11,9 +11,9 @@ final class OptimizerTests: XCTestCase {
         let gradients2 = (0..<count).map { Float($0 % 7) * -0.05 + 0.1 }
         let adam = AdamOptimizer(parameterCount: count, learningRate: 0.01)
         var parameters = start
-        adam.update(&parameters, gradients: gradients1)
-        adam.update(&parameters, gradients: gradients2)
-        XCTAssertEqual(adam.step, 2)
+        adam.step(&parameters, gradients: gradients1)
+        adam.step(&parameters, gradients: gradients2)
+        XCTAssertEqual(adam.stepCount, 2)
 
         let (lr, b1, b2, eps) = (0.01, 0.9, 0.999, 1e-7)
         for i in 0..<count {
@@ -29,7 +29,7 @@ final class OptimizerTests: XCTestCase {
         // First step of Adam moves every parameter with a nonzero gradient by about lr.
         let firstMove = zip(start, gradients1).map { w, g in g == 0 ? 0 : -Float(lr) * (g > 0 ? 1 : -1) }
         var once = start
-        AdamOptimizer(parameterCount: count, learningRate: 0.01).update(&once, gradients: gradients1)
+        AdamOptimizer(parameterCount: count, learningRate: 0.01).step(&once, gradients: gradients1)
         for i in 0..<count { XCTAssertEqual(once[i] - start[i], firstMove[i], accuracy: 1e-5) }
     }
 
@@ -41,10 +41,10 @@ final class OptimizerTests: XCTestCase {
     func testSGDMomentumSteps() {
         let sgd = SGDOptimizer(parameterCount: 3, learningRate: 0.1, momentum: 0.9)
         var parameters: [Float] = [1, 2, 3]
-        sgd.update(&parameters, gradients: [1, -2, 0])
+        sgd.step(&parameters, gradients: [1, -2, 0])
         // velocity = [-0.1, 0.2, 0]
         XCTAssertEqual(parameters, [0.9, 2.2, 3])
-        sgd.update(&parameters, gradients: [1, 0, 0.5])
+        sgd.step(&parameters, gradients: [1, 0, 0.5])
         // velocity = 0.9 * [-0.1, 0.2, 0] - 0.1 * [1, 0, 0.5] = [-0.19, 0.18, -0.05]
         let expected: [Float] = [0.71, 2.38, 2.95]
         for (p, e) in zip(parameters, expected) { XCTAssertEqual(p, e, accuracy: 1e-6) }
@@ -53,8 +53,8 @@ final class OptimizerTests: XCTestCase {
     func testPlainSGDWithoutMomentum() {
         let sgd = SGDOptimizer(parameterCount: 2, learningRate: 0.5, momentum: 0)
         var parameters: [Float] = [1, 1]
-        sgd.update(&parameters, gradients: [2, -1])
-        sgd.update(&parameters, gradients: [2, -1])
+        sgd.step(&parameters, gradients: [2, -1])
+        sgd.step(&parameters, gradients: [2, -1])
         XCTAssertEqual(parameters, [-1, 2])
     }
 
@@ -63,7 +63,7 @@ final class OptimizerTests: XCTestCase {
         let count = 40
         for optimizer in [AdamOptimizer(parameterCount: count) as Optimizer, SGDOptimizer(parameterCount: count, learningRate: 0.1, momentum: 0.9)] {
             var parameters = [Float](repeating: 0, count: count)
-            for _ in 0..<3 { optimizer.update(&parameters, gradients: [Float](repeating: 0, count: count)) }
+            for _ in 0..<3 { optimizer.step(&parameters, gradients: [Float](repeating: 0, count: count)) }
             XCTAssertTrue(parameters.allSatisfy { $0 == 0 && $0.sign == .plus })
         }
     }
@@ -73,7 +73,7 @@ final class OptimizerTests: XCTestCase {
         var generator = SeededGenerator(seed: 4)
         let gradients = (0..<count).map { _ in generator.nextUnitFloat() - 0.5 }
         var parameters = [Float](repeating: 0.5, count: count)
-        AdamOptimizer(parameterCount: count).update(&parameters, gradients: gradients)
+        AdamOptimizer(parameterCount: count).step(&parameters, gradients: gradients)
         for i in stride(from: 0, to: count, by: 997) + [count - 1] {
             let g = gradients[i]
             let expected: Float = g == 0 ? 0.5 : 0.5 - 1e-3 * (g > 0 ? 1 : -1) * abs(g) / (abs(g) + 1e-7 / (0.001 as Float).squareRoot())

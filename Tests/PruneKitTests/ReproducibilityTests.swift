@@ -15,19 +15,33 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertNotEqual(first, try trained(seed: 4, data: data))
     }
 
-    func testTrainingResetsBLASThreadsSoEarlierSettingsDoNotLeakIn() throws {
-        // OpenBLAS may round differently with another thread count; training pins the count
-        // (one per core) so a run after any other BLAS user reproduces a fresh run exactly.
+    func testUpdateFusedIntoBackwardPassEqualsSeparateUpdate() throws {
+        // Layers large enough to be split across the cores; the fused step must give exactly
+        // the weights of gradients first, then one optimizer pass over all parameters.
+        let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
+        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: true, seed: 1)
+        let fused = TrainingSession(model: model, batchCapacity: 128, masks: nil)
+        let separate = TrainingSession(model: model, batchCapacity: 128, masks: nil)
+        let fusedAdam = AdamOptimizer(parameterCount: fused.parameterCount)
+        let separateAdam = AdamOptimizer(parameterCount: separate.parameterCount)
+        for batch in [0..<128, 128..<256, 0..<100] {
+            let fusedLoss = fused.step(data: data.train, indices: batch, optimizer: fusedAdam)
+            let separateLoss = separate.computeGradients(data: data.train, indices: batch)
+            separateAdam.step(parameters: separate.parameters.pointer, gradients: separate.gradients.pointer)
+            XCTAssertEqual(fusedLoss, separateLoss)
+        }
+        XCTAssertEqual(fused.exportModel(), separate.exportModel())
+        XCTAssertNotEqual(fused.exportModel(), model)
+    }
+
+    func testLargeLayersTrainReproducibly() throws {
         let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
         func run() throws -> MLP {
             var model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: false, seed: 1)
-            try Trainer(config: TrainingConfig(batchSize: 128)).train(&model, on: data.train, epochs: 1)
+            try Trainer(config: TrainingConfig(batchSize: 128)).train(&model, on: data.train, epochs: 2)
             return model
         }
-        let first = try run()
-        GEMM.setThreadCount(1)
-        XCTAssertEqual(try run(), first)
-        XCTAssertEqual(GEMM.threadCount, Parallel.coreCount)
+        XCTAssertEqual(try run(), try run())
     }
 
     func testSeededGeneratorStreamIsFixed() {

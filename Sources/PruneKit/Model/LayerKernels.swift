@@ -3,36 +3,65 @@ import Foundation
 // The forward and backward pass of each kind of layer, one function each, on raw row-major
 // storage (in the manner of llm.c). `B` is the number of rows (samples) in the batch.
 // Weights are `inputs x outputs`: a layer computes `Y = X W + b`.
+//
+// The dense layer's passes work on a block of the layer (output columns forward, input rows
+// backward) so each core can take a block and finish everything that block needs, without
+// waiting for the other core in between.
 
-/// `output[B x outputs] = input[B x inputs] * weight[inputs x outputs] (+ bias)`.
+/// `output[:, columns] = input * weight[:, columns] (+ bias[columns])`, then ReLU when `relu`.
 func linearForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                   weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                   rows B: Int, inputs: Int, outputs: Int) {
+                   weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool,
+                   rows B: Int, inputs: Int, outputs: Int, columns: Range<Int>) {
+    let c0 = columns.lowerBound
     if let bias {
-        for r in 0..<B { (output + r * outputs).update(from: bias, count: outputs) }
+        for r in 0..<B { (output + r * outputs + c0).update(from: bias + c0, count: columns.count) }
     }
-    GEMM.multiply(m: B, n: outputs, k: inputs, a: input, lda: inputs, b: weight, ldb: outputs,
-                  beta: bias == nil ? 0 : 1, c: output, ldc: outputs)
+    GEMM.multiplyOnThisThread(m: B, n: columns.count, k: inputs, a: input, lda: inputs, b: weight + c0, ldb: outputs,
+                              beta: bias == nil ? 0 : 1, c: output + c0, ldc: outputs)
+    if relu {
+        for r in 0..<B { VectorKernels.relu(output + r * outputs + c0, count: columns.count) }
+    }
 }
 
-/// Given `outputGradient` = dL/dY, writes dL/dW into `weightGradient`, dL/db into `biasGradient`
-/// (when the layer has a bias) and dL/dX into `inputGradient` (when the caller needs it: the
-/// first layer's input is data, so its gradient is skipped).
-func linearBackward(inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
-                    biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
+/// The whole forward pass of a dense layer, its output columns split across the cores.
+func linearForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                   weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool,
+                   rows B: Int, inputs: Int, outputs: Int) {
+    Parallel.forEachBlock(of: outputs, work: B * inputs * outputs) { columns in
+        linearForward(output: output, input: input, weight: weight, bias: bias, relu: relu,
+                      rows: B, inputs: inputs, outputs: outputs, columns: columns)
+    }
+}
+
+/// Backward pass of a dense layer for the input units `inputRows` (rows of W, columns of X),
+/// given `outputGradient` = dL/dY:
+/// - `inputGradient[:, inputRows]` = dY W[inputRows, :]^T, when the caller needs dL/dX (the
+///   first layer's input is data, so it passes nil), zeroed where `inputActivation` (the
+///   previous layer's ReLU output, when given) was clamped: that is ReLU's backward pass;
+/// - `weightGradient[inputRows, :]` = X[:, inputRows]^T dY.
+/// Both read only W's rows `inputRows`, so the caller may update exactly those rows next.
+func linearBackward(inputGradient: UnsafeMutablePointer<Float>?, inputActivation: UnsafePointer<Float>?,
+                    weightGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
                     input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                    rows B: Int, inputs: Int, outputs: Int) {
-    // dW = X^T dY   (inputs x outputs)
-    GEMM.multiply(transposeA: true, m: inputs, n: outputs, k: B, a: input, lda: inputs,
-                  b: outputGradient, ldb: outputs, c: weightGradient, ldc: outputs)
-    if let biasGradient {
-        VectorKernels.columnSums(outputGradient, rows: B, cols: outputs, into: biasGradient)
-    }
-    // dX = dY W^T   (B x inputs)
+                    rows B: Int, inputs: Int, outputs: Int, inputRows: Range<Int>) {
+    let r0 = inputRows.lowerBound
     if let inputGradient {
-        GEMM.multiply(transposeB: true, m: B, n: inputs, k: outputs, a: outputGradient, lda: outputs,
-                      b: weight, ldb: outputs, c: inputGradient, ldc: inputs)
+        GEMM.multiplyOnThisThread(transposeB: true, m: B, n: inputRows.count, k: outputs, a: outputGradient, lda: outputs,
+                                  b: weight + r0 * outputs, ldb: outputs, c: inputGradient + r0, ldc: inputs)
+        if let inputActivation {
+            for r in 0..<B {
+                VectorKernels.reluBackward(inputGradient + r * inputs + r0, activation: inputActivation + r * inputs + r0,
+                                           count: inputRows.count)
+            }
+        }
     }
+    GEMM.multiplyOnThisThread(transposeA: true, m: inputRows.count, n: outputs, k: B, a: input + r0, lda: inputs,
+                              b: outputGradient, ldb: outputs, c: weightGradient + r0 * outputs, ldc: outputs)
+}
+
+/// dL/db of a dense layer: the column sums of dL/dY, rows added in order (reproducible).
+func biasBackward(biasGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>, rows B: Int, outputs: Int) {
+    VectorKernels.columnSums(outputGradient, rows: B, cols: outputs, into: biasGradient)
 }
 
 /// Mean softmax cross-entropy of `logits[B x classes]` against `labels`; when `logitsGradient`
@@ -49,8 +78,7 @@ func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int
         for c in 1..<classes { largest = max(largest, row[c]) }
         var total: Float = 0
         for c in 0..<classes { total += expf(row[c] - largest) }
-        let logTotal = logf(total)
-        lossSum += Double(logTotal - (row[label] - largest))
+        lossSum += Double(logf(total) - (row[label] - largest))
         if let logitsGradient {
             let out = logitsGradient + r * classes
             let inverse = 1 / total

@@ -22,16 +22,10 @@ extension MLP {
             x.data.withUnsafeBufferPointer { xp in
                 w.data.withUnsafeBufferPointer { wp in
                     y.data.withUnsafeMutableBufferPointer { yp in
-                        if hasBias {
-                            biases[i].withUnsafeBufferPointer { bp in
-                                linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!,
-                                              bias: bp.baseAddress!, rows: x.rows, inputs: w.rows, outputs: w.cols)
-                            }
-                        } else {
-                            linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!,
-                                          bias: nil, rows: x.rows, inputs: w.rows, outputs: w.cols)
+                        withBiasPointer(layer: i) { bias in
+                            linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!, bias: bias,
+                                          relu: i < weights.count - 1, rows: x.rows, inputs: w.rows, outputs: w.cols)
                         }
-                        if i < weights.count - 1 { VectorKernels.relu(yp.baseAddress!, count: yp.count) }
                     }
                 }
             }
@@ -45,7 +39,6 @@ extension MLP {
         precondition(batchSize > 0, "batch size must be positive")
         precondition(data.features == weights[0].rows, "the model takes \(weights[0].rows) inputs, the data has \(data.features)")
         guard data.count > 0 else { return Evaluation(accuracy: 0, loss: 0) }
-        GEMM.setThreadCount(Parallel.coreCount)  // OpenBLAS rounds differently per thread count: keep it fixed
         let classes = weights[weights.count - 1].cols
         var batch = Matrix(rows: 0, cols: data.features)
         var labels = [Int32](repeating: 0, count: batchSize)
@@ -65,5 +58,11 @@ extension MLP {
             }
         }
         return Evaluation(accuracy: Double(correct) / Double(data.count), loss: lossSum / Double(data.count))
+    }
+
+    /// Calls `body` with layer `i`'s bias values, or nil when the model has no biases.
+    private func withBiasPointer<R>(layer i: Int, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard hasBias else { return body(nil) }
+        return biases[i].withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

@@ -2,19 +2,31 @@ import Foundation
 
 /// Moves parameters against their gradients, keeping whatever per-parameter state it needs.
 /// Parameters and gradients are flat arrays; the optimizer's state is sized for them at creation.
+///
+/// A step is `beginStep()` followed by `update` over ranges that together cover every
+/// parameter once. Disjoint ranges may be updated concurrently, so training updates each
+/// block of a layer on the core that just computed its gradient, while it is still in cache.
 public protocol Optimizer: AnyObject {
     var parameterCount: Int { get }
-    /// One update of all `parameterCount` parameters from their gradients.
-    func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>)
+    /// Starts the next step (Adam's bias correction depends on the step count).
+    func beginStep()
+    /// Updates the parameters at `range` of the flat arrays for the current step.
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>)
 }
 
 extension Optimizer {
-    /// Array form of `update`, for tests and small models.
-    public func update(_ parameters: inout [Float], gradients: [Float]) {
+    /// One whole step over all parameters, split across the cores.
+    public func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+        beginStep()
+        Parallel.forEachChunk(of: parameterCount) { update($0, parameters: parameters, gradients: gradients) }
+    }
+
+    /// Array form of `step`, for tests and small models.
+    public func step(_ parameters: inout [Float], gradients: [Float]) {
         precondition(parameters.count == parameterCount && gradients.count == parameterCount,
                      "optimizer holds state for \(parameterCount) parameters")
         parameters.withUnsafeMutableBufferPointer { p in
-            gradients.withUnsafeBufferPointer { g in update(parameters: p.baseAddress!, gradients: g.baseAddress!) }
+            gradients.withUnsafeBufferPointer { g in step(parameters: p.baseAddress!, gradients: g.baseAddress!) }
         }
     }
 }
@@ -28,8 +40,9 @@ public final class AdamOptimizer: Optimizer {
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
-    /// Updates done so far (TensorFlow's `iterations`).
-    public private(set) var step = 0
+    /// Steps begun so far (TensorFlow's `iterations`).
+    public private(set) var stepCount = 0
+    private var alpha: Float = 0
     private let m: FloatBuffer
     private let v: FloatBuffer
 
@@ -43,35 +56,36 @@ public final class AdamOptimizer: Optimizer {
         v = FloatBuffer(count: parameterCount)
     }
 
-    public func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
-        step += 1
-        let t = Double(step)
-        let alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+    public func beginStep() {
+        stepCount += 1
+        let t = Double(stepCount)
+        alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+    }
+
+    /// Seven float streams per parameter and little arithmetic: memory bound, so SIMD vectors
+    /// and no state beyond m and v.
+    public func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+        precondition(stepCount > 0 && range.upperBound <= parameterCount, "update \(range) before beginStep or beyond \(parameterCount)")
+        typealias V = VectorKernels.Vector
         let (m, v) = (m.pointer, v.pointer)
-        let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
-        // Seven float streams per parameter and little arithmetic: memory bound, so split it
-        // across the cores in SIMD vectors.
-        Parallel.forEachChunk(of: parameterCount) { range in
-            typealias V = VectorKernels.Vector
-            let (b1, b2, eps, a) = (V(repeating: beta1), V(repeating: beta2), V(repeating: epsilon), V(repeating: alpha))
-            let (c1, c2) = (V(repeating: 1 - beta1), V(repeating: 1 - beta2))
-            var i = range.lowerBound
-            while i + V.scalarCount <= range.upperBound {
-                let g = VectorKernels.load(gradients, i)
-                let mi = b1 * VectorKernels.load(m, i) + c1 * g
-                let vi = b2 * VectorKernels.load(v, i) + c2 * (g * g)
-                VectorKernels.store(mi, m, i)
-                VectorKernels.store(vi, v, i)
-                VectorKernels.store(VectorKernels.load(parameters, i) - a * mi / (vi.squareRoot() + eps), parameters, i)
-                i += V.scalarCount
-            }
-            while i < range.upperBound {
-                let g = gradients[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * g
-                v[i] = beta2 * v[i] + (1 - beta2) * (g * g)
-                parameters[i] -= alpha * m[i] / (v[i].squareRoot() + epsilon)
-                i += 1
-            }
+        let (b1, b2, eps, a) = (V(repeating: beta1), V(repeating: beta2), V(repeating: epsilon), V(repeating: alpha))
+        let (c1, c2) = (V(repeating: 1 - beta1), V(repeating: 1 - beta2))
+        var i = range.lowerBound
+        while i + V.scalarCount <= range.upperBound {
+            let g = VectorKernels.load(gradients, i)
+            let mi = b1 * VectorKernels.load(m, i) + c1 * g
+            let vi = b2 * VectorKernels.load(v, i) + c2 * (g * g)
+            VectorKernels.store(mi, m, i)
+            VectorKernels.store(vi, v, i)
+            VectorKernels.store(VectorKernels.load(parameters, i) - a * mi / (vi.squareRoot() + eps), parameters, i)
+            i += V.scalarCount
+        }
+        while i < range.upperBound {
+            let g = gradients[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * (g * g)
+            parameters[i] -= alpha * m[i] / (v[i].squareRoot() + epsilon)
+            i += 1
         }
     }
 }
@@ -91,24 +105,24 @@ public final class SGDOptimizer: Optimizer {
         velocity = FloatBuffer(count: parameterCount)
     }
 
-    public func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    public func beginStep() {}
+
+    public func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+        precondition(range.upperBound <= parameterCount, "update \(range) beyond \(parameterCount) parameters")
+        typealias V = VectorKernels.Vector
         let velocity = velocity.pointer
-        let (momentum, learningRate) = (momentum, learningRate)
-        Parallel.forEachChunk(of: parameterCount) { range in
-            typealias V = VectorKernels.Vector
-            let (mu, lr) = (V(repeating: momentum), V(repeating: learningRate))
-            var i = range.lowerBound
-            while i + V.scalarCount <= range.upperBound {
-                let u = mu * VectorKernels.load(velocity, i) - lr * VectorKernels.load(gradients, i)
-                VectorKernels.store(u, velocity, i)
-                VectorKernels.store(VectorKernels.load(parameters, i) + u, parameters, i)
-                i += V.scalarCount
-            }
-            while i < range.upperBound {
-                velocity[i] = momentum * velocity[i] - learningRate * gradients[i]
-                parameters[i] += velocity[i]
-                i += 1
-            }
+        let (mu, lr) = (V(repeating: momentum), V(repeating: learningRate))
+        var i = range.lowerBound
+        while i + V.scalarCount <= range.upperBound {
+            let u = mu * VectorKernels.load(velocity, i) - lr * VectorKernels.load(gradients, i)
+            VectorKernels.store(u, velocity, i)
+            VectorKernels.store(VectorKernels.load(parameters, i) + u, parameters, i)
+            i += V.scalarCount
+        }
+        while i < range.upperBound {
+            velocity[i] = momentum * velocity[i] - learningRate * gradients[i]
+            parameters[i] += velocity[i]
+            i += 1
         }
     }
 }

@@ -75,7 +75,6 @@ public struct Trainer {
             masks?.apply(to: &model)
             return
         }
-        GEMM.setThreadCount(Parallel.coreCount)
         let session = TrainingSession(model: model, batchCapacity: min(config.batchSize, data.count), masks: masks)
         let optimizer = config.makeOptimizer(parameterCount: session.parameterCount)
         var generator = SeededGenerator(seed: config.seed)
@@ -91,8 +90,7 @@ public struct Trainer {
             for step in 1...stepsPerEpoch {
                 if cancellation?.isCancelled == true { throw SweepCancelled() }
                 let batch = order[(step - 1) * config.batchSize..<min(data.count, step * config.batchSize)]
-                lossSum += session.computeGradients(data: data, indices: batch)
-                optimizer.update(parameters: session.parameters.pointer, gradients: session.gradients.pointer)
+                lossSum += session.step(data: data, indices: batch, optimizer: optimizer)
                 seen += batch.count
 
                 let now = DispatchTime.now().uptimeNanoseconds

@@ -95,40 +95,63 @@ final class TrainingSession {
         return MLP(weights: weights, biases: biases)
     }
 
-    /// Forward and backward pass over the samples at `indices`: leaves dL/dparameters (of the
-    /// batch's mean loss, masked weights' gradients zeroed) in `gradients`; returns the summed loss.
-    func computeGradients<C: Collection>(data: LabeledImages, indices: C) -> Double where C.Element == Int {
+    /// One training step on the samples at `indices`: forward pass, backward pass leaving
+    /// dL/dparameters of the batch's mean loss in `gradients` (masked weights' gradients
+    /// zeroed), and, when an optimizer is given, its update. Returns the batch's summed loss.
+    ///
+    /// Each layer's backward pass runs as one parallel region: every core takes a block of the
+    /// layer's input rows and computes dL/dX for them (reading W's rows before they change),
+    /// then dL/dW for the same rows, masks it and updates those rows of W while the gradient
+    /// is still in its cache. Biases are small and updated after the region.
+    @discardableResult
+    func step<C: Collection>(data: LabeledImages, indices: C, optimizer: Optimizer?) -> Double where C.Element == Int {
         let rows = indices.count
         precondition(rows > 0 && rows <= batchCapacity, "batch of \(rows) samples for a session sized for \(batchCapacity)")
         data.fillBatch(indices, into: input.pointer)
         data.labels(at: indices, into: labels)
         let p = parameters.pointer
+        let g = gradients.pointer
         let last = layers.count - 1
 
         for (l, slot) in layers.enumerated() {
-            let x = l == 0 ? input.pointer : activations[l - 1].pointer
-            let y = activations[l].pointer
-            linearForward(output: y, input: x, weight: p + slot.weightOffset, bias: slot.biasOffset.map { p + $0 },
+            linearForward(output: activations[l].pointer, input: l == 0 ? input.pointer : activations[l - 1].pointer,
+                          weight: p + slot.weightOffset, bias: slot.biasOffset.map { p + $0 }, relu: l < last,
                           rows: rows, inputs: slot.inputs, outputs: slot.outputs)
-            if l < last { VectorKernels.relu(y, count: rows * slot.outputs) }
         }
 
         var dOutput = outputGradient.pointer
         var dInput = inputGradient.pointer
         let loss = softmaxCrossEntropy(logits: activations[last].pointer, labels: labels, rows: rows,
                                        classes: layers[last].outputs, logitsGradient: dOutput)
-        let g = gradients.pointer
+        optimizer?.beginStep()
         for l in stride(from: last, through: 0, by: -1) {
             let slot = layers[l]
-            if l < last { VectorKernels.reluBackward(dOutput, activation: activations[l].pointer, count: rows * slot.outputs) }
-            linearBackward(inputGradient: l > 0 ? dInput : nil, weightGradient: g + slot.weightOffset,
-                           biasGradient: slot.biasOffset.map { g + $0 }, outputGradient: dOutput,
-                           input: l == 0 ? input.pointer : activations[l - 1].pointer, weight: p + slot.weightOffset,
-                           rows: rows, inputs: slot.inputs, outputs: slot.outputs)
-            if let mask = masks[l] { VectorKernels.multiply(g + slot.weightOffset, by: mask.pointer, count: mask.count) }
+            let mask = masks[l]?.pointer
+            let input = l == 0 ? input.pointer : activations[l - 1].pointer
+            let dY = dOutput
+            let dX: UnsafeMutablePointer<Float>? = l > 0 ? dInput : nil
+            Parallel.forEachBlock(of: slot.inputs, work: 2 * rows * slot.inputs * slot.outputs) { block in
+                linearBackward(inputGradient: dX, inputActivation: l > 0 ? input : nil, weightGradient: g + slot.weightOffset,
+                               outputGradient: dY, input: input, weight: p + slot.weightOffset,
+                               rows: rows, inputs: slot.inputs, outputs: slot.outputs, inputRows: block)
+                let start = slot.weightOffset + block.lowerBound * slot.outputs
+                let count = block.count * slot.outputs
+                if let mask { VectorKernels.multiply(g + start, by: mask + block.lowerBound * slot.outputs, count: count) }
+                optimizer?.update(start..<start + count, parameters: p, gradients: g)
+            }
+            if let biasOffset = slot.biasOffset {
+                biasBackward(biasGradient: g + biasOffset, outputGradient: dY, rows: rows, outputs: slot.outputs)
+                optimizer?.update(biasOffset..<biasOffset + slot.outputs, parameters: p, gradients: g)
+            }
             swap(&dOutput, &dInput)
         }
         return loss
+    }
+
+    /// The forward and backward pass only: gradients without an update.
+    @discardableResult
+    func computeGradients<C: Collection>(data: LabeledImages, indices: C) -> Double where C.Element == Int {
+        step(data: data, indices: indices, optimizer: nil)
     }
 }
 

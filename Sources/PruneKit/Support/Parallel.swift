@@ -1,16 +1,19 @@
 import Dispatch
 import Foundation
 
-/// Splits element-wise work (optimizer updates, ReLU masks) across the machine's cores.
+/// Splits work across the machine's cores: PruneLab's one place of parallelism.
 ///
-/// The split is by contiguous ranges and every element is computed by exactly one thread
-/// with the same arithmetic, so results never depend on the number of threads.
+/// PruneLab owns the cores: OpenBLAS runs single-threaded inside each of these workers (see
+/// `GEMM`), so products and element-wise loops never compete for a core, and a layer's
+/// products, ReLU masks and optimizer update run in one pass per worker over its slice.
+/// The split is by contiguous ranges and depends only on the core count, so results never
+/// depend on scheduling.
 enum Parallel {
     static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Calls `body` on disjoint ranges covering `0..<count`, concurrently when each range gets at
-    /// least `minimumChunk` elements. Range bounds are multiples of `alignment` (except the end),
-    /// so SIMD loops see aligned starts.
+    /// Calls `body` on disjoint ranges covering `0..<count`, one per core and concurrently when
+    /// each range gets at least `minimumChunk` elements. Range bounds are multiples of
+    /// `alignment` (except the end), so SIMD loops and matrix blocks start aligned.
     static func forEachChunk(of count: Int, minimumChunk: Int = 32_768, alignment: Int = 64,
                              _ body: (Range<Int>) -> Void) {
         let chunks = min(coreCount, count / max(1, minimumChunk))
@@ -24,5 +27,14 @@ enum Parallel {
             let end = min(count, start + perChunk)
             if start < end { body(start..<end) }
         }
+    }
+
+    /// Below this many multiply-adds a product runs on one core: waking a second costs more.
+    static let minimumParallelWork = 1 << 18
+
+    /// Splits the `count` rows or columns of a product of `work` multiply-adds across the
+    /// cores when it is large enough, in blocks aligned to 16 floats (one cache line).
+    static func forEachBlock(of count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        forEachChunk(of: count, minimumChunk: work >= minimumParallelWork ? 16 : max(1, count), alignment: 16, body)
     }
 }

@@ -4,11 +4,10 @@ import Foundation
 /// throughput of the engine, so the bench can print both and their ratio.
 public enum PerformanceProbe {
     /// SGEMM rate in GFLOP/s (`2 n^3` flops per product) for square `size x size` products
-    /// through the same BLAS and thread count as training: the median of `repetitions` timed
-    /// runs after one warm-up.
+    /// through the same BLAS and threading as training (`GEMM`: one OpenBLAS thread per core):
+    /// the median of `repetitions` timed runs after one warm-up.
     public static func sgemmGFLOPS(size: Int = 2048, repetitions: Int = 5) -> Double {
         precondition(size > 0 && repetitions > 0, "size and repetitions must be positive")
-        GEMM.setThreadCount(Parallel.coreCount)
         var generator = SeededGenerator(seed: 1)
         let a = FloatBuffer(count: size * size)
         let b = FloatBuffer(count: size * size)
@@ -26,26 +25,57 @@ public enum PerformanceProbe {
     /// Training throughput in samples/s of a Glorot-initialised network with Adam on random
     /// data: `steps` full steps (forward, backward, update) after a few warm-up steps.
     public static func trainingSamplesPerSecond(layerSizes: [Int], batchSize: Int, steps: Int) -> Double {
-        precondition(layerSizes.count >= 2 && batchSize > 0 && steps > 0, "need a network, a batch size and steps")
-        GEMM.setThreadCount(Parallel.coreCount)
-        let classes = layerSizes.last!
-        var generator = SeededGenerator(seed: 2)
-        let samples = batchSize * 16
-        let data = LabeledImages(features: layerSizes[0],
-                                 pixels: (0..<samples * layerSizes[0]).map { _ in UInt8(truncatingIfNeeded: generator.next()) },
-                                 labels: (0..<samples).map { _ in UInt8(generator.nextInt(below: min(classes, 256))) })
-        let model = MLP.glorotUniform(layerSizes: layerSizes, bias: false, seed: 3)
-        let session = TrainingSession(model: model, batchCapacity: batchSize, masks: nil)
-        let optimizer = AdamOptimizer(parameterCount: session.parameterCount)
-        func run(_ count: Int) {
-            for step in 0..<count {
-                let start = (step % 16) * batchSize
-                _ = session.computeGradients(data: data, indices: start..<start + batchSize)
-                optimizer.update(parameters: session.parameters.pointer, gradients: session.gradients.pointer)
-            }
+        let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
+        bench.run(steps: min(steps, 10))
+        return Double(steps * batchSize) / time { bench.run(steps: steps) }
+    }
+
+    /// Where a training step's time goes: the forward and backward passes alone (GEMMs and
+    /// their element-wise kernels) versus whole steps with the Adam update fused in. Each is the
+    /// fastest of `rounds` rounds of `stepsPerRound` steps, in seconds per step: the fastest
+    /// round is the least disturbed by other work on the machine.
+    public static func trainingStepBreakdown(layerSizes: [Int], batchSize: Int, rounds: Int = 15,
+                                             stepsPerRound: Int = 10) -> (passes: Double, step: Double) {
+        let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
+        bench.run(steps: 10)
+        func fastest(_ body: () -> Void) -> Double {
+            (0..<rounds).map { _ in time { for _ in 0..<stepsPerRound { body() } } }.min()! / Double(stepsPerRound)
         }
-        run(min(steps, 10))
-        return Double(steps * batchSize) / time { run(steps) }
+        return (fastest { bench.step(update: false) }, fastest { bench.step(update: true) })
+    }
+
+    /// A reference-sized training session on random data, for the probes.
+    private final class TrainingBench {
+        let data: LabeledImages
+        let session: TrainingSession
+        let optimizer: AdamOptimizer
+        let batchSize: Int
+        private var nextBatch = 0
+        static let batchesOfData = 16
+
+        init(layerSizes: [Int], batchSize: Int) {
+            precondition(layerSizes.count >= 2 && batchSize > 0, "need a network and a batch size")
+                var generator = SeededGenerator(seed: 2)
+            let samples = batchSize * Self.batchesOfData
+            let classes = min(layerSizes.last!, 256)
+            data = LabeledImages(features: layerSizes[0],
+                                 pixels: (0..<samples * layerSizes[0]).map { _ in UInt8(truncatingIfNeeded: generator.next()) },
+                                 labels: (0..<samples).map { _ in UInt8(generator.nextInt(below: classes)) })
+            session = TrainingSession(model: MLP.glorotUniform(layerSizes: layerSizes, bias: false, seed: 3),
+                                      batchCapacity: batchSize, masks: nil)
+            optimizer = AdamOptimizer(parameterCount: session.parameterCount)
+            self.batchSize = batchSize
+        }
+
+        func step(update: Bool) {
+            let start = nextBatch * batchSize
+            nextBatch = (nextBatch + 1) % Self.batchesOfData
+            session.step(data: data, indices: start..<start + batchSize, optimizer: update ? optimizer : nil)
+        }
+
+        func run(steps: Int) {
+            for _ in 0..<steps { step(update: true) }
+        }
     }
 
     /// Seconds taken by `body` (monotonic clock).

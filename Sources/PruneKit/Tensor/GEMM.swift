@@ -1,32 +1,43 @@
 import CBLAS
 
 /// Single-precision matrix products through OpenBLAS, on row-major storage.
+///
+/// OpenBLAS is kept single-threaded; `multiply` splits a large product by blocks of output
+/// columns across PruneLab's own workers (`Parallel`). Two OpenBLAS threads on a small
+/// product lose badly as soon as anything else wants a core (PERF-NOTES), and owning the
+/// threads lets training fuse ReLU and the optimizer into the same per-core pass.
 public enum GEMM {
+    /// Set once, before the first product.
+    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
     /// `C = op(A) op(B) + beta C`, where `op(A)` is `m x k`, `op(B)` is `k x n` and `C` is `m x n`.
     /// Leading dimensions are the row lengths of the matrices as stored (before transposing).
-    @inline(__always)
+    /// Large products are split by column blocks of `C` across the cores.
     static func multiply(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                          beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        Parallel.forEachBlock(of: n, work: m * n * k) { columns in
+            // Columns of op(B) are rows of B when B is transposed.
+            let bBlock = b + (transposeB ? columns.lowerBound * ldb : columns.lowerBound)
+            multiplyOnThisThread(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k,
+                                 a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
+        }
+    }
+
+    /// The same product on the calling thread only (for callers that split the work themselves).
+    @inline(__always)
+    static func multiplyOnThisThread(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+                                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
-        if k == 0 {  // BLAS leaves C untouched when k == 0 (beta applies); make it explicit
+        if k == 0 {  // BLAS scales C by beta when k == 0; make the zero product explicit
             if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
             return
         }
+        _ = singleThreadedBLAS
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-
-    /// OpenBLAS's thread count for every later product in this process.
-    ///
-    /// PruneLab gives OpenBLAS all cores during a product and runs its own element-wise loops
-    /// (see `Parallel`) between products, never at the same time, so neither waits for a core
-    /// the other holds (PERF-NOTES: two BLAS threads lose badly when the other core is busy).
-    public static func setThreadCount(_ threads: Int) {
-        openblas_set_num_threads(Int32(max(1, threads)))
-    }
-
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
 }
 
 extension Matrix {
