@@ -63,21 +63,15 @@ public final class HTTPServer: @unchecked Sendable {
         while core.openConnections > 0 && Date() < hardEnd { usleep(10_000) }
     }
 
-    /// Blocks until SIGTERM or SIGINT, then shuts down gracefully and returns.
+    /// Blocks until SIGTERM or SIGINT, then shuts down gracefully and returns (a second signal
+    /// during the shutdown has its default effect).
     public func runUntilTerminated() {
-        let terminated = DispatchSemaphore(value: 0)
-        let signalQueue = DispatchQueue(label: "http.signals")
-        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)   // delivered through the dispatch source instead
-            let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
-            source.setEventHandler { terminated.signal() }
-            source.resume()
-            return source
-        }
-        terminated.wait()
+        TerminationSignals.wait(installed: { signalHandlersInstalled.signal() })
         shutdown()
-        sources.forEach { $0.cancel() }
     }
+
+    /// Signalled once `runUntilTerminated` listens for signals (tests must not signal earlier).
+    let signalHandlersInstalled = DispatchSemaphore(value: 0)
 
     /// Current number of open connections (for metrics).
     public var openConnections: Int { core.openConnections }

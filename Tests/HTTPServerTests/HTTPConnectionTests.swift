@@ -195,6 +195,47 @@ final class HTTPConnectionTests: XCTestCase {
         XCTAssertEqual(server.server.openConnections, 0)
     }
 
+    func testSIGTERMShutsDownGracefully() throws {
+        let server = try TestServer(handler: echoHandler)
+        let returned = expectation(description: "runUntilTerminated returned")
+        Thread.detachNewThread {
+            server.server.runUntilTerminated()
+            returned.fulfill()
+        }
+        XCTAssertEqual(server.server.signalHandlersInstalled.wait(timeout: .now() + 5), .success)
+        let client = try server.client()
+        client.send("GET /before HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(client.readResponse()?.headers["X-Path"], "/before")
+        kill(getpid(), SIGTERM)
+        wait(for: [returned], timeout: 5)
+        XCTAssertTrue(client.serverClosed())
+        XCTAssertThrowsError(try server.client(), "no longer accepting")
+    }
+
+    func testAcceptLoopSurvivesRunningOutOfDescriptors() throws {
+        let server = try TestServer(handler: echoHandler)
+        defer { server.stop() }
+        // Sockets made first, so that only the server's accept runs out of descriptors.
+        let clients = try (0..<3).map { _ in try RawClient(unconnectedFor: "127.0.0.1") }
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        let original = limit
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        limit.rlim_cur = rlim_t(open)   // the next accept gets EMFILE
+        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        for client in clients {
+            try client.connect(port: server.port)
+            client.send("GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+        }
+        usleep(300_000)   // the accept loop meets EMFILE and backs off meanwhile
+        var restored = original
+        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &restored)
+        for client in clients { XCTAssertEqual(client.readResponse()?.headers["X-Path"], "/late") }
+        let fresh = try server.client()
+        fresh.send("GET /fresh HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(fresh.readResponse()?.headers["X-Path"], "/fresh")
+    }
+
     func testIPv6Loopback() throws {
         guard let server = try? TestServer(host: "::1", handler: echoHandler) else {
             throw XCTSkip("no IPv6 loopback on this machine")
