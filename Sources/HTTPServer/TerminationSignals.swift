@@ -5,10 +5,15 @@ import Glibc
 /// The write end of the self-pipe the signal handler writes to (async-signal-safe).
 private nonisolated(unsafe) var terminationPipeWriteEnd: Int32 = -1
 
-/// Waits for SIGTERM or SIGINT through a self-pipe. Dispatch signal sources are not used: on
-/// Linux they miss signals delivered to threads that were started before the source.
-enum TerminationSignals {
-    static func wait(installed: () -> Void) {
+/// Waits for SIGTERM or SIGINT through a self-pipe.
+///
+/// Dispatch signal sources are not used: on Linux, `signal(SIGTERM, SIG_IGN)` followed by
+/// `DispatchSource.makeSignalSource` never saw a `kill -TERM` (measured), so the process could
+/// not be stopped gracefully.
+public enum TerminationSignals {
+    /// Blocks until the process receives SIGTERM or SIGINT, then restores the previous handlers
+    /// (so a second signal has its usual effect) and returns. `installed` runs once listening.
+    public static func wait(installed: () -> Void = {}) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { return }
         defer { ends.forEach { close($0) } }
