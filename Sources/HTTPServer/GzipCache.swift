@@ -26,10 +26,12 @@ final class GzipCache: @unchecked Sendable {
         guard compressed.count <= maxBytes / 4 else { return compressed }
         lock.lock()
         defer { lock.unlock() }
-        if entries.updateValue(compressed, forKey: key) == nil {
+        if let replaced = entries.updateValue(compressed, forKey: key) {
+            storedBytes -= replaced.count   // another thread compressed the same version meanwhile
+        } else {
             order.append(key)
-            storedBytes += compressed.count
         }
+        storedBytes += compressed.count
         while order.count > maxEntries || storedBytes > maxBytes, !order.isEmpty {
             let evicted = order.removeFirst()
             storedBytes -= entries.removeValue(forKey: evicted)?.count ?? 0

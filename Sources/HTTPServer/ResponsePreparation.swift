@@ -37,7 +37,8 @@ struct ResponsePreparer {
         for (name, value) in response.headers where Self.isSafe(name: name, value: value) {
             headers.add(name, value)
         }
-        let handlerWantsClose = headers.values("Connection").contains { $0.lowercased().contains("close") }
+        let handlerWantsClose = headers.values("Connection").flatMap { $0.commaSeparatedElements() }
+            .contains { $0.lowercased() == "close" }
         for name in ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Keep-Alive"] { headers.remove(name) }
         headers.set("Date", dateCache.current())
 
