@@ -38,9 +38,9 @@ public struct SparseMLP: Sendable {
                 let source = inputBuffer.baseAddress!, destination = resultBuffer.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     // Two tiles of the widest layer, allocated once per worker and swapped layer to layer.
-                    var current = UnsafeMutablePointer<SparseTile.Vector>.allocate(capacity: widest)
-                    var next = UnsafeMutablePointer<SparseTile.Vector>.allocate(capacity: widest)
-                    defer { current.deallocate(); next.deallocate() }
+                    var current = SparseTile.allocate(features: widest)
+                    var next = SparseTile.allocate(features: widest)
+                    defer { UnsafeMutableRawPointer(current).deallocate(); UnsafeMutableRawPointer(next).deallocate() }
                     while let tile = queue.take() {
                         let first = tile * SparseTile.width
                         let count = min(SparseTile.width, input.rows - first)

@@ -49,6 +49,13 @@ enum SparseTile {
         }
     }
 
+    /// Uninitialised room for a tile of `features` features, each vector on its own cache line
+    /// (Swift aligns SIMD16<Float> to 16 bytes only, so half the loads would straddle two lines).
+    static func allocate(features: Int) -> UnsafeMutablePointer<Vector> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(1, features) * MemoryLayout<Vector>.stride, alignment: 64)
+            .bindMemory(to: Vector.self, capacity: max(1, features))
+    }
+
     /// Copies rows `first ..< first + count` of a row-major `rows x features` matrix into a tile,
     /// feature-major; the tile's lanes past `count` are zero.
     @inline(__always)
