@@ -213,6 +213,20 @@ final class HTTPFramingTests: XCTestCase {
         XCTAssertTrue(client.serverClosed())
     }
 
+    func testGarbageNeverTakesTheServerDown() throws {
+        var generator = SplitMix(seed: 2026)
+        for round in 0..<60 {
+            let client = try server.client()
+            var bytes = (0..<Int(generator.next() % 300)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if round % 2 == 0 { bytes = Array("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8) + bytes }
+            client.send(bytes)
+            client.shutdownWrite()
+            let answer = String(decoding: client.readToEnd(), as: UTF8.self)
+            XCTAssertTrue(answer.isEmpty || answer.hasPrefix("HTTP/1.1 "), "round \(round): \(answer.prefix(40))")
+        }
+        XCTAssertEqual(try server.exchange("GET /alive HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["X-Path"], "/alive")
+    }
+
     func testHeadHasGetsHeadersWithoutBody() throws {
         let client = try server.client()
         client.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n")
