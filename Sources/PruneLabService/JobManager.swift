@@ -111,6 +111,11 @@ public final class JobManager: @unchecked Sendable {
         let wasStarted = started
         condition.unlock()
         if wasStarted { workersDone.wait() }
+        waitForPendingWrites()
+    }
+
+    /// Returns once every change made so far is on disk.
+    func waitForPendingWrites() {
         diskQueue.sync {}
     }
 

@@ -153,17 +153,19 @@ struct JobsAPI: Sendable {
 
     func events(_ request: HTTPRequest) -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
-        guard let feed = jobs.subscribe(to: id) else { return Problem.jobNotFound(id).response() }
+        guard jobs.job(id) != nil else { return Problem.jobNotFound(id).response() }
         let headers: HTTPHeaders = ["Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                     "X-Accel-Buffering": "no"]
         let api = self
+        // Subscribes only once the stream runs: a HEAD request never runs it.
         return HTTPResponse(status: 200, headers: headers, body: .stream { stream in
-            api.pump(feed, of: id, into: stream)
+            api.pump(events: id, into: stream)
         })
     }
 
-    /// Writes the feed's events until the job ends or the client goes away.
-    private func pump(_ feed: JobEventFeed, of id: String, into stream: ResponseStream) {
+    /// Writes the job's events until the job ends or the client goes away.
+    private func pump(events id: String, into stream: ResponseStream) {
+        guard let feed = jobs.subscribe(to: id) else { return stream.finish() }
         defer {
             jobs.unsubscribe(feed, from: id)
             stream.finish()

@@ -41,6 +41,8 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Line-buffered, so `docker logs` and a redirected log show each line as it happens.
+        setvbuf(stdout, nil, _IOLBF, 0)
         var configuration = ServiceConfiguration(
             stateDirectory: URL(fileURLWithPath: stateDirectory, isDirectory: true),
             publicDirectory: URL(fileURLWithPath: publicDirectory, isDirectory: true))

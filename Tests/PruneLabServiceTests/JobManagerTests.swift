@@ -27,6 +27,7 @@ final class JobManagerTests: XCTestCase {
         let csv = try String(contentsOf: jobs.artifactsRoot.appendingPathComponent("\(id)/results.csv"), encoding: .utf8)
         XCTAssertEqual(try ResultsCSV.decode(csv).map(\.targetSparsity), [0, 50])
         // The final state is on disk, where the next start finds it.
+        jobs.waitForPendingWrites()
         XCTAssertEqual(jobs.store.loadAll().records.first?.state, .succeeded)
     }
 
