@@ -34,7 +34,7 @@ struct JobsAPI: Sendable {
     // MARK: POST /jobs
 
     func submit(_ request: HTTPRequest) throws -> HTTPResponse {
-        if let refusal = authorizationProblem(request) { return refusal }
+        if let refusal = BearerToken.refusal(of: request, expected: token) { return refusal }
         let contentType = request.headers["Content-Type"]
         guard let contentType, Self.mediaType(of: contentType) == "application/json" else {
             let got = contentType.map { "got \"\($0)\"" } ?? "the request has no Content-Type"
@@ -136,7 +136,7 @@ struct JobsAPI: Sendable {
     }
 
     func cancel(_ request: HTTPRequest) -> HTTPResponse {
-        if let refusal = authorizationProblem(request) { return refusal }
+        if let refusal = BearerToken.refusal(of: request, expected: token) { return refusal }
         let id = request.pathParameters["id"] ?? ""
         switch jobs.cancel(id) {
         case .cancelled(let record): return json(200, view(record))
@@ -207,63 +207,10 @@ struct JobsAPI: Sendable {
     private func view(_ record: JobRecord) -> JobView {
         JobView(record: record, artifacts: jobs.existingArtifacts(of: record.id))
     }
-
-    private func authorizationProblem(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let token else { return nil }
-        if let header = request.headers["Authorization"], Self.bearerToken(header).map({ Self.constantTimeEqual($0, token) }) == true {
-            return nil
-        }
-        let detail = request.headers["Authorization"] == nil
-            ? "this server needs Authorization: Bearer <token> for \(request.method)"
-            : "the bearer token is wrong"
-        return Problem("unauthorized", status: 401, title: "Unauthorized", detail: detail)
-            .response(headers: ["WWW-Authenticate": "Bearer realm=\"prunelab\""])
-    }
-
-    static func bearerToken(_ header: String) -> String? {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return parts[1].trimmingCharacters(in: .whitespaces)
-    }
-
-    /// Compares without an early exit, so the time taken does not reveal how much of a guess was right.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return difference == 0
-    }
 }
 
 private struct JobList: Encodable { var jobs: [JobView] }
 
 private func json<T: Encodable>(_ status: Int, _ value: T, headers: HTTPHeaders = [:]) -> HTTPResponse {
     HTTPResponse(status: status, contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)
-}
-
-/// Checks a parsed spec against this machine: files it names must exist. (SweepSpec.parse
-/// checks the spec itself; this is what only the service, which will run it, can check.)
-enum SpecFileChecks {
-    static let fashionMNISTFolder = "/usr/share/datasets/fashion-mnist"
-
-    static func errors(in spec: SweepSpec) -> [SpecFieldError] {
-        var isDirectory: ObjCBool = false
-        switch spec.dataset.name {
-        case "idx":
-            guard let path = spec.dataset.path else { return [] }
-            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
-                return [SpecFieldError(pointer: "/dataset/path", detail: "no folder \"\(path)\" on the server")]
-            }
-        case "fashion-mnist":
-            if !FileManager.default.fileExists(atPath: fashionMNISTFolder) {
-                return [SpecFieldError(pointer: "/dataset/name",
-                                       detail: "fashion-mnist is not installed on the server (\(fashionMNISTFolder)); install the Debian package dataset-fashion-mnist")]
-            }
-        default:
-            break
-        }
-        return []
-    }
 }

@@ -1,0 +1,27 @@
+import Foundation
+import PruneKit
+
+/// Checks a parsed spec against this machine: files it names must exist. (SweepSpec.parse
+/// checks the spec itself; this is what only the service, which will run it, can check.)
+enum SpecFileChecks {
+    static let fashionMNISTFolder = "/usr/share/datasets/fashion-mnist"
+
+    static func errors(in spec: SweepSpec) -> [SpecFieldError] {
+        var isDirectory: ObjCBool = false
+        switch spec.dataset.name {
+        case "idx":
+            guard let path = spec.dataset.path else { return [] }
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                return [SpecFieldError(pointer: "/dataset/path", detail: "no folder \"\(path)\" on the server")]
+            }
+        case "fashion-mnist":
+            if !FileManager.default.fileExists(atPath: fashionMNISTFolder) {
+                return [SpecFieldError(pointer: "/dataset/name",
+                                       detail: "fashion-mnist is not installed on the server (\(fashionMNISTFolder)); install the Debian package dataset-fashion-mnist")]
+            }
+        default:
+            break
+        }
+        return []
+    }
+}
