@@ -1,6 +1,6 @@
 # PruneLab: the sweep job service in a container.
 #   docker build -t prunelab .
-#   docker run -p 8080:8080 -v prunelab-state:/var/lib/prunelab prunelab
+#   docker run -p 8080:8080 -v prunelab-state:/var/lib/prunelab/state -v prunelab-jobs:/opt/prunelab/public/jobs prunelab
 # Browse http://127.0.0.1:8080. Set PRUNELAB_TOKEN (-e PRUNELAB_TOKEN=...) to require a bearer token
 # for POST and DELETE. Add `--submit-reference` after the image name to queue the reference sweep on start.
 
@@ -29,14 +29,15 @@ RUN export DEBIAN_FRONTEND=noninteractive \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/prunelab --shell /usr/sbin/nologin prunelab
 COPY --from=build /out/prunelab /usr/local/bin/prunelab
-# The web page; artifacts are written below it (public/jobs), so the service user owns it.
-COPY --chown=prunelab:prunelab public /opt/prunelab/public
-RUN rm -rf /opt/prunelab/public/jobs && install -d -o prunelab -g prunelab /opt/prunelab/public/jobs
+# The web page stays root's; only its jobs/ folder, where artifacts go, is the service user's.
+COPY public /opt/prunelab/public
+RUN rm -rf /opt/prunelab/public/jobs /opt/prunelab/public/screenshot.png \
+    && install -d -o prunelab -g prunelab /opt/prunelab/public/jobs /var/lib/prunelab/state
 
 USER prunelab
 WORKDIR /var/lib/prunelab
-# Job records; mount a volume here (and on /opt/prunelab/public/jobs to keep artifacts too).
-VOLUME ["/var/lib/prunelab"]
+# Job records, and the artifacts a resumed job continues from (checkpoint, results.csv): keep both.
+VOLUME ["/var/lib/prunelab/state", "/opt/prunelab/public/jobs"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
