@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import HTTPServer
 import PruneKit
@@ -89,19 +88,11 @@ public final class PruneLabService: @unchecked Sendable {
         server.shutdown(deadline: deadline)
     }
 
-    /// Blocks until SIGTERM or SIGINT, then shuts down and returns.
+    /// Blocks until SIGTERM or SIGINT, then shuts down and returns (a second signal during the
+    /// shutdown has its default effect).
     public func runUntilTerminated() {
-        let stop = DispatchSemaphore(value: 0)
-        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
-        stop.wait()
+        TerminationSignals.wait()
         configuration.log("stopping: finishing requests in flight; a running sweep resumes on the next start")
         shutdown()
-        sources.forEach { $0.cancel() }
     }
 }
