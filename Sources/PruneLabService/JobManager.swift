@@ -215,7 +215,7 @@ public final class JobManager: @unchecked Sendable {
             return .cancelled(record)
         case .running:
             record.cancelRequested = true
-            update(record, event: nil)
+            update(record, event: .progress)   // listeners see cancel_requested at once
             running[id]?.cancellation.cancel()
             return .stopping(record)
         case .succeeded, .failed, .cancelled:
@@ -339,11 +339,11 @@ public final class JobManager: @unchecked Sendable {
 
     // MARK: Changes (call with the lock held)
 
-    /// Stores the new record in memory and on disk, and publishes `event` if given.
-    private func update(_ record: JobRecord, event: JobEvent.Kind?) {
+    /// Stores the new record in memory and on disk, and publishes it as `event`.
+    private func update(_ record: JobRecord, event: JobEvent.Kind) {
         records[record.id] = record
         _ = persistLocked(record)
-        if let event { publishLocked(event, record) }
+        publishLocked(event, record)
     }
 
     private func publishLocked(_ kind: JobEvent.Kind, _ record: JobRecord) {
