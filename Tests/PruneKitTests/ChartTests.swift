@@ -142,6 +142,14 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(histograms[1].descendants("rect").first { $0.hasClass("bar") }?.value("fill"), "#1f77b4")
         let texts = root.descendants("text").compactMap(\.stringValue)
         XCTAssertTrue(texts.contains("|w|") && texts.contains("column L2 norm") && texts.contains("% of values"))
+        XCTAssertTrue(texts.contains("layer 1 (20×12): |w| of 240 weights"))
         XCTAssertEqual(LayerWeightStatistics.prunableLayers(of: model, pruneLastLayer: true).count, 3)
+    }
+
+    func testLargeCountsAreGrouped() {
+        XCTAssertEqual(WeightsChart.grouped(784000), "784,000")
+        XCTAssertEqual(WeightsChart.grouped(1_000_000), "1,000,000")
+        XCTAssertEqual(WeightsChart.grouped(999), "999")
+        XCTAssertEqual(WeightsChart.grouped(-1234), "-1,234")
     }
 }

@@ -22,13 +22,24 @@ public enum WeightsChart {
             let y = top + Double(row) * rowHeight + 20
             let shape = "layer \(stats.layer + 1) (\(stats.inputs)×\(stats.outputs))"
             children.append(panel(stats.magnitudes, layer: stats.layer, kind: "magnitude",
-                                  title: "\(shape): |w| of \(stats.inputs * stats.outputs) weights", xLabel: "|w|",
+                                  title: "\(shape): |w| of \(grouped(stats.inputs * stats.outputs)) weights", xLabel: "|w|",
                                   color: MethodStyle.color(.weight), left: columnLeft[0], top: y))
             children.append(panel(stats.columnNorms, layer: stats.layer, kind: "column-norm",
-                                  title: "\(shape): L2 norms of \(stats.outputs) columns", xLabel: "column L2 norm",
+                                  title: "\(shape): L2 norms of \(grouped(stats.outputs)) columns", xLabel: "column L2 norm",
                                   color: MethodStyle.color(.unit), left: columnLeft[1], top: y))
         }
         return SVGElement.document(width: 840, height: height, title: "Weight magnitudes and column norms — \(title)", children: children)
+    }
+
+    /// 1234567 -> "1,234,567".
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
     }
 
     /// One histogram with its axes; bar heights are the share (%) of the layer's values in each bin.

@@ -5,8 +5,7 @@ import Foundation
 ///
 /// Work is counted in "sample passes" (one forward pass of one sample): a training step
 /// costs about three (forward, input and weight gradients), evaluating a pruned network one
-/// pass over the test set, timing it three more (the pruned network, three repetitions; the
-/// dense time is measured once per sweep and left out).
+/// pass over the test set, timing it six more (dense and pruned, three repetitions each).
 /// The ETA extrapolates the rate measured since this run started, so points skipped on
 /// resume count as done but do not make the rate look faster than it is.
 struct SweepProgressTracker {
@@ -38,7 +37,7 @@ struct SweepProgressTracker {
         trainingEpochUnits = 3 * Double(trainCount)
         finetuneEpochUnits = 3 * Double(trainCount)
         evaluationUnits = Double(testCount) * (spec.pruning.finetuneEpochs > 0 ? 2 : 1)
-        pointUnits = evaluationUnits + 3 * Double(testCount) + Double(finetuneEpochs) * finetuneEpochUnits
+        pointUnits = evaluationUnits + 6 * Double(testCount) + Double(finetuneEpochs) * finetuneEpochUnits
         levels = spec.repeats * spec.pruning.methods.count * spec.pruning.sparsities.count
         total = max(1, Double(spec.repeats * epochs) * trainingEpochUnits + Double(levels) * pointUnits)
         self.callback = callback

@@ -64,10 +64,8 @@ public struct SweepRunner {
         var completed: [SweepPoint: ResultRow] = [:]
         for row in try previousRows() where plan.contains(row.point) { completed[row.point] = row }
         var reports = SweepReports(spec: spec, outputDirectory: outputDirectory)
-        // Timing inputs shared by every point: the test set as floats, and the dense network's
-        // time, which depends only on the layer shapes (measured lazily, on the first point).
+        // The test set as floats once, shared by every point's inference timing.
         let timingInput = InferenceTimer.floatInput(data.test)
-        var denseSeconds: Double?
 
         for r in 0..<spec.repeats {
             let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
@@ -82,9 +80,8 @@ public struct SweepRunner {
                     continue
                 }
                 let level = plan.firstIndex(of: point)! + 1
-                if denseSeconds == nil { denseSeconds = InferenceTimer.denseSeconds(of: model, input: timingInput) }
                 let row = try measure(point, of: model, level: level, data: data, timingInput: timingInput,
-                                      denseSeconds: denseSeconds!, tracker: &tracker, cancellation: cancellation)
+                                      tracker: &tracker, cancellation: cancellation)
                 completed[point] = row
                 tracker.advance(tracker.pointUnits)
                 let rows = plan.compactMap { completed[$0] }
@@ -135,7 +132,7 @@ public struct SweepRunner {
     }
 
     /// Prunes `model` at one point, evaluates (and fine-tunes) it and times its inference.
-    private func measure(_ point: SweepPoint, of model: MLP, level: Int, data: Dataset, timingInput: Matrix, denseSeconds: Double,
+    private func measure(_ point: SweepPoint, of model: MLP, level: Int, data: Dataset, timingInput: Matrix,
                          tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> ResultRow {
         let seed = seed(repeatIndex: point.repeatIndex)
         func describe(_ p: inout SweepProgress) {
@@ -169,7 +166,9 @@ public struct SweepRunner {
         }
         if cancellation.isCancelled { throw SweepCancelled() }
         // Counted on the final network, so a mask that did not hold during fine-tuning would show.
-        let timing = InferenceTimer.measure(pruned, input: timingInput, denseSeconds: denseSeconds)
+        // Dense and pruned are timed back to back at every point (not dense once per sweep):
+        // on a shared machine the load changes, and a paired measurement keeps the ratio honest.
+        let timing = InferenceTimer.measure(pruned, input: timingInput)
         return ResultRow(
             method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: seed,
             achievedSparsity: pruned.achievedSparsity, layerSparsity: pruned.layerSparsity,
