@@ -63,8 +63,7 @@ public struct StaticFiles: Sendable {
     }
 
     private func resolve(_ relativePath: String, rawTarget: String) throws -> Resolution {
-        let rawPath = RequestTarget(rawTarget).rawPath.lowercased()
-        for encoded in ["%2f", "%5c", "%00"] where rawPath.contains(encoded) {
+        if Self.hasEncodedSeparatorOrNUL(RequestTarget(rawTarget).rawPath) {
             throw Refusal(status: 400, detail: "encoded slash, backslash or NUL in path")
         }
         guard !relativePath.contains("\0"), !relativePath.contains("\\") else {
@@ -92,6 +91,22 @@ public struct StaticFiles: Sendable {
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: 404, detail: "not a regular file: /\(relativePath)") }
         return .file(real)
+    }
+
+    /// "%2F", "%5C" or "%00" in any case: after decoding they could no longer be told apart
+    /// from real separators.
+    private static func hasEncodedSeparatorOrNUL(_ rawPath: String) -> Bool {
+        let bytes = Array(rawPath.utf8)
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "%") && index + 2 < bytes.count {
+            switch (bytes[index + 1], bytes[index + 2] | 0x20) {
+            case (UInt8(ascii: "2"), UInt8(ascii: "f")), (UInt8(ascii: "5"), UInt8(ascii: "c")),
+                 (UInt8(ascii: "0"), UInt8(ascii: "0")):
+                return true
+            default:
+                continue
+            }
+        }
+        return false
     }
 
     /// Under the root by whole path components ("/srv/public2" is not under "/srv/public").
