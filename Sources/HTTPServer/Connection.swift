@@ -32,6 +32,8 @@ final class Connection: @unchecked Sendable {
 
     /// A handler is running or a streamed response is open: later requests wait their turn.
     private var inFlight = false
+    /// `processInput` is on the stack.
+    private var processing = false
     /// Close once the response in flight has been written (client asked, error, or shutdown).
     private var closeWhenDone = false
     /// The peer sent FIN: no more requests will come.
@@ -128,7 +130,12 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Parses and dispatches buffered requests, one at a time, while nothing is in flight.
+    /// Re-entry (a response finished inside the loop) returns at once: the running loop goes
+    /// on, so thousands of pipelined requests never deepen the stack.
     private func processInput() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
         while !closed && !inFlight && !lingering && !closeWhenDone && output.readableCount < Self.outputHighWater {
             let event: RequestParser.Event
             do {

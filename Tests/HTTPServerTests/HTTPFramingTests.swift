@@ -71,6 +71,16 @@ final class HTTPFramingTests: XCTestCase {
         XCTAssertEqual(client.readResponse()?.text, "/four")
     }
 
+    func testThousandsOfPipelinedRequestsInOneWrite() throws {
+        let count = 5000
+        let client = try server.client()
+        client.send((0..<count).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+        for index in 0..<count {
+            guard let response = client.readResponse() else { return XCTFail("no response \(index)") }
+            XCTAssertEqual(response.headers["X-Path"], "/\(index)")
+        }
+    }
+
     func testLeadingEmptyLineIsIgnored() throws {
         XCTAssertEqual(try server.exchange("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")?.status, 200)
     }
