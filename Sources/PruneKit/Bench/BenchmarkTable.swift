@@ -10,7 +10,7 @@ extension BenchmarkReport {
         lines.append(row("SGEMM 2048x2048x2048 through OpenBLAS", String(format: "%.1f GFLOP/s", sgemmGFLOPS)))
         lines.append("Training \(shape), batch \(training.batchSize), \(training.optimizer)")
         lines.append(row("  throughput", String(format: "%.0f samples/s", training.samplesPerSecond)))
-        lines.append(row("  effective rate (\(training.flopsPerWeightPerSample) flops/weight/sample: forward 2, backward 4)",
+        lines.append(row("  effective (\(training.flopsPerWeightPerSample) flops/weight/sample: fwd 2, bwd 4)",
                          String(format: "%.1f GFLOP/s = %.2f x SGEMM", training.effectiveGFLOPS, training.fractionOfSGEMM)))
         lines.append("")
         lines.append("Inference of \(inference.images) images (\(inference.imageSource)) through \(shape)")
@@ -36,15 +36,16 @@ extension BenchmarkReport {
     }
 
     private func levelTable(_ title: String, pruned: String, _ levels: [LevelTiming]) -> [String] {
-        var lines = ["  " + title]
-        lines.append(String(format: "    %8@ %9@ %10@ %10@ %8@ %8@  %@", "target" as NSString, "achieved" as NSString,
-                            "dense ms" as NSString, pruned as NSString, "speedup" as NSString, "ideal" as NSString,
-                            "picked" as NSString))
-        for level in levels {
-            lines.append(String(format: "    %7.0f%% %8.1f%% %10.2f %10.2f %7.2fx %7.2fx  %@",
-                                level.sparsity, level.achievedSparsity * 100, level.denseSeconds * 1000,
-                                level.prunedSeconds * 1000, level.speedup, level.idealSpeedup, level.kernel as NSString))
+        let header = ["target", "achieved", "dense ms", pruned, "speedup", "ideal", "picked"]
+        let rows = levels.map { level in
+            [String(format: "%.0f%%", level.sparsity), String(format: "%.1f%%", level.achievedSparsity * 100),
+             String(format: "%.2f", level.denseSeconds * 1000), String(format: "%.2f", level.prunedSeconds * 1000),
+             String(format: "%.2fx", level.speedup), String(format: "%.2fx", level.idealSpeedup), level.kernel]
         }
-        return lines
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            "    " + zip(cells, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: "  ")
+        }
+        return ["  " + title, line(header)] + rows.map(line)
     }
 }

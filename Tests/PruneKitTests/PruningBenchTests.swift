@@ -1,0 +1,52 @@
+import XCTest
+@testable import PruneKit
+
+/// The parts of `prunelab bench` that are logic rather than timing: running the sweep as a
+/// child process (and failing clearly), and the report's table and JSON.
+final class PruningBenchTests: XCTestCase {
+    func testASucceedingChildGivesWallTimeAndPeakMemory() {
+        let figures = SweepMeasurement.measure(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exit 0"])
+        XCTAssertNil(figures.failure)
+        XCTAssertNotNil(figures.wallSeconds)
+        XCTAssertGreaterThan(figures.peakResidentMegabytes ?? 0, 0)
+        XCTAssertEqual(figures.command, ["/bin/sh", "-c", "exit 0"])
+    }
+
+    func testAFailingChildReportsItsStatusAndLastWords() {
+        let figures = SweepMeasurement.measure(executable: URL(fileURLWithPath: "/bin/sh"),
+                                               arguments: ["-c", "echo 'run is not built yet' >&2; exit 3"])
+        XCTAssertNil(figures.wallSeconds)
+        XCTAssertNil(figures.peakResidentMegabytes)
+        let failure = try! XCTUnwrap(figures.failure)
+        XCTAssertTrue(failure.contains("status 3"), failure)
+        XCTAssertTrue(failure.contains("run is not built yet"), failure)
+    }
+
+    func testAMissingExecutableIsAFailureNotACrash() {
+        let figures = SweepMeasurement.measure(executable: URL(fileURLWithPath: "/nonexistent/prunelab"), arguments: ["run"])
+        XCTAssertTrue(figures.failure?.contains("could not start") ?? false, figures.failure ?? "no failure")
+    }
+
+    func testTableAndJSONCarryEveryFigure() throws {
+        let level = LevelTiming(sparsity: 90, achievedSparsity: 0.899, denseSeconds: 0.3, prunedSeconds: 0.075,
+                                speedup: 4, idealSpeedup: 9.9, kernel: "csr")
+        let report = BenchmarkReport(
+            cores: 2, sgemmGFLOPS: 140,
+            training: TrainingFigures(layerSizes: [784, 10], batchSize: 64, optimizer: "adam", samplesPerSecond: 6500,
+                                      effectiveGFLOPS: 0.3, flopsPerWeightPerSample: 6, fractionOfSGEMM: 0.002),
+            inference: InferenceFigures(layerSizes: [784, 10], images: 10_000, imageSource: "random images",
+                                        weightSource: "random Glorot", weightPruning: [level], unitPruning: [level]),
+            sweep: SweepFigures(command: ["prunelab", "run"], failure: "exited with status 2"))
+        let table = report.table
+        for expected in ["140.0 GFLOP/s", "6500 samples/s", "0.00 x SGEMM", "10000 images (random images)",
+                         "90%", "89.9%", "300.00", "75.00", "4.00x", "9.90x", "csr", "not measured: exited with status 2"] {
+            XCTAssertTrue(table.contains(expected), "table lacks \(expected):\n\(table)")
+        }
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
+        XCTAssertEqual(json["sgemm_gflops"] as? Double, 140)
+        let inference = try XCTUnwrap(json["inference"] as? [String: Any])
+        let first = try XCTUnwrap((inference["weight_pruning"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["speedup"] as? Double, 4)
+        XCTAssertEqual(first["kernel"] as? String, "csr")
+    }
+}
