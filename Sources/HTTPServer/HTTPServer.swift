@@ -61,6 +61,7 @@ public final class HTTPServer: @unchecked Sendable {
         core.forceCloseAll()
         let hardEnd = Date().addingTimeInterval(1)
         while core.openConnections > 0 && Date() < hardEnd { usleep(10_000) }
+        AccessLogWriter.standardOutput.flush()
     }
 
     /// Blocks until SIGTERM or SIGINT, then shuts down gracefully and returns (a second signal

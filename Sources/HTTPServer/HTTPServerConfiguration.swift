@@ -17,8 +17,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Time a response may make no progress towards a client that does not read before the connection is dropped.
     public var writeTimeout: Double = 30
     /// Receives one line per request: remote address, method, path, status, body bytes, milliseconds.
-    /// `nil` disables the access log.
-    public var accessLog: (@Sendable (String) -> Void)? = { print($0) }
+    /// The default prints to standard output in batches (`AccessLogWriter`); `nil` disables it.
+    public var accessLog: (@Sendable (String) -> Void)? = { AccessLogWriter.standardOutput.write($0) }
 
     public init() {}
 }
