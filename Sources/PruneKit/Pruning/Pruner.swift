@@ -17,47 +17,51 @@ public enum Pruner {
         precondition(sparsity >= 0 && sparsity < 100, "sparsity is a percentage in 0 ..< 100, got \(sparsity)")
         var random = SeededGenerator(seed: seed)
         if method.removesUnits {
-            let removeCounts = model.weights.dropLast().map { removalCount(of: $0.cols, sparsity: sparsity) }
-            let kept: [[Int]]
-            if method == .unit {
-                kept = zip(model.weights, removeCounts).map { weights, count in
-                    UnitSelection.keepLargestNorms(UnitSelection.columnNorms(weights), removing: count)
-                }
-            } else {
-                kept = zip(model.weights, removeCounts).map { weights, count in
-                    UnitSelection.keepRandom(units: weights.cols, removing: count, using: &random)
-                }
-            }
+            let kept = keptUnits(model, method: method, sparsity: sparsity, random: &random)
             return shrunkNetwork(model, method: method, sparsity: sparsity, keptUnits: kept)
-        } else {
-            let prunable = model.weights.indices.map { pruneLastLayer || $0 < model.layerCount - 1 }
-            let removed: [[Int]?]
-            switch method {
-            case .weight:
-                removed = model.weights.indices.map { layer in
-                    guard prunable[layer] else { return nil }
-                    let weights = model.weights[layer].data
-                    return WeightSelection.smallestMagnitudes(weights, count: removalCount(of: weights.count, sparsity: sparsity))
-                }
-            case .globalWeight:
-                let candidates = model.weights.indices.filter { prunable[$0] }
-                let total = candidates.reduce(0) { $0 + model.weights[$1].count }
-                let chosen = WeightSelection.smallestMagnitudes(acrossLayers: candidates.map { model.weights[$0].data },
-                                                                count: removalCount(of: total, sparsity: sparsity))
-                var perLayer = [[Int]?](repeating: nil, count: model.layerCount)
-                for (slot, layer) in candidates.enumerated() { perLayer[layer] = chosen[slot] }
-                removed = perLayer
-            case .randomWeight:
-                removed = model.weights.indices.map { layer in
-                    guard prunable[layer] else { return nil }
-                    let n = model.weights[layer].count
-                    return WeightSelection.random(from: n, count: removalCount(of: n, sparsity: sparsity), using: &random)
-                }
-            case .unit, .randomUnit:
-                preconditionFailure("unit methods are handled above")
-            }
-            return maskedNetwork(model, method: method, sparsity: sparsity, removed: removed)
         }
+        let removed = removedWeights(model, method: method, sparsity: sparsity, pruneLastLayer: pruneLastLayer, random: &random)
+        return maskedNetwork(model, method: method, sparsity: sparsity, removed: removed)
+    }
+
+    // MARK: - Choosing
+
+    /// Per hidden layer, the units to keep (ascending).
+    private static func keptUnits(_ model: MLP, method: PruningMethod, sparsity: Double,
+                                  random: inout SeededGenerator) -> [[Int]] {
+        model.weights.dropLast().map { weights in
+            let count = removalCount(of: weights.cols, sparsity: sparsity)
+            return method == .unit
+                ? UnitSelection.keepLargestNorms(UnitSelection.columnNorms(weights), removing: count)
+                : UnitSelection.keepRandom(units: weights.cols, removing: count, using: &random)
+        }
+    }
+
+    /// Per layer, the flat indices of the weights to zero; nil for a layer left alone.
+    private static func removedWeights(_ model: MLP, method: PruningMethod, sparsity: Double, pruneLastLayer: Bool,
+                                       random: inout SeededGenerator) -> [[Int]?] {
+        let prunable = model.weights.indices.filter { pruneLastLayer || $0 < model.layerCount - 1 }
+        var removed = [[Int]?](repeating: nil, count: model.layerCount)
+        switch method {
+        case .weight:
+            for layer in prunable {
+                let weights = model.weights[layer].data
+                removed[layer] = WeightSelection.smallestMagnitudes(weights, count: removalCount(of: weights.count, sparsity: sparsity))
+            }
+        case .globalWeight:
+            let total = prunable.reduce(0) { $0 + model.weights[$1].count }
+            let chosen = WeightSelection.smallestMagnitudes(acrossLayers: prunable.map { model.weights[$0].data },
+                                                            count: removalCount(of: total, sparsity: sparsity))
+            for (slot, layer) in prunable.enumerated() { removed[layer] = chosen[slot] }
+        case .randomWeight:
+            for layer in prunable {
+                let n = model.weights[layer].count
+                removed[layer] = WeightSelection.random(from: n, count: removalCount(of: n, sparsity: sparsity), using: &random)
+            }
+        case .unit, .randomUnit:
+            preconditionFailure("\(method) removes units, not weights")
+        }
+        return removed
     }
 
     /// How many of `n` items pruning at `sparsity` percent removes: floor(n * sparsity / 100).
