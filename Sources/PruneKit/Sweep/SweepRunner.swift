@@ -62,7 +62,8 @@ public struct SweepRunner {
         var tracker = SweepProgressTracker(spec: spec, trainCount: data.train.count, testCount: data.test.count, callback: progress)
         let plan = points
         var completed: [SweepPoint: ResultRow] = [:]
-        for row in try previousRows() where plan.contains(row.point) { completed[row.point] = row }
+        let planned = Set(plan)
+        for row in try previousRows() where planned.contains(row.point) { completed[row.point] = row }
         var reports = SweepReports(spec: spec, outputDirectory: outputDirectory)
         // The test set as floats once, shared by every point's inference timing.
         let timingInput = InferenceTimer.floatInput(data.test)
@@ -73,14 +74,13 @@ public struct SweepRunner {
             if r == 0 { try reports.writeWeightsChart(model) }
             reports.baselines.append(model.evaluate(on: data.test))
 
-            for point in plan where point.repeatIndex == r {
+            for (index, point) in plan.enumerated() where point.repeatIndex == r {
                 if cancellation.isCancelled { throw SweepCancelled() }
                 if completed[point] != nil {
                     tracker.skip(tracker.pointUnits)
                     continue
                 }
-                let level = plan.firstIndex(of: point)! + 1
-                let row = try measure(point, of: model, level: level, data: data, timingInput: timingInput,
+                let row = try measure(point, of: model, level: index + 1, data: data, timingInput: timingInput,
                                       tracker: &tracker, cancellation: cancellation)
                 completed[point] = row
                 tracker.advance(tracker.pointUnits)
