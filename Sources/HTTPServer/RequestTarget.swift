@@ -37,8 +37,4 @@ struct RequestTarget: Equatable {
         }
         return pairs
     }
-
-    static func == (lhs: RequestTarget, rhs: RequestTarget) -> Bool {
-        lhs.rawPath == rhs.rawPath && lhs.rawQuery == rhs.rawQuery
-    }
 }
