@@ -12,13 +12,18 @@ import Glibc
 /// through stdio so that lines never interleave with other `print` output mid-line.
 public final class AccessLogWriter: @unchecked Sendable {
     /// The default `HTTPServerConfiguration.accessLog` destination.
-    public static let standardOutput = AccessLogWriter()
+    public static let standardOutput = AccessLogWriter(file: stdout)
 
+    private let file: UnsafeMutablePointer<FILE>
     private let lock = NSLock()
     private var pending: [UInt8] = []
     private var flushScheduled = false
     private let queue = DispatchQueue(label: "http.access-log")
     private static let flushDelay = 0.05
+
+    init(file: UnsafeMutablePointer<FILE>) {
+        self.file = file
+    }
 
     public func write(_ line: String) {
         lock.lock()
@@ -40,7 +45,7 @@ public final class AccessLogWriter: @unchecked Sendable {
         flushScheduled = false
         lock.unlock()
         guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
-        fflush(stdout)
+        bytes.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+        fflush(file)
     }
 }
