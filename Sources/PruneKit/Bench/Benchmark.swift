@@ -23,17 +23,19 @@ public struct Benchmark: Sendable {
     /// Runs every measurement; `log` hears what is being measured (for a progress line).
     public func run(log: (String) -> Void = { _ in }) -> BenchmarkReport {
         precondition(repetitions > 0 && trainingSteps > 0, "repetitions and training steps must be positive")
+        // The sweep goes first: Linux charges a child with its parent's peak memory up to the
+        // child's exec (the address space is shared until then), so the bench must still be small.
+        var sweep: SweepFigures?
+        if let sweepCommand {
+            log("the sweep: \(([sweepCommand.executable.path] + sweepCommand.arguments).joined(separator: " "))")
+            sweep = SweepMeasurement.measure(executable: sweepCommand.executable, arguments: sweepCommand.arguments)
+        }
         log("SGEMM rate")
         let sgemm = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
         log("training throughput")
         let training = measureTraining(sgemmGFLOPS: sgemm)
         log("inference")
         let inference = measureInference(log: log)
-        var sweep: SweepFigures?
-        if let sweepCommand {
-            log("the sweep: \(([sweepCommand.executable.path] + sweepCommand.arguments).joined(separator: " "))")
-            sweep = SweepMeasurement.measure(executable: sweepCommand.executable, arguments: sweepCommand.arguments)
-        }
         return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, sgemmGFLOPS: sgemm,
                                training: training, inference: inference, sweep: sweep)
     }

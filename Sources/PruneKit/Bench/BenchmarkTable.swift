@@ -19,14 +19,15 @@ extension BenchmarkReport {
         lines.append(contentsOf: levelTable("unit pruning", pruned: "shrunk ms", inference.unitPruning))
         lines.append("")
         if let sweep {
+            lines.append("Sweep: \(sweep.command.joined(separator: " "))")
             if let wall = sweep.wallSeconds, let rss = sweep.peakResidentMegabytes {
-                lines.append(row("Default sweep (prunelab run) wall time", String(format: "%.1f s", wall)))
-                lines.append(row("Default sweep peak resident memory", String(format: "%.0f MB", rss)))
+                lines.append(row("  wall time", String(format: "%.1f s", wall)))
+                lines.append(row("  peak resident memory", String(format: "%.0f MB", rss)))
             } else {
-                lines.append("Default sweep: not measured: \(sweep.failure ?? "unknown failure")")
+                lines.append("  not measured: \(sweep.failure ?? "unknown failure")")
             }
         } else {
-            lines.append("Default sweep: skipped (--skip-sweep)")
+            lines.append("Sweep: skipped (--skip-sweep)")
         }
         return lines.joined(separator: "\n")
     }

@@ -5,9 +5,10 @@ import Glibc
 
 /// Runs a whole sweep as a child process and measures its wall time and peak memory.
 ///
-/// A child process, not a call, so that the peak resident memory is the sweep's alone
-/// (`getrusage(RUSAGE_CHILDREN)` reports the largest of the waited-for children) and not the
-/// bench's own allocations.
+/// A child process, not a call, so that the peak resident memory is the sweep's
+/// (`getrusage(RUSAGE_CHILDREN)` reports the largest of the waited-for children). Caveat: Linux
+/// counts the parent's own peak up to the child's exec in the child's figure, so call this
+/// while the calling process is still small.
 public enum SweepMeasurement {
     /// Runs `executable arguments...` (e.g. `/proc/self/exe run --out DIR`) to completion.
     /// A missing executable or a failing run gives figures with `failure` set and no times.
