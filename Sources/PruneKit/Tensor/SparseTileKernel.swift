@@ -4,12 +4,11 @@
 /// samples is one SIMD vector, `tile[f]`. A layer turns the input tile into an output tile of
 /// the same layout, so layers chain without transposes; each output vector is written once,
 /// contiguously. Per nonzero weight the kernel does one broadcast and one multiply-add of a
-/// whole vector; four accumulators keep four independent dependency chains in flight
-/// (PERF-NOTES: one chain waits on FMA latency), and `acc += w * x` rather than `addProduct`
-/// (which did not become a vector FMA).
+/// whole vector, written `acc += w * x` (PERF-NOTES: `addProduct` did not become a vector FMA).
 enum SparseTile {
-    /// One feature of a tile's samples. 16 floats: one AVX-512 / two AVX / four SSE registers,
-    /// so four accumulators fit the register file even without AVX.
+    /// One feature of a tile's samples: 16 floats, one AVX-512, two AVX or four SSE registers.
+    /// Two such accumulators give 8 independent SSE dependency chains (enough to hide the add
+    /// latency) in 8 of the 16 registers; four spilled to the stack in the default (SSE2) build.
     typealias Vector = SIMD16<Float>
     /// Samples per tile.
     static let width = Vector.scalarCount
