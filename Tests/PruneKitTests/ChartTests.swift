@@ -105,6 +105,24 @@ final class ChartTests: XCTestCase {
         XCTAssertTrue(root.descendants("text").contains { $0.stringValue == "dense 500 ms" })
     }
 
+    func testFineTuningAddsADottedSeriesBeforeFineTuningPerMethod() throws {
+        let rows = [sampleRow(method: .weight, sparsity: 50, accuracy: 0.9, finetuned: true),
+                    sampleRow(method: .weight, sparsity: 90, accuracy: 0.8, finetuned: true),
+                    sampleRow(method: .unit, sparsity: 90, accuracy: 0.7, finetuned: true)]
+        let root = try parseSVG(SweepCharts.accuracy(SummaryRow.summarize(rows), baseline: nil, title: "ft"))
+        let groups = series(root)
+        XCTAssertEqual(Set(groups.keys), ["weight", "unit", "weight before fine-tuning", "unit before fine-tuning"])
+        let before = try XCTUnwrap(groups["weight before fine-tuning"])
+        XCTAssertEqual(before.descendants("circle").compactMap { Double($0.value("data-y") ?? "") }.map { ($0 * 10).rounded() / 10 }, [80, 70])
+        XCTAssertEqual(before.descendants("polyline").first?.value("stroke"), "#d62728")
+        XCTAssertNotNil(before.descendants("polyline").first?.value("stroke-dasharray"))
+        XCTAssertNil(groups["weight"]?.descendants("polyline").first?.value("stroke-dasharray"))
+        let loss = try parseSVG(SweepCharts.loss(SummaryRow.summarize(rows), baseline: nil, title: "ft"))
+        XCTAssertNotNil(series(loss)["unit before fine-tuning"])
+        XCTAssertEqual(series(try parseSVG(SweepCharts.accuracy(summary(repeats: 1), baseline: nil, title: "no ft"))).count, 3,
+                       "no fine-tuning, no extra series")
+    }
+
     func testEmptySummaryStillGivesAValidChart() throws {
         let root = try parseSVG(SweepCharts.accuracy([], baseline: nil, title: "empty"))
         XCTAssertTrue(series(root).isEmpty)

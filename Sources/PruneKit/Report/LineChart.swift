@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Every series is an SVG group `<g class="series" data-series="NAME">` holding its band
 /// (`polygon.band`), its line (`polyline.line`) and one `circle.point` per point, so tests
-/// and scripts can read the chart back.
+/// and scripts can read the chart back. A dotted series is a secondary view of a method
+/// (its values before fine-tuning).
 public struct LineChart: Sendable {
     public struct Point: Sendable, Equatable {
         public var x: Double
@@ -17,12 +18,18 @@ public struct LineChart: Sendable {
         public var name: String
         public var color: String
         public var points: [Point]
-        public init(name: String, color: String, points: [Point]) {
+        /// Dotted: a secondary series of the same method (before fine-tuning).
+        public var dotted: Bool
+        public init(name: String, color: String, points: [Point], dotted: Bool = false) {
             self.name = name
             self.color = color
             self.points = points.sorted { $0.x < $1.x }
+            self.dotted = dotted
         }
     }
+
+    /// Dash patterns: the baseline dashed, secondary series dotted.
+    static let baselineDash = "6 4", dottedDash = "2 3"
 
     /// A horizontal reference drawn dashed across the plot (the unpruned network).
     public struct Baseline: Sendable {
@@ -73,12 +80,15 @@ public struct LineChart: Sendable {
         var plot: [SVGElement] = []
         if let baseline, baseline.value.isFinite {
             plot.append(SVG.line(x1: Self.plotLeft, y1: py(baseline.value), x2: Self.plotRight, y2: py(baseline.value),
-                                 stroke: "#333333", width: 1.5, dash: "6 4", cssClass: "baseline"))
+                                 stroke: "#333333", width: 1.5, dash: Self.baselineDash, cssClass: "baseline"))
         }
         for s in series { plot.append(group(for: s, px: px, py: py)) }
         children.append(SVGElement("g", [("class", "plot")], children: plot))
         children.append(legend())
-        return SVGElement.document(width: Self.width, height: Self.height, title: title, children: children)
+        // Widen the canvas when legend labels would run off its right edge (about 7 px a character).
+        let longestLabel = (series.map(\.name) + [baseline?.label ?? "", hasBands ? "mean ± std over repeats" : ""]).map(\.count).max() ?? 0
+        let width = max(Self.width, Self.plotRight + 54 + Double(longestLabel) * 7 + 10)
+        return SVGElement.document(width: width, height: Self.height, title: title, children: children)
     }
 
     private func axes(xAxis: ChartAxis, yAxis: ChartAxis, px: (Double) -> Double, py: (Double) -> Double) -> [SVGElement] {
@@ -122,8 +132,10 @@ public struct LineChart: Sendable {
             parts.append(SVGElement("polygon", [("class", "band"), ("points", SVG.points(upper + lower)),
                                                 ("fill", s.color), ("fill-opacity", "0.18"), ("stroke", "none")]))
         }
-        parts.append(SVGElement("polyline", [("class", "line"), ("points", SVG.points(finite.map { (px($0.x), py($0.y.mean)) })),
-                                             ("fill", "none"), ("stroke", s.color), ("stroke-width", "2")]))
+        var line = [("class", "line"), ("points", SVG.points(finite.map { (px($0.x), py($0.y.mean)) })),
+                    ("fill", "none"), ("stroke", s.color), ("stroke-width", "2")]
+        if s.dotted { line.append(("stroke-dasharray", Self.dottedDash)) }
+        parts.append(SVGElement("polyline", line))
         for p in finite {
             parts.append(SVGElement("circle", [("class", "point"), ("cx", SVG.format(px(p.x))), ("cy", SVG.format(py(p.y.mean))),
                                                ("r", "3.5"), ("fill", s.color),
@@ -138,12 +150,12 @@ public struct LineChart: Sendable {
         var y = Self.plotTop + 8
         var entries: [SVGElement] = []
         for s in series {
-            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: s.color, width: 2.5))
+            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: s.color, width: 2.5, dash: s.dotted ? Self.dottedDash : nil))
             entries.append(SVG.text(s.name, x: x + 34, y: y + 4, cssClass: "legend-label"))
             y += 22
         }
         if let baseline {
-            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: "#333333", width: 1.5, dash: "6 4"))
+            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: "#333333", width: 1.5, dash: Self.baselineDash))
             entries.append(SVG.text(baseline.label, x: x + 34, y: y + 4, cssClass: "legend-label"))
             y += 22
         }

@@ -20,7 +20,8 @@ public enum SweepCharts {
     public static func accuracy(_ summary: [SummaryRow], baseline: UnprunedBaseline?, title: String) -> String {
         LineChart(
             title: "Test accuracy vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "test accuracy (%)",
-            series: series(summary) { Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100) },
+            series: series(summary) { Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100) }
+                + beforeFinetune(summary) { $0.accuracyBeforeFinetune.map { Spread(mean: $0.mean * 100, std: $0.std * 100) } },
             baseline: baseline.map { .init(label: "unpruned \(percent($0.accuracy.mean))", value: $0.accuracy.mean * 100) },
             yIncludes: [], xRange: 0...100
         ).svg()
@@ -29,7 +30,7 @@ public enum SweepCharts {
     public static func loss(_ summary: [SummaryRow], baseline: UnprunedBaseline?, title: String) -> String {
         LineChart(
             title: "Test loss vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "mean cross-entropy loss",
-            series: series(summary) { $0.loss },
+            series: series(summary) { $0.loss } + beforeFinetune(summary) { $0.lossBeforeFinetune },
             baseline: baseline.map { .init(label: "unpruned \(String(format: "%.3f", $0.loss.mean))", value: $0.loss.mean) },
             yIncludes: [0], xRange: 0...100
         ).svg()
@@ -50,12 +51,26 @@ public enum SweepCharts {
     }
 
     static func series(_ summary: [SummaryRow], value: (SummaryRow) -> Spread) -> [LineChart.Series] {
-        var methods: [PruningMethod] = []
-        for row in summary where !methods.contains(row.method) { methods.append(row.method) }
-        return methods.map { method in
+        methods(summary).map { method in
             LineChart.Series(name: MethodStyle.label(method), color: MethodStyle.color(method),
                              points: summary.filter { $0.method == method }.map { .init(x: $0.targetSparsity, y: value($0)) })
         }
+    }
+
+    /// With fine-tuning: per method, the values right after pruning, dotted in the method's colour.
+    static func beforeFinetune(_ summary: [SummaryRow], value: (SummaryRow) -> Spread?) -> [LineChart.Series] {
+        methods(summary).compactMap { method in
+            let points = summary.filter { $0.method == method }.compactMap { row in value(row).map { LineChart.Point(x: row.targetSparsity, y: $0) } }
+            guard !points.isEmpty else { return nil }
+            return LineChart.Series(name: "\(MethodStyle.label(method)) before fine-tuning", color: MethodStyle.color(method),
+                                    points: points, dotted: true)
+        }
+    }
+
+    static func methods(_ summary: [SummaryRow]) -> [PruningMethod] {
+        var methods: [PruningMethod] = []
+        for row in summary where !methods.contains(row.method) { methods.append(row.method) }
+        return methods
     }
 
     static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
