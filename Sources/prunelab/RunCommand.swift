@@ -122,8 +122,8 @@ private final class ProgressDisplay: @unchecked Sendable {
         let now = Date().timeIntervalSinceReferenceDate
         if terminal {
             guard now - lastDraw >= 0.1 || progress.phase == .reporting else { return }
-            let columns = 160
-            standardError("\r\u{1B}[K" + String(ProgressText.bar(progress).prefix(columns)))
+            // Cut to the terminal's width: a wrapped line could not be redrawn in place.
+            standardError("\r\u{1B}[K" + String(ProgressText.bar(progress).prefix(Self.terminalColumns() - 1)))
             drewBar = true
         } else {
             // One line per training epoch and per sweep point, not per phase of a point.
@@ -134,6 +134,12 @@ private final class ProgressDisplay: @unchecked Sendable {
             standardError(ProgressText.line(progress) + "\n")
         }
         lastDraw = now
+    }
+
+    private static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     func finish() {

@@ -91,7 +91,10 @@ final class ReportTests: XCTestCase {
 
     func testProgressBarFillsWithTheFraction() {
         let p = SweepProgress(phase: .loading, fraction: 0.5)
-        XCTAssertTrue(ProgressText.bar(p, width: 10).hasPrefix("[#####-----] loading"))
+        XCTAssertEqual(ProgressText.bar(p, width: 10), "[#####-----] 50%  loading")
+        var q = SweepProgress(phase: .training, fraction: 0.25)
+        q.etaSeconds = 12
+        XCTAssertEqual(ProgressText.bar(q, width: 4), "[#---] 25% ETA 12s  training")
         XCTAssertTrue(ProgressText.bar(SweepProgress(phase: .reporting, fraction: 1), width: 4).hasPrefix("[####]"))
     }
 

@@ -4,6 +4,24 @@ import Foundation
 public enum ProgressText {
     /// E.g. "training epoch 2/5 step 310/938, 4120 samples/s | 23% | ETA 1m 23s".
     public static func line(_ p: SweepProgress) -> String {
+        var text = "\(activity(p)) | \(percent(p))"
+        if let eta = p.etaSeconds { text += " | ETA \(duration(eta))" }
+        return text
+    }
+
+    /// A bar of `width` cells, the fraction and ETA first (they survive when a narrow terminal
+    /// cuts the line), then the activity: "[#####-----] 50% ETA 12s  training ...".
+    public static func bar(_ p: SweepProgress, width: Int = 24) -> String {
+        let filled = min(width, max(0, Int((p.fraction * Double(width)).rounded(.down))))
+        var text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + percent(p)
+        if let eta = p.etaSeconds { text += " ETA \(duration(eta))" }
+        return text + "  " + activity(p)
+    }
+
+    private static func percent(_ p: SweepProgress) -> String { "\(Int((p.fraction * 100).rounded(.down)))%" }
+
+    /// What the sweep is doing: phase, point or epoch and step, throughput.
+    static func activity(_ p: SweepProgress) -> String {
         var what = p.phase.rawValue
         if let level = p.level, let levels = p.levels, p.phase != .training, p.phase != .loading, p.phase != .reporting {
             what += " point \(level)/\(levels)"
@@ -20,15 +38,7 @@ public enum ProgressText {
         if let rate = p.samplesPerSecond, p.phase == .training || p.phase == .fineTuning {
             what += String(format: ", %.0f samples/s", rate)
         }
-        var text = "\(what) | \(Int((p.fraction * 100).rounded(.down)))%"
-        if let eta = p.etaSeconds { text += " | ETA \(duration(eta))" }
-        return text
-    }
-
-    /// `line` behind a bar of `width` cells, e.g. "[#####-----] training ...".
-    public static func bar(_ p: SweepProgress, width: Int = 24) -> String {
-        let filled = min(width, max(0, Int((p.fraction * Double(width)).rounded(.down))))
-        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + line(p)
+        return what
     }
 
     /// "45s", "3m 07s", "1h 02m".
