@@ -7,8 +7,17 @@ import CBLAS
 /// product lose badly as soon as anything else wants a core (PERF-NOTES), and owning the
 /// threads lets training fuse ReLU and the optimizer into the same per-core pass.
 public enum GEMM {
-    /// Set once, before the first product.
-    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+    /// Done once, before the first product: kernels chosen for this CPU, one thread.
+    private static let singleThreadedBLAS: Void = {
+        BLASKernelSelection.selectBestKernels()
+        openblas_set_num_threads(1)
+    }()
+
+    /// The OpenBLAS kernel family products run with (after PruneLab's selection), e.g. "SkylakeX".
+    public static var kernelName: String {
+        _ = singleThreadedBLAS
+        return BLASKernelSelection.coreName
+    }
 
     /// `C = op(A) op(B) + beta C`, where `op(A)` is `m x k`, `op(B)` is `k x n` and `C` is `m x n`.
     /// Leading dimensions are the row lengths of the matrices as stored (before transposing).
