@@ -87,6 +87,17 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    func testKernelChoiceFollowsCPUFeatures() {
+        let skylake: Set<String> = ["avx", "avx2", "fma", "avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"]
+        XCTAssertEqual(BLASKernelSelection.bestCoreType(cpuFlags: skylake), "SkylakeX")
+        XCTAssertEqual(BLASKernelSelection.bestCoreType(cpuFlags: ["avx", "avx2", "fma", "avx512f"]), "Haswell")
+        XCTAssertEqual(BLASKernelSelection.bestCoreType(cpuFlags: ["sse3", "avx"]), "Sandybridge")
+        XCTAssertNil(BLASKernelSelection.bestCoreType(cpuFlags: ["sse2", "sse3"]))
+        if BLASKernelSelection.cpuFlags().contains("avx") {
+            XCTAssertNotEqual(GEMM.kernelName, "Prescott", "a CPU with AVX gets better than SSE3 kernels")
+        }
+    }
+
     func testEmptyInnerDimensionGivesZeros() {
         var c = [Float](repeating: 7, count: 6)
         GEMM.multiply(m: 2, n: 3, k: 0, a: [], lda: 1, b: [], ldb: 3, c: &c, ldc: 3)
