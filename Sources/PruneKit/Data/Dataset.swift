@@ -58,24 +58,21 @@ public struct Dataset: Sendable {
             throw DataFileError(path: folder.path, problem: "no such folder (expected a folder holding the four IDX files)")
         }
         let names = idxFileNames
-        let trainImages = try IDXArray.read(contentsOf: try idxFile(names.trainImages, in: folder))
-        let trainLabels = try IDXArray.read(contentsOf: try idxFile(names.trainLabels, in: folder))
-        let testImages = try IDXArray.read(contentsOf: try idxFile(names.testImages, in: folder))
-        let testLabels = try IDXArray.read(contentsOf: try idxFile(names.testLabels, in: folder))
-
-        let train = try samples(images: trainImages, imagesURL: try idxFile(names.trainImages, in: folder),
-                                labels: trainLabels, labelsURL: try idxFile(names.trainLabels, in: folder))
-        let test = try samples(images: testImages, imagesURL: try idxFile(names.testImages, in: folder),
-                               labels: testLabels, labelsURL: try idxFile(names.testLabels, in: folder))
+        let urls = (trainImages: try idxFile(names.trainImages, in: folder), trainLabels: try idxFile(names.trainLabels, in: folder),
+                    testImages: try idxFile(names.testImages, in: folder), testLabels: try idxFile(names.testLabels, in: folder))
+        let train = try samples(images: try IDXArray.read(contentsOf: urls.trainImages), imagesURL: urls.trainImages,
+                                labels: try IDXArray.read(contentsOf: urls.trainLabels), labelsURL: urls.trainLabels)
+        let test = try samples(images: try IDXArray.read(contentsOf: urls.testImages), imagesURL: urls.testImages,
+                               labels: try IDXArray.read(contentsOf: urls.testLabels), labelsURL: urls.testLabels)
         guard train.features == test.features else {
-            throw DataFileError(path: try idxFile(names.testImages, in: folder).path,
+            throw DataFileError(path: urls.testImages.path,
                                 problem: "has \(test.features) values per image but the training images have \(train.features)")
         }
         let largestLabel = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0))
         let classCount = classes ?? max(2, largestLabel + 1)
-        for (set, file) in [(train, names.trainLabels), (test, names.testLabels)] {
+        for (set, url) in [(train, urls.trainLabels), (test, urls.testLabels)] {
             if let bad = set.labels.firstIndex(where: { Int($0) >= classCount }) {
-                throw DataFileError(path: try idxFile(file, in: folder).path,
+                throw DataFileError(path: url.path,
                                     problem: "label \(set.labels[bad]) of sample \(bad) is out of range 0..<\(classCount)")
             }
         }
