@@ -98,6 +98,16 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    func testParallelWorkFlushesDenormalsToZeroAndRestoresTheMode() {
+        #if arch(x86_64)
+        let tiny = [Float.leastNormalMagnitude, 0.5]  // an array, so the product is computed at run time
+        var flushed: Float = -1
+        Parallel.forEachChunk(of: 1) { _ in flushed = tiny[0] * tiny[1] }
+        XCTAssertEqual(flushed, 0, "a denormal result is flushed inside parallel work")
+        XCTAssertTrue((tiny[0] * tiny[1]).isSubnormal, "and the thread's mode is restored afterwards")
+        #endif
+    }
+
     func testEmptyInnerDimensionGivesZeros() {
         var c = [Float](repeating: 7, count: 6)
         GEMM.multiply(m: 2, n: 3, k: 0, a: [], lda: 1, b: [], ldb: 3, c: &c, ldc: 3)

@@ -7,7 +7,7 @@ import Foundation
 /// `GEMM`), so products and element-wise loops never compete for a core, and a layer's
 /// products, ReLU masks and optimizer update run in one pass per worker over its slice.
 /// The split is by contiguous ranges and depends only on the core count, so results never
-/// depend on scheduling.
+/// depend on scheduling. Every piece runs with denormals flushed to zero (`FlushToZero`).
 enum Parallel {
     static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -18,14 +18,14 @@ enum Parallel {
                              _ body: (Range<Int>) -> Void) {
         let chunks = min(coreCount, count / max(1, minimumChunk))
         if chunks <= 1 {
-            if count > 0 { body(0..<count) }
+            if count > 0 { FlushToZero.run { body(0..<count) } }
             return
         }
         let perChunk = ((count + chunks - 1) / chunks + alignment - 1) / alignment * alignment
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = chunk * perChunk
             let end = min(count, start + perChunk)
-            if start < end { body(start..<end) }
+            if start < end { FlushToZero.run { body(start..<end) } }
         }
     }
 

@@ -16,8 +16,4 @@ final class FloatBuffer {
     deinit {
         pointer.deallocate()
     }
-
-    func zero() {
-        pointer.update(repeating: 0, count: count)
-    }
 }

@@ -47,14 +47,6 @@ enum VectorKernels {
         while i < count { x[i] *= mask[i]; i += 1 }
     }
 
-    /// Adds `vector` (`cols` values) to every row of the `rows x cols` matrix at `x`.
-    static func addRowVector(_ vector: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let row = x + r * cols
-            for c in 0..<cols { row[c] += vector[c] }
-        }
-    }
-
     /// `sums[c] = sum over rows of x[r, c]`, rows added in order (reproducible).
     static func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.update(repeating: 0, count: cols)
