@@ -43,6 +43,15 @@ public struct TrainingProgress: Sendable {
     public var samplesPerSecond: Double
     /// Mean training loss of the current epoch so far.
     public var loss: Double
+
+    public init(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, samplesPerSecond: Double, loss: Double) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.step = step
+        self.stepsPerEpoch = stepsPerEpoch
+        self.samplesPerSecond = samplesPerSecond
+        self.loss = loss
+    }
 }
 
 /// Mini-batch training of an MLP with softmax cross-entropy.
