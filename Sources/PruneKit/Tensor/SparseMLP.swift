@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Samples go through the network in tiles of `SparseTile.width`, each tile through every
 /// layer before the next tile starts, so a tile's activations (at most `width x widest layer`
-/// floats, 64 KB for 1000 units) stay in cache. Tiles are shared out to all cores on demand.
+/// floats, 32 KB for 1000 units) stay in cache. Tiles are shared out to all cores on demand.
 /// Results do not depend on the number of threads: every sample is computed by one thread
 /// with the same arithmetic.
 public struct SparseMLP: Sendable {
