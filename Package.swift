@@ -1,5 +1,12 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// Opt-in for release builds: `PRUNELAB_TARGET_CPU=native` (or `haswell`, `skylake-avx512`, ...)
+// compiles the engine for that CPU, so the sparse kernels and the optimizer use AVX2/AVX-512.
+// Such a binary runs only on CPUs with those features: the default stays portable x86-64.
+let engineTargetCPU = ProcessInfo.processInfo.environment["PRUNELAB_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
+let engineReleaseFlags = ["-Ounchecked"] + (engineTargetCPU.map { ["-target-cpu", $0] } ?? [])
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
 // PruneKit -> {CBLAS, CZlib}; HTTPServer -> CZlib. PruneKit and HTTPServer never meet.
@@ -23,7 +30,7 @@ let package = Package(
             providers: [.apt(["libz-dev"])]),
         .target(
             name: "PruneKit", dependencies: ["CBLAS", "CZlib"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
         .target(name: "HTTPServer", dependencies: ["CZlib"]),
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit"]),
         .executableTarget(

@@ -33,7 +33,7 @@ public enum SpecLimits {
     public static let maxNameLength = 200
     public static let maxSyntheticSamples = 1_000_000
     public static let maxSyntheticFeatures = 8192
-    public static let maxClasses = 1000
+    public static let maxClasses = 256  // labels are stored as UInt8
 }
 
 extension SweepSpec {
