@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import PruneKit
 
@@ -57,5 +58,15 @@ final class InferenceTimerTests: XCTestCase {
         var calls = 0
         _ = InferenceTimer.medianSeconds(4) { calls += 1 }
         XCTAssertEqual(calls, 4, "one run per repetition")
+    }
+
+    func testAFirstRunAboveTheLimitSettlesTheMeasurement() {
+        var calls = 0
+        let slow = InferenceTimer.medianSeconds(5, settledAbove: 0.001) { calls += 1; usleep(5_000) }
+        XCTAssertEqual(calls, 1, "a first run over the limit is not repeated")
+        XCTAssertGreaterThan(slow, 0.001)
+        calls = 0
+        _ = InferenceTimer.medianSeconds(5, settledAbove: 10) { calls += 1 }
+        XCTAssertEqual(calls, 5, "runs under the limit are all made")
     }
 }

@@ -45,7 +45,9 @@ public enum InferenceTimer {
             return InferenceTiming(denseSeconds: dense, prunedSeconds: shrunk, kernel: "shrunk")
         }
         let sparse = SparseMLP(pruned.model)
-        let csr = medianSeconds(repetitions) { _ = sparse.logits(input) }
+        // A first run already twice as slow as dense settles the choice; repeating it would only
+        // cost time (seconds per point at low sparsity, in every sweep).
+        let csr = medianSeconds(repetitions, settledAbove: 2 * dense) { _ = sparse.logits(input) }
         return csr < dense
             ? InferenceTiming(denseSeconds: dense, prunedSeconds: csr, kernel: "csr", csrSeconds: csr)
             : InferenceTiming(denseSeconds: dense, prunedSeconds: dense, kernel: "dense", csrSeconds: csr)
@@ -64,13 +66,15 @@ public enum InferenceTimer {
     }
 
     /// The median wall time of `repetitions` runs of `work` (a median of three already drops
-    /// a first run slowed by thread start-up).
-    static func medianSeconds(_ repetitions: Int, _ work: () -> Void) -> Double {
+    /// a first run slowed by thread start-up), or the first run's time alone when it exceeds
+    /// `settledAbove`.
+    static func medianSeconds(_ repetitions: Int, settledAbove limit: Double = .infinity, _ work: () -> Void) -> Double {
         var times = [Double]()
         for _ in 0..<repetitions {
             let start = DispatchTime.now().uptimeNanoseconds
             work()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            if times.count == 1 && times[0] > limit { break }
         }
         return median(times)
     }

@@ -73,6 +73,9 @@ public struct SweepRunner {
                                          tracker: &tracker, cancellation: cancellation)
             if r == 0 { try reports.writeWeightsChart(model) }
             reports.baselines.append(model.evaluate(on: data.test))
+            // Dense time depends only on the layer shapes, which every point of this repeat
+            // shares (pruned weights are zeros to a dense kernel): measured once, over 5 runs.
+            let denseSeconds = InferenceTimer.denseSeconds(of: model, input: timingInput, repetitions: 5)
 
             for (index, point) in plan.enumerated() where point.repeatIndex == r {
                 if cancellation.isCancelled { throw SweepCancelled() }
@@ -81,7 +84,7 @@ public struct SweepRunner {
                     continue
                 }
                 let row = try measure(point, of: model, level: index + 1, data: data, timingInput: timingInput,
-                                      tracker: &tracker, cancellation: cancellation)
+                                      denseSeconds: denseSeconds, tracker: &tracker, cancellation: cancellation)
                 completed[point] = row
                 tracker.advance(tracker.pointUnits)
                 let rows = plan.compactMap { completed[$0] }
@@ -133,7 +136,7 @@ public struct SweepRunner {
 
     /// Prunes `model` at one point, evaluates (and fine-tunes) it and times its inference.
     private func measure(_ point: SweepPoint, of model: MLP, level: Int, data: Dataset, timingInput: Matrix,
-                         tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> ResultRow {
+                         denseSeconds: Double, tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> ResultRow {
         let seed = seed(repeatIndex: point.repeatIndex)
         func describe(_ p: inout SweepProgress) {
             p.level = level
@@ -166,9 +169,7 @@ public struct SweepRunner {
         }
         if cancellation.isCancelled { throw SweepCancelled() }
         // Counted on the final network, so a mask that did not hold during fine-tuning would show.
-        // Dense and pruned are timed back to back at every point (not dense once per sweep):
-        // on a shared machine the load changes, and a paired measurement keeps the ratio honest.
-        let timing = InferenceTimer.measure(pruned, input: timingInput)
+        let timing = InferenceTimer.measure(pruned, input: timingInput, denseSeconds: denseSeconds)
         return ResultRow(
             method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: seed,
             achievedSparsity: pruned.achievedSparsity, layerSparsity: pruned.layerSparsity,
