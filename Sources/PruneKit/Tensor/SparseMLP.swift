@@ -6,17 +6,20 @@ import Foundation
 ///
 /// Samples go through the network in tiles of `SparseTile.width`, each tile through every
 /// layer before the next tile starts, so a tile's activations (at most `width x widest layer`
-/// floats, 32 KB for 1000 units) stay in cache. Tiles are shared out to all cores on demand.
+/// floats, 64 KB for 1000 units) stay in cache. Tiles are shared out to all cores on demand.
 /// Results do not depend on the number of threads: every sample is computed by one thread
 /// with the same arithmetic.
 public struct SparseMLP: Sendable {
     public let layers: [SparseMatrix]
     /// Empty when the model has no biases; else one vector per layer.
     public let biases: [[Float]]
+    /// Each layer's column indices in the kernel's form (`SparseTile.tileOffsets`).
+    private let offsets: [[Int32]]
 
     public init(_ model: MLP) {
         layers = model.weights.map(SparseMatrix.init(transposing:))
         biases = model.biases
+        offsets = layers.map(SparseTile.tileOffsets)
     }
 
     public var inputCount: Int { layers[0].cols }
@@ -62,12 +65,12 @@ public struct SparseMLP: Sendable {
         let layer = layers[index]
         let relu = index < layers.count - 1
         layer.rowStarts.withUnsafeBufferPointer { rowStarts in
-            layer.columns.withUnsafeBufferPointer { columns in
+            offsets[index].withUnsafeBufferPointer { columns in
                 layer.values.withUnsafeBufferPointer { values in
                     let apply = { (bias: UnsafePointer<Float>?) in
                         // An empty layer has no entries: hand the kernel a valid (unread) address.
                         SparseTile.apply(rowStarts: rowStarts.baseAddress!,
-                                         columns: columns.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                         offsets: columns.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                          values: values.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                          bias: bias, outputs: layer.rows, relu: relu, input: input, output: output)
                     }
