@@ -20,7 +20,7 @@ final class EndToEndTests: XCTestCase {
              "pruning": {"methods": ["weight", "unit"], "sparsities": [0, 50, 99]}}
             """
         let spec = try SweepSpec.parse(Data(json.utf8))
-        let output = try sweepTemporaryFolder(self)
+        let output = try makeTemporaryFolder(self)
         let outcome = try SweepRunner(spec: spec, outputDirectory: output).run()
 
         XCTAssertEqual(Set(outcome.artifacts), Set(SweepRunner.artifactNames))

@@ -59,7 +59,7 @@ final class ReportTests: XCTestCase {
     // MARK: Atomic files
 
     func testAtomicWriteReplacesTheFileAndLeavesNoTemporaries() throws {
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         let url = folder.appendingPathComponent("results.csv")
         try AtomicFile.write("first", to: url)
         try AtomicFile.write("second", to: url)
@@ -68,7 +68,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testAtomicWriteIntoAMissingFolderFailsAndNamesIt() throws {
-        let folder = try sweepTemporaryFolder(self).appendingPathComponent("missing")
+        let folder = try makeTemporaryFolder(self).appendingPathComponent("missing")
         XCTAssertThrowsError(try AtomicFile.write("x", to: folder.appendingPathComponent("a.csv")))
     }
 

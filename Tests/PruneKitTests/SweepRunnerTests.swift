@@ -2,13 +2,6 @@ import Foundation
 import XCTest
 @testable import PruneKit
 
-/// A fresh temporary folder for one test, removed when it ends.
-func sweepTemporaryFolder(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-sweep-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
 
 /// A sweep small enough to run in a fraction of a second: synthetic data, a 16-16-8-4 network.
 func tinySweep(repeats: Int = 2, epochs: Int = 2, finetuneEpochs: Int = 0,
@@ -33,7 +26,7 @@ func withoutTimings(_ rows: [ResultRow]) -> [ResultRow] {
 
 final class SweepRunnerTests: XCTestCase {
     func testWritesEveryFileAndOneRowPerPoint() throws {
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         let spec = tinySweep()
         let outcome = try SweepRunner(spec: spec, outputDirectory: folder).run()
 
@@ -66,9 +59,9 @@ final class SweepRunnerTests: XCTestCase {
 
     func testInterruptedAndResumedGivesTheSameRowsAsOneRunStraightThrough() throws {
         let spec = tinySweep()
-        let straight = try SweepRunner(spec: spec, outputDirectory: sweepTemporaryFolder(self)).run()
+        let straight = try SweepRunner(spec: spec, outputDirectory: makeTemporaryFolder(self)).run()
 
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         let runner = SweepRunner(spec: spec, outputDirectory: folder)
         // 1st attempt: stopped while training the second repeat (repeat 0's rows are done).
         let stopInTraining = CancellationFlag()
@@ -98,7 +91,7 @@ final class SweepRunnerTests: XCTestCase {
     }
 
     func testCheckpointIsLoadedInsteadOfTrainingAndNewPointsAreAdded() throws {
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         let first = try SweepRunner(spec: tinySweep(repeats: 1, sparsities: [0, 50]), outputDirectory: folder).run()
 
         // Same training, more sparsities: only the new points are measured, from the checkpoint.
@@ -124,9 +117,9 @@ final class SweepRunnerTests: XCTestCase {
     }
 
     func testFineTuningReportsBeforeAndAfterAndHoldsThePrunedWeightsAtZero() throws {
-        let plain = try SweepRunner(spec: tinySweep(repeats: 1, sparsities: [90]), outputDirectory: sweepTemporaryFolder(self)).run()
+        let plain = try SweepRunner(spec: tinySweep(repeats: 1, sparsities: [90]), outputDirectory: makeTemporaryFolder(self)).run()
         let tuned = try SweepRunner(spec: tinySweep(repeats: 1, finetuneEpochs: 2, sparsities: [90]),
-                                    outputDirectory: sweepTemporaryFolder(self)).run()
+                                    outputDirectory: makeTemporaryFolder(self)).run()
         for (before, after) in zip(plain.rows, tuned.rows) {
             XCTAssertEqual(after.accuracyBeforeFinetune, before.accuracy)
             XCTAssertEqual(after.lossBeforeFinetune, before.loss)
@@ -137,7 +130,7 @@ final class SweepRunnerTests: XCTestCase {
 
     func testProgressIsMonotonicAndEndsAtOne() throws {
         var reports: [SweepProgress] = []
-        _ = try SweepRunner(spec: tinySweep(finetuneEpochs: 1), outputDirectory: sweepTemporaryFolder(self)).run { reports.append($0) }
+        _ = try SweepRunner(spec: tinySweep(finetuneEpochs: 1), outputDirectory: makeTemporaryFolder(self)).run { reports.append($0) }
         XCTAssertEqual(reports.first?.phase, .loading)
         XCTAssertEqual(reports.last?.phase, .reporting)
         XCTAssertEqual(reports.last?.fraction, 1)
@@ -149,7 +142,7 @@ final class SweepRunnerTests: XCTestCase {
     }
 
     func testAnotherSweepInTheSameFolderIsRefused() throws {
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         _ = try SweepRunner(spec: tinySweep(repeats: 1, epochs: 1, sparsities: [50]), outputDirectory: folder).run()
         var other = tinySweep(repeats: 1, epochs: 1, sparsities: [50])
         other.model.hidden = [12]
@@ -161,7 +154,7 @@ final class SweepRunnerTests: XCTestCase {
     }
 
     func testCheckpointOfAnotherShapeIsRefused() throws {
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         let wrong = MLP.glorotUniform(layerSizes: [16, 5, 4], bias: false, seed: 1)
         try Safetensors.write(wrong, to: folder.appendingPathComponent("model.safetensors"))
         XCTAssertThrowsError(try SweepRunner(spec: tinySweep(repeats: 1), outputDirectory: folder).run()) { error in
@@ -175,7 +168,7 @@ final class SweepRunnerTests: XCTestCase {
     }
 
     func testDamagedResultsFileIsReportedWithItsPath() throws {
-        let folder = try sweepTemporaryFolder(self)
+        let folder = try makeTemporaryFolder(self)
         try "method,accuracy\nweight,1\n".write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try SweepRunner(spec: tinySweep(repeats: 1), outputDirectory: folder).run()) { error in
             guard case let .unreadableFile(path, detail)? = error as? SweepError else { return XCTFail("unexpected \(error)") }
@@ -190,7 +183,7 @@ final class SweepRunnerTests: XCTestCase {
         spec.dataset = DatasetSpec(name: "synthetic", trainSize: 4, testSize: 4, features: 4096, classes: 4)
         spec.model.hidden = [8192, 4096]
         var trained = false
-        XCTAssertThrowsError(try SweepRunner(spec: spec, outputDirectory: sweepTemporaryFolder(self)).run { p in
+        XCTAssertThrowsError(try SweepRunner(spec: spec, outputDirectory: makeTemporaryFolder(self)).run { p in
             if p.phase == .training { trained = true }
         }) { error in
             XCTAssertEqual(error as? SweepError, .modelTooLarge(parameters: 4096 * 8192 + 8192 * 4096 + 4096 * 4, limit: SpecLimits.maxParameters))
