@@ -31,7 +31,7 @@ public struct JobStore: Sendable {
 
     public func save(_ record: JobRecord) throws {
         let data = try Self.encoder.encode(record)
-        try DurableFile.write(data, to: fileURL(for: record.id))
+        try AtomicFile.write(data, to: fileURL(for: record.id))
     }
 
     /// Every readable record, oldest first. Unreadable files are moved to `damaged/` and reported,
@@ -100,41 +100,5 @@ enum Timestamp {
         let text = try container.decode(String.self)
         if let date = (try? precise.parse(text)) ?? (try? plain.parse(text)) { return date }
         throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date: \(text)")
-    }
-}
-
-/// Whole-file writes that readers never see half done and that survive a power cut: temp file in
-/// the same folder, fsync, rename (PruneKit.AtomicFile without the fsync is enough for artifacts).
-enum DurableFile {
-    static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw posixError("cannot create \(temp.path)") }
-        var ok = false
-        defer { if !ok { unlink(temp.path) } }
-        try data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, base + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let e = posixError("cannot write \(temp.path)")
-                    close(fd)
-                    throw e
-                }
-                offset += n
-            }
-        }
-        guard fsync(fd) == 0 else { let e = posixError("cannot flush \(temp.path)"); close(fd); throw e }
-        close(fd)
-        guard rename(temp.path, url.path) == 0 else { throw posixError("cannot rename \(temp.path) to \(url.path)") }
-        ok = true
-    }
-
-    private static func posixError(_ what: String) -> NSError {
-        NSError(domain: NSPOSIXErrorDomain, code: Int(errno),
-                userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(errno)))"])
     }
 }

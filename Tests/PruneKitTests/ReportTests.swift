@@ -69,7 +69,9 @@ final class ReportTests: XCTestCase {
 
     func testAtomicWriteIntoAMissingFolderFailsAndNamesIt() throws {
         let folder = try makeTemporaryFolder(self).appendingPathComponent("missing")
-        XCTAssertThrowsError(try AtomicFile.write("x", to: folder.appendingPathComponent("a.csv")))
+        XCTAssertThrowsError(try AtomicFile.write("x", to: folder.appendingPathComponent("a.csv"))) { error in
+            XCTAssertTrue("\(error.localizedDescription)".contains("/missing/"), "\(error)")
+        }
     }
 
     // MARK: Progress text and results table

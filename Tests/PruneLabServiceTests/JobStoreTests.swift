@@ -52,11 +52,4 @@ final class JobStoreTests: XCTestCase {
         // Once moved aside they are not reported again.
         XCTAssertTrue(store.loadAll().damaged.isEmpty)
     }
-
-    func testDurableFileWritesExactBytes() throws {
-        let url = folder.url.appendingPathComponent("x.json")
-        try DurableFile.write(Data("first".utf8), to: url)
-        try DurableFile.write(Data("second".utf8), to: url)
-        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "second")
-    }
 }

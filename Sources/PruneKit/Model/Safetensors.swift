@@ -41,7 +41,7 @@ public enum Safetensors {
             let littleEndian = tensor.values.map { $0.bitPattern.littleEndian }
             littleEndian.withUnsafeBytes { file.append(contentsOf: $0) }
         }
-        try file.write(to: url, options: .atomic)
+        try AtomicFile.write(file, to: url)
     }
 
     /// Reads an MLP written by `write` (or any safetensors file holding F32 tensors named as

@@ -1,0 +1,46 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file writes that a reader (the web page, a resumed run, a restarted server) never sees
+/// half done and that survive a crash or power cut: the bytes go to a hidden temporary file in
+/// the same folder, are flushed to disk (fsync), and the file is renamed over the target.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw posixError("cannot create \(temporary.path)") }
+        var renamed = false
+        defer { if !renamed { unlink(temporary.path) } }
+        do {
+            defer { close(fd) }
+            try data.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var offset = 0
+                while offset < raw.count {
+                    let written = Glibc.write(fd, base + offset, raw.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw posixError("cannot write \(temporary.path)")
+                    }
+                    offset += written
+                }
+            }
+            guard fsync(fd) == 0 else { throw posixError("cannot flush \(temporary.path)") }
+        }
+        // rename(2) replaces the target atomically on the same file system.
+        guard rename(temporary.path, url.path) == 0 else { throw posixError("cannot rename \(temporary.path) to \(url.path)") }
+        renamed = true
+    }
+
+    public static func write(_ text: String, to url: URL) throws {
+        try write(Data(text.utf8), to: url)
+    }
+
+    private static func posixError(_ what: String) -> NSError {
+        NSError(domain: NSPOSIXErrorDomain, code: Int(errno),
+                userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(errno)))"])
+    }
+}
