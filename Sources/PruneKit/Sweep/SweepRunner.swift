@@ -74,8 +74,9 @@ public struct SweepRunner {
             if r == 0 { try reports.writeWeightsChart(model) }
             reports.baselines.append(model.evaluate(on: data.test))
             // Dense time depends only on the layer shapes, which every point of this repeat
-            // shares (pruned weights are zeros to a dense kernel): measured once, over 5 runs.
-            let denseSeconds = InferenceTimer.denseSeconds(of: model, input: timingInput, repetitions: 5)
+            // shares (pruned weights are zeros to a dense kernel): measured once, over 5 runs,
+            // and only if a point of this repeat is still to be measured (not on a finished resume).
+            var denseSeconds: Double?
 
             for (index, point) in plan.enumerated() where point.repeatIndex == r {
                 if cancellation.isCancelled { throw SweepCancelled() }
@@ -83,8 +84,10 @@ public struct SweepRunner {
                     tracker.skip(tracker.pointUnits)
                     continue
                 }
+                let dense = denseSeconds ?? InferenceTimer.denseSeconds(of: model, input: timingInput, repetitions: 5)
+                denseSeconds = dense
                 let row = try measure(point, of: model, level: index + 1, data: data, timingInput: timingInput,
-                                      denseSeconds: denseSeconds, tracker: &tracker, cancellation: cancellation)
+                                      denseSeconds: dense, tracker: &tracker, cancellation: cancellation)
                 completed[point] = row
                 tracker.advance(tracker.pointUnits)
                 let rows = plan.compactMap { completed[$0] }
