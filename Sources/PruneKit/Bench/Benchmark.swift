@@ -48,9 +48,12 @@ public struct Benchmark: Sendable {
         let weights = zip(layerSizes, layerSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
         let flopsPerWeight = 6
         let effective = Double(flopsPerWeight * weights) * samplesPerSecond / 1e9
+        let breakdown = PerformanceProbe.trainingStepBreakdown(layerSizes: layerSizes, batchSize: batchSize)
         return TrainingFigures(layerSizes: layerSizes, batchSize: batchSize, optimizer: "adam",
                                samplesPerSecond: samplesPerSecond, effectiveGFLOPS: effective,
-                               flopsPerWeightPerSample: flopsPerWeight, fractionOfSGEMM: effective / sgemmGFLOPS)
+                               flopsPerWeightPerSample: flopsPerWeight, fractionOfSGEMM: effective / sgemmGFLOPS,
+                               passesSamplesPerSecond: Double(batchSize) / breakdown.passes,
+                               optimizerShareOfStep: max(0, 1 - breakdown.passes / breakdown.step))
     }
 
     func measureInference(log: (String) -> Void) -> InferenceFigures {

@@ -25,12 +25,18 @@ public struct TrainingFigures: Codable, Sendable {
     public var flopsPerWeightPerSample: Int
     /// `effectiveGFLOPS / sgemmGFLOPS`: how close training runs to the machine's own BLAS peak.
     public var fractionOfSGEMM: Double
+    /// Where a step's time goes: the forward and backward passes alone (products and their
+    /// element-wise kernels, no update), in samples/s, and the share of a whole step's time
+    /// that the optimizer update adds (fastest rounds of each, so less disturbed by other work).
+    public var passesSamplesPerSecond: Double
+    public var optimizerShareOfStep: Double
 
     enum CodingKeys: String, CodingKey {
         case optimizer
         case layerSizes = "layer_sizes", batchSize = "batch_size", samplesPerSecond = "samples_per_second"
         case effectiveGFLOPS = "effective_gflops", flopsPerWeightPerSample = "flops_per_weight_per_sample"
         case fractionOfSGEMM = "fraction_of_sgemm"
+        case passesSamplesPerSecond = "passes_samples_per_second", optimizerShareOfStep = "optimizer_share_of_step"
     }
 }
 

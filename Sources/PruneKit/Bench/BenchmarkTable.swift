@@ -12,6 +12,8 @@ extension BenchmarkReport {
         lines.append(row("  throughput", String(format: "%.0f samples/s", training.samplesPerSecond)))
         lines.append(row("  effective (\(training.flopsPerWeightPerSample) flops/weight/sample: fwd 2, bwd 4)",
                          String(format: "%.1f GFLOP/s = %.2f x SGEMM", training.effectiveGFLOPS, training.fractionOfSGEMM)))
+        lines.append(row("  forward + backward alone (no update)", String(format: "%.0f samples/s", training.passesSamplesPerSecond)))
+        lines.append(row("  Adam update's share of a step", String(format: "%.0f%%", training.optimizerShareOfStep * 100)))
         lines.append("")
         lines.append("Inference of \(inference.images) images (\(inference.imageSource)) through \(shape)")
         lines.append("  weights: \(inference.weightSource)")
