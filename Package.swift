@@ -3,13 +3,15 @@ import Foundation
 import PackageDescription
 
 // Opt-in for release builds: `PRUNELAB_TARGET_CPU=native` (or `haswell`, `skylake-avx512`, ...)
-// compiles the engine for that CPU, so the sparse kernels and the optimizer use AVX2/AVX-512.
-// Such a binary runs only on CPUs with those features: the default stays portable x86-64.
+// compiles the Swift engine for that CPU. Such a binary runs only on CPUs with those features.
+// The default stays portable x86-64: the hot loops that need AVX2/AVX-512 live in CKernels,
+// built for several instruction sets and chosen at run time.
+
 let engineTargetCPU = ProcessInfo.processInfo.environment["PRUNELAB_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
 let engineReleaseFlags = ["-Ounchecked"] + (engineTargetCPU.map { ["-target-cpu", $0] } ?? [])
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib}; HTTPServer -> CZlib. PruneKit and HTTPServer never meet.
+// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib. PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v13)],
@@ -28,8 +30,13 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["libz-dev"])]),
+        // The engine's innermost loops, multiversioned (see include/CKernels.h). Optimised in debug
+        // builds too, so tests of the engine do not crawl; no errno from sqrt, so it vectorises.
         .target(
-            name: "PruneKit", dependencies: ["CBLAS", "CZlib"],
+            name: "CKernels", path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])]),
+        .target(
+            name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels"],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
         .target(name: "HTTPServer", dependencies: ["CZlib"]),
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit"]),

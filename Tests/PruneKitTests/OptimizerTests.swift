@@ -80,4 +80,33 @@ final class OptimizerTests: XCTestCase {
             XCTAssertEqual(parameters[i], expected, accuracy: 1e-6, "parameter \(i)")
         }
     }
+
+    func testAdamGivesTheSameBitsWithEveryInstructionSet() {
+        // The update's C loop is built for several instruction sets; none may change a result.
+        // Reference: the formula in Swift, one rounding per operation, in the kernel's order.
+        let count = 1_037  // vector bodies and scalar tails
+        var generator = SeededGenerator(seed: 7)
+        let start = (0..<count).map { _ in generator.nextUnitFloat() - 0.5 }
+        let gradientSteps = (0..<3).map { _ in (0..<count).map { _ in (generator.nextUnitFloat() - 0.5) * 1e-2 } }
+        var (w, m, v) = (start, [Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
+        for (t, g) in gradientSteps.enumerated() {
+            // The step size as `AdamOptimizer` computes it: in Double, from the Float hyperparameters.
+            let (lr, b1, b2) = (Double(Float(1e-3)), Double(Float(0.9)), Double(Float(0.999)))
+            let alpha = Float(lr * (1 - pow(b2, Double(t + 1))).squareRoot() / (1 - pow(b1, Double(t + 1))))
+            for i in 0..<count {
+                m[i] = 0.9 * m[i] + (1 - 0.9) * g[i]
+                v[i] = 0.999 * v[i] + (1 - 0.999) * (g[i] * g[i])
+                w[i] -= alpha * m[i] / (v[i].squareRoot() + 1e-7)
+            }
+        }
+        XCTAssertTrue(KernelInstructionSet.supported.contains(.baseline))
+        for instructionSet in KernelInstructionSet.supported {
+            let adam = AdamOptimizer(parameterCount: count)
+            adam.instructionSet = instructionSet
+            var parameters = start
+            for g in gradientSteps { adam.step(&parameters, gradients: g) }
+            let mismatch = parameters.indices.first { parameters[$0] != w[$0] }
+            XCTAssertNil(mismatch, "Adam built for \(instructionSet): parameter \(mismatch ?? 0) is \(parameters[mismatch ?? 0]), not \(w[mismatch ?? 0])")
+        }
+    }
 }

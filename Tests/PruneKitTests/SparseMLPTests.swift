@@ -27,13 +27,15 @@ final class SparseMLPTests: XCTestCase {
                 let model = PruningFixtures.randomMLP(sizes, bias: bias, seed: UInt64(shape))
                 for sparsity in [0.0, 50, 90, 99] {
                     let pruned = Pruner.prune(model, method: .weight, sparsity: sparsity, pruneLastLayer: true, seed: 0).model
-                    let sparse = SparseMLP(pruned)
-                    for rows in batches {
-                        let input = PruningFixtures.randomInput(rows: rows, cols: sizes[0], seed: UInt64(rows))
-                        let logits = sparse.logits(input)
-                        XCTAssertEqual([logits.rows, logits.cols], [rows, sizes.last!])
-                        PruningFixtures.assertClose(logits.data, PruningFixtures.referenceLogits(pruned, input),
-                                                    "\(sizes) bias \(bias) at \(sparsity)% on \(rows) rows")
+                    for instructionSet in KernelInstructionSet.supported {
+                        let sparse = SparseMLP(pruned, instructionSet: instructionSet)
+                        for rows in batches {
+                            let input = PruningFixtures.randomInput(rows: rows, cols: sizes[0], seed: UInt64(rows))
+                            let logits = sparse.logits(input)
+                            XCTAssertEqual([logits.rows, logits.cols], [rows, sizes.last!])
+                            PruningFixtures.assertClose(logits.data, PruningFixtures.referenceLogits(pruned, input),
+                                                        "\(sizes) bias \(bias) at \(sparsity)% on \(rows) rows, \(instructionSet)")
+                        }
                     }
                 }
             }
@@ -49,23 +51,25 @@ final class SparseMLPTests: XCTestCase {
     }
 
     func testEmptyRowsAndFullyPrunedLayers() {
-        var model = PruningFixtures.randomMLP([6, 5, 4, 3], bias: true)
-        for row in 0..<6 { model.weights[0][row, 1] = 0; model.weights[0][row, 3] = 0 }   // outputs with no inputs
-        for row in 0..<5 { model.weights[0][row % 6, 0] = 0 }                                 // a partly empty column
-        let input = PruningFixtures.randomInput(rows: 21, cols: 6)
-        PruningFixtures.assertClose(SparseMLP(model).logits(input).data, PruningFixtures.referenceLogits(model, input))
+        for instructionSet in KernelInstructionSet.supported {
+            var model = PruningFixtures.randomMLP([6, 5, 4, 3], bias: true)
+            for row in 0..<6 { model.weights[0][row, 1] = 0; model.weights[0][row, 3] = 0 }   // outputs with no inputs
+            for row in 0..<5 { model.weights[0][row % 6, 0] = 0 }                                 // a partly empty column
+            let input = PruningFixtures.randomInput(rows: 21, cols: 6)
+            PruningFixtures.assertClose(SparseMLP(model, instructionSet: instructionSet).logits(input).data, PruningFixtures.referenceLogits(model, input))
 
-        // A fully pruned middle layer: every later activation is bias-driven, the same for all samples.
-        model.weights[1] = Matrix(rows: 5, cols: 4)
-        let logits = SparseMLP(model).logits(input)
-        PruningFixtures.assertClose(logits.data, PruningFixtures.referenceLogits(model, input))
-        for row in 1..<21 { XCTAssertEqual(Array(logits.data[row * 3 ..< row * 3 + 3]), Array(logits.data[0..<3])) }
+            // A fully pruned middle layer: every later activation is bias-driven, the same for all samples.
+            model.weights[1] = Matrix(rows: 5, cols: 4)
+            let logits = SparseMLP(model, instructionSet: instructionSet).logits(input)
+            PruningFixtures.assertClose(logits.data, PruningFixtures.referenceLogits(model, input))
+            for row in 1..<21 { XCTAssertEqual(Array(logits.data[row * 3 ..< row * 3 + 3]), Array(logits.data[0..<3])) }
 
-        // A fully pruned last layer gives exactly the biases; without biases, exactly zero.
-        model.weights[2] = Matrix(rows: 4, cols: 3)
-        XCTAssertEqual(SparseMLP(model).logits(input).data, Array((0..<21).map { _ in model.biases[2] }.joined()))
-        let noBias = MLP(weights: model.weights)
-        XCTAssertEqual(SparseMLP(noBias).logits(input).data, [Float](repeating: 0, count: 63))
+            // A fully pruned last layer gives exactly the biases; without biases, exactly zero.
+            model.weights[2] = Matrix(rows: 4, cols: 3)
+            XCTAssertEqual(SparseMLP(model, instructionSet: instructionSet).logits(input).data, Array((0..<21).map { _ in model.biases[2] }.joined()))
+            let noBias = MLP(weights: model.weights)
+            XCTAssertEqual(SparseMLP(noBias, instructionSet: instructionSet).logits(input).data, [Float](repeating: 0, count: 63))
+        }
     }
 
     func testEmptyBatchGivesNoRows() {

@@ -15,11 +15,15 @@ public struct SparseMLP: Sendable {
     public let biases: [[Float]]
     /// Each layer's column indices in the kernel's form (`SparseTile.tileOffsets`).
     private let offsets: [[Int32]]
+    /// Which build of the tile kernel runs (the best this CPU supports, unless a test says otherwise).
+    public let instructionSet: KernelInstructionSet
 
-    public init(_ model: MLP) {
+    public init(_ model: MLP, instructionSet: KernelInstructionSet = .best) {
+        precondition(instructionSet.isSupported, "this CPU cannot run the \(instructionSet) kernels")
         layers = model.weights.map(SparseMatrix.init(transposing:))
         biases = model.biases
         offsets = layers.map(SparseTile.tileOffsets)
+        self.instructionSet = instructionSet
     }
 
     public var inputCount: Int { layers[0].cols }
@@ -69,7 +73,7 @@ public struct SparseMLP: Sendable {
                 layer.values.withUnsafeBufferPointer { values in
                     let apply = { (bias: UnsafePointer<Float>?) in
                         // An empty layer has no entries: hand the kernel a valid (unread) address.
-                        SparseTile.apply(rowStarts: rowStarts.baseAddress!,
+                        SparseTile.apply(instructionSet: instructionSet, rowStarts: rowStarts.baseAddress!,
                                          offsets: columns.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                          values: values.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                          bias: bias, outputs: layer.rows, relu: relu, input: input, output: output)

@@ -1,63 +1,34 @@
-/// The inner loop of sparse inference: one layer applied to one tile of samples.
+import CKernels
+
+/// Sparse inference, one layer applied to one tile of samples.
 ///
 /// A tile holds `SparseTile.width` samples **feature-major**: feature `f` of all the tile's
 /// samples is one SIMD vector, `tile[f]`. A layer turns the input tile into an output tile of
 /// the same layout, so layers chain without transposes; each output vector is written once,
 /// contiguously. Per nonzero weight the kernel does one broadcast and one multiply-add of a
-/// whole vector, written `acc += w * x` (PERF-NOTES: `addProduct` did not become a vector FMA).
+/// whole vector, and each index and weight load is shared by 16 samples. The loop itself is
+/// `prunelab_sparse_tile_layer` in CKernels, built for AVX-512, AVX2 and SSE2 and run with the
+/// best this CPU has (`KernelInstructionSet`): in the portable Swift build it ran at half speed.
 enum SparseTile {
-    /// One feature of a tile's samples: 16 floats, four SSE registers. Each nonzero's index and
-    /// weight loads and its broadcast are shared by 16 samples; two such accumulators are 8
-    /// independent SSE dependency chains in 8 of the 16 registers, and a tile of 1000 features
-    /// (64 KB) stays in L2. Measured in the default (SSE2) release build on a Xeon: about 1.2-1.5x
-    /// faster than 8-float vectors with four accumulators at 70-90% sparsity.
+    /// One feature of a tile's samples: 16 floats (one AVX-512 register, two AVX2, four SSE).
     typealias Vector = SIMD16<Float>
     /// Samples per tile.
     static let width = Vector.scalarCount
 
     /// `output[j] = activation(bias[j] + Σ_k values[k] * input[columns[k]])` over row `j` of `layer`,
-    /// where `offsets[k] = columns[k] * width` (see `tileOffsets`): the float offset of the input
-    /// vector, which x86 addressing scales by 4 for free, saving a shift per nonzero.
+    /// where `offsets[k] = columns[k] * width` (see `tileOffsets`): the float offset of the input vector.
     @inline(__always)
-    static func apply(rowStarts: UnsafePointer<Int>, offsets: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+    static func apply(instructionSet: KernelInstructionSet, rowStarts: UnsafePointer<Int>, offsets: UnsafePointer<Int32>, values: UnsafePointer<Float>,
                       bias: UnsafePointer<Float>?, outputs: Int, relu: Bool,
                       input: UnsafePointer<Vector>, output: UnsafeMutablePointer<Vector>) {
-        let floats = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
-        @inline(__always) func x(_ k: Int) -> Vector {
-            UnsafeRawPointer(floats + Int(offsets[k])).load(as: Vector.self)
-        }
-        for j in 0..<outputs {
-            var k = rowStarts[j]
-            let end = rowStarts[j + 1]
-            var acc0 = Vector(), acc1 = Vector()
-            while k + 4 <= end {
-                acc0 += Vector(repeating: values[k]) * x(k)
-                acc1 += Vector(repeating: values[k + 1]) * x(k + 1)
-                acc0 += Vector(repeating: values[k + 2]) * x(k + 2)
-                acc1 += Vector(repeating: values[k + 3]) * x(k + 3)
-                k += 4
-            }
-            while k < end {
-                acc0 += Vector(repeating: values[k]) * x(k)
-                k += 1
-            }
-            var sum = acc0 + acc1
-            if let bias { sum += Vector(repeating: bias[j]) }
-            output[j] = sum
-        }
-        // A separate pass over plain floats: `pointwiseMax` on SIMD vectors compiled to a lane-by-lane
-        // loop through the stack, which at 99% sparsity took most of the layer's time.
-        if relu {
-            let lanes = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
-            for i in 0..<outputs * width {
-                let value = lanes[i]
-                lanes[i] = value < 0 ? 0 : value   // a select, so the loop vectorises
-            }
+        precondition(Int(PRUNELAB_TILE_WIDTH) == width, "the C kernel's tile width is \(PRUNELAB_TILE_WIDTH)")
+        rowStarts.withMemoryRebound(to: Int64.self, capacity: outputs + 1) { rowStarts in
+            prunelab_sparse_tile_layer(instructionSet.rawValue, rowStarts, offsets, values, bias, Int64(outputs), relu ? 1 : 0,
+                                       UnsafeRawPointer(input).assumingMemoryBound(to: Float.self),
+                                       UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self))
         }
     }
 
-    /// Uninitialised room for a tile of `features` features, aligned to a cache line so no
-    /// vector straddles two (Swift aligns SIMD vectors of floats to 16 bytes only).
     /// The kernel's form of a layer's column indices: each scaled by `width`, the float offset of
     /// that feature's vector in a tile.
     static func tileOffsets(_ layer: SparseMatrix) -> [Int32] {
@@ -65,6 +36,8 @@ enum SparseTile {
         return layer.columns.map { $0 * Int32(width) }
     }
 
+    /// Uninitialised room for a tile of `features` features, aligned to a cache line so no
+    /// vector straddles two (Swift aligns SIMD vectors of floats to 16 bytes only).
     static func allocate(features: Int) -> UnsafeMutablePointer<Vector> {
         UnsafeMutableRawPointer.allocate(byteCount: max(1, features) * MemoryLayout<Vector>.stride, alignment: 64)
             .bindMemory(to: Vector.self, capacity: max(1, features))

@@ -1,0 +1,44 @@
+// PruneLab's innermost loops in C, for one reason: function multiversioning. Swift cannot
+// compile one function for several instruction sets and pick one at run time, and in the
+// portable x86-64 build (SSE2, no FMA) these loops ran at half speed or worse. Each kernel here
+// is compiled for AVX-512, for AVX2 + FMA and for the baseline, and takes the instruction set
+// to run with as its first argument (PruneKit passes the best one; tests pass each in turn).
+// Everything around these loops (layouts, threading, choosing kernels) stays in Swift.
+#ifndef PRUNELAB_CKERNELS_H
+#define PRUNELAB_CKERNELS_H
+
+#include <stdint.h>
+
+/// Instruction sets the kernels are built for. x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) and
+/// x86-64-v3 (AVX2, FMA, BMI); the baseline is the target's default (SSE2 on x86-64).
+#define PRUNELAB_ISA_BASELINE 0
+#define PRUNELAB_ISA_AVX2 1
+#define PRUNELAB_ISA_AVX512 2
+
+/// Whether this CPU can run the kernels built for `isa`.
+int prunelab_isa_supported(int isa);
+
+/// The best instruction set this CPU supports.
+int prunelab_best_isa(void);
+
+/// Samples per tile of the sparse kernel: feature `f` of a tile's samples is 16 consecutive
+/// floats at `tile + f * 16`, and a tile is 64-byte aligned.
+#define PRUNELAB_TILE_WIDTH 16
+
+/// One sparse layer over one tile: for every output `j`,
+/// `output[j] = relu?(bias[j] + sum over k in row_starts[j] ..< row_starts[j + 1] of values[k] * input[offsets[k]])`,
+/// each term a vector of the tile's 16 samples. `offsets[k]` is the float offset of the input
+/// feature's vector (its column index times 16). `bias` may be NULL. `input` and `output` are
+/// 64-byte aligned tiles and do not overlap. Multiply-adds are fused where `isa` has FMA, so
+/// results differ between instruction sets in the last bits.
+void prunelab_sparse_tile_layer(int isa, const int64_t *row_starts, const int32_t *offsets, const float *values,
+                                const float *bias, int64_t outputs, int relu, const float *input, float *output);
+
+/// Adam's update of `count` parameters as TensorFlow computes it:
+/// `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= alpha m / (sqrt(v) + epsilon)`.
+/// Every operation is rounded on its own (no fused multiply-add), so every instruction set
+/// gives the same bits. The four arrays do not overlap.
+void prunelab_adam_update(int isa, float *weights, float *m, float *v, const float *gradients, int64_t count,
+                          float beta1, float beta2, float epsilon, float alpha);
+
+#endif
