@@ -14,15 +14,13 @@ enum VectorKernels {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: Vector.self)
     }
 
-    /// `x = max(x, 0)` in place.
+    /// `x = max(x, 0)` in place. A select over plain floats, which LLVM vectorises: the SIMD
+    /// `pointwiseMax` compiled to an out-of-line call per vector (3% of a training step).
     static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let zero = Vector(repeating: 0)
-        var i = 0
-        while i + width <= count {
-            store(pointwiseMax(load(x, i), zero), x, i)
-            i += width
+        for i in 0..<count {
+            let value = x[i]
+            x[i] = value < 0 ? 0 : value
         }
-        while i < count { x[i] = max(x[i], 0); i += 1 }
     }
 
     /// ReLU's backward pass: `gradient = 0` wherever the layer's output `activation` was clamped (<= 0).
