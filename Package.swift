@@ -1,14 +1,9 @@
 // swift-tools-version:6.0
-import Foundation
 import PackageDescription
 
-// Opt-in for release builds: `PRUNELAB_TARGET_CPU=native` (or `haswell`, `skylake-avx512`, ...)
-// compiles the Swift engine for that CPU. Such a binary runs only on CPUs with those features.
-// The default stays portable x86-64: the hot loops that need AVX2/AVX-512 live in CKernels,
-// built for several instruction sets and chosen at run time.
-
-let engineTargetCPU = ProcessInfo.processInfo.environment["PRUNELAB_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
-let engineReleaseFlags = ["-Ounchecked"] + (engineTargetCPU.map { ["-target-cpu", $0] } ?? [])
+// The engine's Swift code is built for portable x86-64; the hot loops that gain from AVX2 or
+// AVX-512 live in CKernels, built for several instruction sets and chosen at run time.
+let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
 // PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib. PruneKit and HTTPServer never meet.
