@@ -31,7 +31,7 @@ final class PruningBenchTests: XCTestCase {
         let level = LevelTiming(sparsity: 90, achievedSparsity: 0.899, denseSeconds: 0.3, prunedSeconds: 0.075,
                                 speedup: 4, idealSpeedup: 9.9, kernel: "csr")
         let report = BenchmarkReport(
-            cores: 2, sgemmGFLOPS: 140,
+            cores: 2, blasKernel: "Haswell", kernelInstructionSet: "AVX2 + FMA", sgemmGFLOPS: 140,
             training: TrainingFigures(layerSizes: [784, 10], batchSize: 64, optimizer: "adam", samplesPerSecond: 6500,
                                       effectiveGFLOPS: 0.3, flopsPerWeightPerSample: 6, fractionOfSGEMM: 0.002,
                                       passesSamplesPerSecond: 9000, optimizerShareOfStep: 0.28),
@@ -39,15 +39,22 @@ final class PruningBenchTests: XCTestCase {
                                         weightSource: "random Glorot", weightPruning: [level], unitPruning: [level]),
             sweep: SweepFigures(command: ["prunelab", "run"], failure: "exited with status 2"))
         let table = report.table
-        for expected in ["140.0 GFLOP/s", "6500 samples/s", "0.00 x SGEMM", "9000 samples/s", "28%", "10000 images (random images)",
+        for expected in ["OpenBLAS Haswell", "built for AVX2 + FMA", "140.0 GFLOP/s", "6500 samples/s", "0.00 x SGEMM", "9000 samples/s", "28%", "10000 images (random images)",
                          "90%", "89.9%", "300.00", "75.00", "4.00x", "9.90x", "csr", "not measured: exited with status 2"] {
             XCTAssertTrue(table.contains(expected), "table lacks \(expected):\n\(table)")
         }
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
         XCTAssertEqual(json["sgemm_gflops"] as? Double, 140)
+        XCTAssertEqual(json["kernel_instruction_set"] as? String, "AVX2 + FMA")
         let inference = try XCTUnwrap(json["inference"] as? [String: Any])
         let first = try XCTUnwrap((inference["weight_pruning"] as? [[String: Any]])?.first)
         XCTAssertEqual(first["speedup"] as? Double, 4)
         XCTAssertEqual(first["kernel"] as? String, "csr")
+    }
+
+    func testTrainingStepBreakdownTimesBothKindsOfStep() {
+        // Figures only (never their size): a tiny network, a few rounds.
+        let breakdown = PerformanceProbe.trainingStepBreakdown(layerSizes: [20, 8, 3], batchSize: 4, rounds: 2, stepsPerRound: 2)
+        for seconds in [breakdown.passes, breakdown.step] { XCTAssertTrue(seconds > 0 && seconds.isFinite, "\(seconds)") }
     }
 }

@@ -36,7 +36,8 @@ public struct Benchmark: Sendable {
         let training = measureTraining(sgemmGFLOPS: sgemm)
         log("inference")
         let inference = measureInference(log: log)
-        return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, sgemmGFLOPS: sgemm,
+        return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, blasKernel: GEMM.kernelName,
+                               kernelInstructionSet: KernelInstructionSet.best.description, sgemmGFLOPS: sgemm,
                                training: training, inference: inference, sweep: sweep)
     }
 

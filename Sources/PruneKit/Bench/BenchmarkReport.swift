@@ -1,6 +1,10 @@
 /// Everything `prunelab bench` measures in one run; encodes to the `--json` output.
 public struct BenchmarkReport: Codable, Sendable {
     public var cores: Int
+    /// The OpenBLAS kernel family the products ran with (e.g. "SkylakeX").
+    public var blasKernel: String
+    /// The build of PruneLab's own C kernels (sparse layer, Adam) that ran: see `KernelInstructionSet`.
+    public var kernelInstructionSet: String
     /// Square single-precision products through the same BLAS as training, GFLOP/s.
     public var sgemmGFLOPS: Double
     public var training: TrainingFigures
@@ -10,7 +14,7 @@ public struct BenchmarkReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case cores, training, inference, sweep
-        case sgemmGFLOPS = "sgemm_gflops"
+        case sgemmGFLOPS = "sgemm_gflops", blasKernel = "blas_kernel", kernelInstructionSet = "kernel_instruction_set"
     }
 }
 

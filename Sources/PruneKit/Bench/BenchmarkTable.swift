@@ -6,6 +6,7 @@ extension BenchmarkReport {
         var lines = [String]()
         let shape = training.layerSizes.map(String.init).joined(separator: "-")
         lines.append("PruneLab bench (\(cores) cores)")
+        lines.append("kernels: OpenBLAS \(blasKernel), one thread per core; sparse layer and Adam built for \(kernelInstructionSet)")
         lines.append("")
         lines.append(row("SGEMM 2048x2048x2048 through OpenBLAS", String(format: "%.1f GFLOP/s", sgemmGFLOPS)))
         lines.append("Training \(shape), batch \(training.batchSize), \(training.optimizer)")

@@ -33,15 +33,21 @@ public enum PerformanceProbe {
     /// Where a training step's time goes: the forward and backward passes alone (GEMMs and
     /// their element-wise kernels) versus whole steps with the Adam update fused in. Each is the
     /// fastest of `rounds` rounds of `stepsPerRound` steps, in seconds per step: the fastest
-    /// round is the least disturbed by other work on the machine.
+    /// round is the least disturbed by other work on the machine. Rounds of the two kinds
+    /// alternate, so a slow spell of the machine cannot favour one of them.
     public static func trainingStepBreakdown(layerSizes: [Int], batchSize: Int, rounds: Int = 15,
                                              stepsPerRound: Int = 10) -> (passes: Double, step: Double) {
         let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
         bench.run(steps: 10)
-        func fastest(_ body: () -> Void) -> Double {
-            (0..<rounds).map { _ in time { for _ in 0..<stepsPerRound { body() } } }.min()! / Double(stepsPerRound)
+        func round(update: Bool) -> Double {
+            time { for _ in 0..<stepsPerRound { bench.step(update: update) } } / Double(stepsPerRound)
         }
-        return (fastest { bench.step(update: false) }, fastest { bench.step(update: true) })
+        var (passes, step) = (Double.infinity, Double.infinity)
+        for _ in 0..<rounds {
+            passes = min(passes, round(update: false))
+            step = min(step, round(update: true))
+        }
+        return (passes, step)
     }
 
     /// A reference-sized training session on random data, for the probes.
