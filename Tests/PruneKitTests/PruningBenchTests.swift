@@ -36,11 +36,14 @@ final class PruningBenchTests: XCTestCase {
                                       effectiveGFLOPS: 0.3, flopsPerWeightPerSample: 6, fractionOfSGEMM: 0.002,
                                       passesSamplesPerSecond: 9000, optimizerShareOfStep: 0.28),
             inference: InferenceFigures(layerSizes: [784, 10], images: 10_000, imageSource: "random images",
-                                        weightSource: "random Glorot", weightPruning: [level], unitPruning: [level]),
+                                        weightSource: "random Glorot", weightPruning: [level], unitPruning: [level],
+                                        sparseKernelBuilds: [KernelBuildTiming(instructionSet: "AVX2 + FMA", sparsity: 90, seconds: 0.05),
+                                                             KernelBuildTiming(instructionSet: "baseline (SSE2)", sparsity: 90, seconds: 0.1)]),
             sweep: SweepFigures(command: ["prunelab", "run"], failure: "exited with status 2"))
         let table = report.table
         for expected in ["OpenBLAS Haswell", "built for AVX2 + FMA", "140.0 GFLOP/s", "6500 samples/s", "0.00 x SGEMM", "9000 samples/s", "28%", "10000 images (random images)",
-                         "90%", "89.9%", "300.00", "75.00", "4.00x", "9.90x", "csr", "not measured: exited with status 2"] {
+                         "90%", "89.9%", "300.00", "75.00", "4.00x", "9.90x", "csr", "not measured: exited with status 2",
+                         "by instruction set, 90% weight sparsity", "baseline (SSE2)", "100.00 ms = 2.00 x the fastest"] {
             XCTAssertTrue(table.contains(expected), "table lacks \(expected):\n\(table)")
         }
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]

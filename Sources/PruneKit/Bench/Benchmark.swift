@@ -71,12 +71,23 @@ public struct Benchmark: Sendable {
                                speedup: timing.denseSeconds / prunedSeconds,
                                idealSpeedup: 1 / (1 - pruned.achievedSparsity), kernel: timing.kernel)
         }
+        let weightPruning = sparsityLevels.map { level(.weight, $0) }
+        let unitPruning = sparsityLevels.map { level(.unit, $0) }
+        log("the sparse kernel's builds at \(Self.percent(Self.kernelBuildSparsity))")
+        let pruned = Pruner.prune(model, method: .weight, sparsity: Self.kernelBuildSparsity, pruneLastLayer: false, seed: 0)
+        let builds = KernelInstructionSet.supported.reversed().map { instructionSet in
+            let sparse = SparseMLP(pruned.model, instructionSet: instructionSet)
+            let seconds = InferenceTimer.medianSeconds(repetitions) { _ = sparse.logits(input) }
+            return KernelBuildTiming(instructionSet: instructionSet.description, sparsity: Self.kernelBuildSparsity, seconds: seconds)
+        }
         return InferenceFigures(
             layerSizes: layerSizes, images: input.rows, imageSource: source,
             weightSource: "random Glorot-uniform weights pruned by magnitude (the sparsity pattern of a trained network; accuracy not measured)",
-            weightPruning: sparsityLevels.map { level(.weight, $0) },
-            unitPruning: sparsityLevels.map { level(.unit, $0) })
+            weightPruning: weightPruning, unitPruning: unitPruning, sparseKernelBuilds: builds)
     }
+
+    /// Where the bench compares the sparse kernel's builds (AVX-512, AVX2, baseline) on this CPU.
+    static let kernelBuildSparsity = 90.0
 
     /// The Fashion-MNIST test set as floats when it is installed and has `features` inputs,
     /// else 10,000 random images of that size; with a description of which.

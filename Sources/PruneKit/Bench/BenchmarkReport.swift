@@ -54,11 +54,27 @@ public struct InferenceFigures: Codable, Sendable {
     public var weightSource: String
     public var weightPruning: [LevelTiming]
     public var unitPruning: [LevelTiming]
+    /// The sparse kernel built for each instruction set this CPU runs, best first, on one network:
+    /// what choosing the build at run time gains over the portable baseline.
+    public var sparseKernelBuilds: [KernelBuildTiming]
 
     enum CodingKeys: String, CodingKey {
         case images
         case layerSizes = "layer_sizes", imageSource = "image_source", weightSource = "weight_source"
-        case weightPruning = "weight_pruning", unitPruning = "unit_pruning"
+        case weightPruning = "weight_pruning", unitPruning = "unit_pruning", sparseKernelBuilds = "sparse_kernel_builds"
+    }
+}
+
+/// The CSR kernel's time with one build of CKernels (see `KernelInstructionSet`).
+public struct KernelBuildTiming: Codable, Sendable {
+    public var instructionSet: String
+    /// Weight sparsity of the network timed, percent.
+    public var sparsity: Double
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sparsity, seconds
+        case instructionSet = "instruction_set"
     }
 }
 

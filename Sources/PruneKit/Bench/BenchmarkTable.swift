@@ -20,6 +20,13 @@ extension BenchmarkReport {
         lines.append("  weights: \(inference.weightSource)")
         lines.append(contentsOf: levelTable("weight pruning", pruned: "CSR ms", inference.weightPruning))
         lines.append(contentsOf: levelTable("unit pruning", pruned: "shrunk ms", inference.unitPruning))
+        if let fastest = inference.sparseKernelBuilds.first {
+            lines.append(String(format: "  CSR kernel by instruction set, %.0f%% weight sparsity", fastest.sparsity))
+            for build in inference.sparseKernelBuilds {
+                lines.append(row("    \(build.instructionSet)", String(format: "%.2f ms = %.2f x the fastest", build.seconds * 1000,
+                                                                     build.seconds / fastest.seconds)))
+            }
+        }
         lines.append("")
         if let sweep {
             lines.append("Sweep: \(sweep.command.joined(separator: " "))")
