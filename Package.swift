@@ -41,7 +41,7 @@ let package = Package(
                 "PruneKit", "PruneLabService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib"]),
+        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer"]),
     ],

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import PruneKit
 
@@ -16,5 +17,20 @@ final class KernelInstructionSetTests: XCTestCase {
         let v4 = v3.union(["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"])
         XCTAssertEqual(KernelInstructionSet.avx2.isSupported, v3.isSubset(of: flags), "AVX2 build vs flags \(v3.subtracting(flags))")
         XCTAssertEqual(KernelInstructionSet.avx512.isSupported, v4.isSubset(of: flags), "AVX-512 build vs flags \(v4.subtracting(flags))")
+    }
+
+    func testAnUnknownInstructionSetRunsTheBestBuildInstead() {
+        // The C entry points never run a build the CPU lacks: an id they do not know (or a build
+        // this CPU cannot run) falls back to the best supported, with the same results.
+        XCTAssertEqual(prunelab_isa_supported(7), 0)
+        XCTAssertEqual(prunelab_isa_supported(-1), 0)
+        func adam(_ isa: Int32) -> [Float] {
+            var (w, m, v) = ([Float](repeating: 0.5, count: 37), [Float](repeating: 0, count: 37), [Float](repeating: 0, count: 37))
+            let g = (0..<37).map { Float($0) / 37 - 0.5 }
+            prunelab_adam_update(isa, &w, &m, &v, g, 37, 0.9, 0.999, 1e-7, 1e-3)
+            return w
+        }
+        XCTAssertEqual(adam(7), adam(KernelInstructionSet.best.rawValue))
+        XCTAssertNotEqual(adam(7), [Float](repeating: 0.5, count: 37), "the update ran")
     }
 }
