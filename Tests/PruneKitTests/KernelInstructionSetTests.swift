@@ -12,7 +12,7 @@ final class KernelInstructionSetTests: XCTestCase {
         let flags = BLASKernelSelection.cpuFlags()
         guard !flags.isEmpty else { throw XCTSkip("no CPU flags to compare with (not Linux on x86-64)") }
         // x86-64-v3 and -v4 as the compiler defines them, in /proc/cpuinfo's names.
-        let v3: Set<String> = ["ssse3", "sse4_1", "sse4_2", "popcnt", "cx16", "avx", "avx2", "fma", "bmi1", "bmi2",
+        let v3: Set<String> = ["pni", "ssse3", "sse4_1", "sse4_2", "popcnt", "cx16", "lahf_lm", "avx", "avx2", "fma", "bmi1", "bmi2",
                                "f16c", "movbe", "abm", "xsave"]
         let v4 = v3.union(["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"])
         XCTAssertEqual(KernelInstructionSet.avx2.isSupported, v3.isSubset(of: flags), "AVX2 build vs flags \(v3.subtracting(flags))")
