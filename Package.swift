@@ -9,7 +9,7 @@ let engineReleaseFlags = ["-Ounchecked"]
 // PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib. PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "prunelab", targets: ["prunelab"]),
         .library(name: "PruneKit", targets: ["PruneKit"]),

@@ -27,7 +27,7 @@ struct JobsAPI: Sendable {
                          body: Array(metrics.render(jobs: jobs).utf8))
         }
         router.add("GET", "/openapi.json") { _ in
-            HTTPResponse(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
+            HTTPResponse(status: 200, contentType: "application/json", body: OpenAPIDocument.json)
         }
     }
 
@@ -54,8 +54,8 @@ struct JobsAPI: Sendable {
         } catch let invalid as SpecValidationError {
             return Self.invalidSpec(invalid.errors)
         }
-        let fileErrors = SpecFileChecks.errors(in: spec)
-        if !fileErrors.isEmpty { return Self.invalidSpec(fileErrors) }
+        let refusals = SpecFileChecks.errors(in: spec)
+        if !refusals.isEmpty { return Self.refusedSpec(refusals) }
         switch try jobs.submit(spec, idempotencyKey: key) {
         case .created(let record):
             return accepted(record, replayed: false)
@@ -71,6 +71,13 @@ struct JobsAPI: Sendable {
     static func invalidSpec(_ errors: [SpecFieldError]) -> HTTPResponse {
         Problem("invalid-spec", status: 400, title: "Invalid sweep spec",
                 detail: "the spec has \(errors.count) error\(errors.count == 1 ? "" : "s"); each names its field",
+                errors: errors).response()
+    }
+
+    /// A spec that fits the schema but cannot run here: its data is missing, or it is over a limit.
+    static func refusedSpec(_ errors: [SpecFieldError]) -> HTTPResponse {
+        Problem("spec-refused", status: 422, title: "Sweep spec refused",
+                detail: errors.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "),
                 errors: errors).response()
     }
 
@@ -111,17 +118,35 @@ struct JobsAPI: Sendable {
 
     func list(_ request: HTTPRequest) throws -> HTTPResponse {
         var state: JobState?
+        var limit = 100
+        var cursor: JobListCursor?
         for (name, value) in request.query {
-            guard name == "state" else {
-                return invalidQuery("/\(name)", "unknown query parameter \"\(name)\"; the only one is state")
+            switch name {
+            case "state":
+                guard let parsed = JobState(rawValue: value) else {
+                    let allowed = JobState.allCases.map(\.rawValue).joined(separator: ", ")
+                    return invalidQuery("/state", "must be one of \(allowed), got \"\(value)\"")
+                }
+                state = parsed
+            case "limit":
+                guard let n = Int(value), (1...1000).contains(n) else {
+                    return invalidQuery("/limit", "must be an integer from 1 to 1000, got \"\(value)\"")
+                }
+                limit = n
+            case "cursor":
+                guard let parsed = JobListCursor(value) else {
+                    return invalidQuery("/cursor", "is not a cursor this server gave out (use the `next` of a previous page)")
+                }
+                cursor = parsed
+            default:
+                return invalidQuery("/\(name)", "unknown query parameter \"\(name)\"; the parameters are state, limit and cursor")
             }
-            guard let parsed = JobState(rawValue: value) else {
-                let allowed = JobState.allCases.map(\.rawValue).joined(separator: ", ")
-                return invalidQuery("/state", "must be one of \(allowed), got \"\(value)\"")
-            }
-            state = parsed
         }
-        return json(200, JobList(jobs: jobs.jobs(in: state).map(view)))
+        let all = jobs.jobs(in: state)
+        let start = cursor.map { c in all.firstIndex { c.precedes($0) } ?? all.count } ?? 0
+        let page = Array(all[start..<min(all.count, start + limit)])
+        let next = start + page.count < all.count ? page.last.map { JobListCursor(after: $0).text } : nil
+        return json(200, JobList(jobs: page.map(view), next: next))
     }
 
     private func invalidQuery(_ pointer: String, _ detail: String) -> HTTPResponse {
@@ -209,7 +234,18 @@ struct JobsAPI: Sendable {
     }
 }
 
-private struct JobList: Encodable { var jobs: [JobView] }
+private struct JobList: Encodable {
+    var jobs: [JobView]
+    var next: String?
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(jobs, forKey: .jobs)
+        try c.encode(next, forKey: .next)   // null on the last page, never absent
+    }
+
+    enum CodingKeys: String, CodingKey { case jobs, next }
+}
 
 private func json<T: Encodable>(_ status: Int, _ value: T, headers: HTTPHeaders = [:]) -> HTTPResponse {
     HTTPResponse(status: status, contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)

@@ -1,8 +1,29 @@
-/// The API's OpenAPI 3.1 description, served at `GET /openapi.json`. Kept by hand next to the
-/// routes (JobsAPI.swift); a test checks it with openapi-spec-validator and requests every
-/// documented operation against a running service.
+import Foundation
+import PruneKit
+
+/// The API's OpenAPI 3.1 description, served at `GET /openapi.json`. The routes are described by
+/// hand next to them (JobsAPI.swift); the sweep spec's schemas are generated from `SpecSchema`,
+/// the one description of every spec field. Tests check the document with
+/// openapi-spec-validator and, with schemathesis, against a running service.
 enum OpenAPIDocument {
-    static let json = #"""
+    /// The document, built once: the routes plus the generated spec schemas, and under
+    /// `x-spec-fields` the spec's fields as a flat list, which the web page's form reads.
+    static let json: [UInt8] = {
+        guard case .object(var document) = (try? JSONValue.parse(Data(routes.utf8))) ?? .null,
+              case .object(var components) = document["components"] ?? .null,
+              case .object(var schemas) = components["schemas"] ?? .null else {
+            preconditionFailure("OpenAPIDocument.routes is not a JSON object with components.schemas")
+        }
+        schemas["SweepSpecInput"] = SpecJSONSchema.input
+        schemas["SweepSpec"] = SpecJSONSchema.resolved
+        components["schemas"] = .object(schemas)
+        document["components"] = .object(components)
+        document["x-spec-fields"] = SpecJSONSchema.flatFields
+        return Array(JSONValue.object(document).serialized())
+    }()
+
+    /// The hand-written part: paths, responses and the job's schemas.
+    static let routes = #"""
 {
   "openapi": "3.1.0",
   "info": {
@@ -19,7 +40,7 @@ enum OpenAPIDocument {
         "tags": ["jobs"],
         "operationId": "submitJob",
         "summary": "Queue a sweep",
-        "description": "The spec is validated first; `{}` is the reference experiment. Limits: at most 16 hidden layers of 8192 units, 50,000,000 parameters, 200 epochs, batch size 8192, 64 sparsity levels, 20 repeats. A retry with the same `Idempotency-Key` and spec returns the same job; the same key with a different spec gives 422.",
+        "description": "`{}` is the reference experiment. A spec that breaks its schema (`SweepSpecInput`) gets 400, naming every bad field. A spec that fits the schema can still be refused with 422: when the data it names is not on the server, when its network would exceed 50,000,000 parameters for the data's real input size, or when its `Idempotency-Key` was used before with a different spec. A retry with the same `Idempotency-Key` and spec returns the same job.",
         "security": [{}, {"bearer": []}],
         "parameters": [
           {"name": "Idempotency-Key", "in": "header", "required": false,
@@ -43,20 +64,25 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "413": {"description": "The body is larger than the server accepts."},
           "415": {"$ref": "#/components/responses/Problem"},
-          "422": {"$ref": "#/components/responses/Problem"}
+          "422": {"$ref": "#/components/responses/Refused"}
         }
       },
       "get": {
         "tags": ["jobs"],
         "operationId": "listJobs",
-        "summary": "List jobs, newest first",
+        "summary": "List jobs, newest first, a page at a time",
         "parameters": [
-          {"name": "state", "in": "query", "required": false, "schema": {"$ref": "#/components/schemas/JobState"}}
+          {"name": "state", "in": "query", "required": false, "schema": {"$ref": "#/components/schemas/JobState"}},
+          {"name": "limit", "in": "query", "required": false, "description": "Jobs per page.",
+           "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+          {"name": "cursor", "in": "query", "required": false,
+           "description": "The `next` of the previous page: the page after it.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
         ],
         "responses": {
-          "200": {"description": "The jobs.",
-                  "content": {"application/json": {"schema": {"type": "object", "required": ["jobs"],
-                    "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}}}}},
+          "200": {"description": "A page of jobs; `next` is null on the last page.",
+                  "content": {"application/json": {"schema": {"type": "object", "required": ["jobs", "next"],
+                    "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                                   "next": {"type": ["string", "null"]}}}}}},
           "400": {"$ref": "#/components/responses/BadRequest"}
         }
       }
@@ -115,6 +141,7 @@ enum OpenAPIDocument {
           "200": {"description": "The file.", "content": {
             "text/csv": {"schema": {"type": "string"}},
             "image/svg+xml": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/SweepSpec"}},
             "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
           "206": {"description": "Part of the file (Range)."},
           "304": {"description": "Not modified."},
@@ -164,6 +191,8 @@ enum OpenAPIDocument {
       "Unauthorized": {"description": "A bearer token is required.",
                        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "Refused": {"description": "A valid request the server will not carry out: `errors` names the fields (JSON Pointers) that cause it.",
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "NotFound": {"description": "No such job (or artifact).",
                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     },
@@ -213,72 +242,6 @@ enum OpenAPIDocument {
           "artifacts": {"type": "object", "description": "File name to URL, for the files that exist so far.",
                         "additionalProperties": {"type": "string"}},
           "links": {"type": "object", "properties": {"self": {"type": "string"}, "events": {"type": "string"}}}
-        }
-      },
-      "SweepSpec": {
-        "description": "The resolved spec: every field present.",
-        "type": "object",
-        "properties": {
-          "name": {"type": "string"},
-          "dataset": {"type": "object"},
-          "model": {"type": "object"},
-          "training": {"type": "object"},
-          "pruning": {"type": "object"},
-          "repeats": {"type": "integer"}
-        }
-      },
-      "SweepSpecInput": {
-        "description": "Every field is optional; missing ones take the reference experiment's values. Unknown fields are refused.",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-          "name": {"type": "string", "maxLength": 200},
-          "dataset": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-              "name": {"type": "string", "enum": ["fashion-mnist", "idx", "synthetic"], "default": "fashion-mnist"},
-              "path": {"type": "string", "description": "A folder with the four IDX files (name idx)."},
-              "train_limit": {"type": "integer", "minimum": 1}, "test_limit": {"type": "integer", "minimum": 1},
-              "train_size": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 2000},
-              "test_size": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 500},
-              "features": {"type": "integer", "minimum": 1, "maximum": 8192, "default": 64},
-              "classes": {"type": "integer", "minimum": 2, "maximum": 1000, "default": 10},
-              "seed": {"type": "integer", "minimum": 0}
-            }
-          },
-          "model": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-              "hidden": {"type": "array", "maxItems": 16, "items": {"type": "integer", "minimum": 1, "maximum": 8192},
-                         "default": [1000, 1000, 500, 200]},
-              "bias": {"type": "boolean", "default": false}
-            }
-          },
-          "training": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-              "epochs": {"type": "integer", "minimum": 0, "maximum": 200, "default": 5},
-              "batch_size": {"type": "integer", "minimum": 1, "maximum": 8192, "default": 64},
-              "optimizer": {"type": "string", "enum": ["adam", "sgd"], "default": "adam"},
-              "learning_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 10, "default": 0.001},
-              "momentum": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.9},
-              "seed": {"type": "integer", "minimum": 0, "default": 0}
-            }
-          },
-          "pruning": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-              "methods": {"type": "array", "minItems": 1, "uniqueItems": true,
-                          "items": {"type": "string", "enum": ["weight", "unit", "global-weight", "random-weight", "random-unit"]},
-                          "default": ["weight", "unit"]},
-              "sparsities": {"type": "array", "minItems": 1, "maxItems": 64, "uniqueItems": true,
-                             "items": {"type": "number", "minimum": 0, "exclusiveMaximum": 100},
-                             "default": [0, 25, 50, 60, 70, 80, 90, 95, 97, 99]},
-              "prune_last_layer": {"type": "boolean", "default": false},
-              "finetune_epochs": {"type": "integer", "minimum": 0, "maximum": 200, "default": 0}
-            }
-          },
-          "repeats": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1}
         }
       }
     }

@@ -56,7 +56,7 @@ func writeIDXDataset(in folder: URL, trainCount: Int = 6, testCount: Int = 4, im
 
 /// The small synthetic classification set the engine tests train on.
 func smallSyntheticDataset(trainSize: Int = 600, testSize: Int = 300, features: Int = 16, classes: Int = 4, seed: Int = 5) throws -> Dataset {
-    try Dataset.load(DatasetSpec(name: "synthetic", trainSize: trainSize, testSize: testSize, features: features, classes: classes, seed: seed))
+    try Dataset.load(DatasetSpec(name: .synthetic, trainSize: trainSize, testSize: testSize, features: features, classes: classes, seed: seed))
 }
 
 /// Asserts that `body` throws a `DataFileError` whose message contains every one of `fragments`.

@@ -26,7 +26,7 @@ final class SpecTests: XCTestCase {
     func testEmptyObjectIsTheReferenceExperiment() throws {
         let spec = try parse("{}")
         XCTAssertEqual(spec, .reference)
-        XCTAssertEqual(spec.dataset.name, "fashion-mnist")
+        XCTAssertEqual(spec.dataset.name, .fashionMNIST)
         XCTAssertEqual(spec.model.hidden, [1000, 1000, 500, 200])
         XCTAssertFalse(spec.model.bias)
         XCTAssertEqual(spec.training.epochs, 5)
@@ -59,7 +59,7 @@ final class SpecTests: XCTestCase {
 
     func testResolvedSpecRoundTripsThroughCodable() throws {
         let spec = try parse(#"{"dataset": {"path": "/data/mnist"}, "pruning": {"finetune_epochs": 1}}"#)
-        XCTAssertEqual(spec.dataset.name, "idx")
+        XCTAssertEqual(spec.dataset.name, .idx)
         let decoded = try JSONDecoder().decode(SweepSpec.self, from: JSONEncoder().encode(spec))
         XCTAssertEqual(decoded, spec)
     }

@@ -6,7 +6,7 @@ import XCTest
 /// A sweep small enough to run in a fraction of a second: synthetic data, a 16-16-8-4 network.
 func tinySweep(repeats: Int = 2, epochs: Int = 2, finetuneEpochs: Int = 0,
                methods: [PruningMethod] = [.weight, .unit], sparsities: [Double] = [0, 50, 90]) -> SweepSpec {
-    SweepSpec(name: "tiny", dataset: DatasetSpec(name: "synthetic", trainSize: 256, testSize: 96, features: 16, classes: 4, seed: 3),
+    SweepSpec(name: "tiny", dataset: DatasetSpec(name: .synthetic, trainSize: 256, testSize: 96, features: 16, classes: 4, seed: 3),
               model: ModelSpec(hidden: [16, 8]),
               training: TrainingSpec(epochs: epochs, batchSize: 32, learningRate: 0.01, seed: 11),
               pruning: PruningSpec(methods: methods, sparsities: sparsities, finetuneEpochs: finetuneEpochs),
@@ -180,7 +180,7 @@ final class SweepRunnerTests: XCTestCase {
     func testNetworkBeyondTheParameterLimitIsRefusedBeforeTraining() throws {
         var spec = tinySweep(repeats: 1)
         // Built directly (parse() would refuse it up front); the runner checks again with the data's real size.
-        spec.dataset = DatasetSpec(name: "synthetic", trainSize: 4, testSize: 4, features: 4096, classes: 4)
+        spec.dataset = DatasetSpec(name: .synthetic, trainSize: 4, testSize: 4, features: 4096, classes: 4)
         spec.model.hidden = [8192, 4096]
         var trained = false
         XCTAssertThrowsError(try SweepRunner(spec: spec, outputDirectory: makeTemporaryFolder(self)).run { p in

@@ -110,7 +110,7 @@ final class JobManagerTests: XCTestCase {
         jobs.start()
         defer { jobs.shutdown() }
         var spec = TestSpecs.tiny()
-        spec.dataset = DatasetSpec(name: "idx", path: folder.url.appendingPathComponent("no-such-folder").path)
+        spec.dataset = DatasetSpec(name: .idx, path: folder.url.appendingPathComponent("no-such-folder").path)
         let id = try jobs.submit(spec).record.id
         jobs.waitForState(id, [.failed, .succeeded])
         let record = try XCTUnwrap(jobs.job(id))

@@ -60,11 +60,11 @@ final class RequestCheckTests: XCTestCase {
 
     func testFileChecks() {
         var spec = SweepSpec()
-        spec.dataset = DatasetSpec(name: "idx", path: "/definitely/not/here")
+        spec.dataset = DatasetSpec(name: .idx, path: "/definitely/not/here")
         XCTAssertEqual(SpecFileChecks.errors(in: spec).map(\.pointer), ["/dataset/path"])
-        spec.dataset = DatasetSpec(name: "idx", path: FileManager.default.temporaryDirectory.path)
+        spec.dataset = DatasetSpec(name: .idx, path: FileManager.default.temporaryDirectory.path)
         XCTAssertEqual(SpecFileChecks.errors(in: spec), [])
-        spec.dataset = DatasetSpec(name: "synthetic")
+        spec.dataset = DatasetSpec(name: .synthetic)
         XCTAssertEqual(SpecFileChecks.errors(in: spec), [])
     }
 

@@ -8,7 +8,7 @@ enum TestSpecs {
     /// 2 points: weight pruning at 0 and 50 %, one epoch of a 16-16-4 net on 256 samples.
     static func tiny(name: String = "tiny", seed: Int = 0) -> SweepSpec {
         SweepSpec(name: name,
-                  dataset: DatasetSpec(name: "synthetic", trainSize: 256, testSize: 64, features: 16, classes: 4, seed: 1),
+                  dataset: DatasetSpec(name: .synthetic, trainSize: 256, testSize: 64, features: 16, classes: 4, seed: 1),
                   model: ModelSpec(hidden: [16]),
                   training: TrainingSpec(epochs: 1, batchSize: 32, seed: seed),
                   pruning: PruningSpec(methods: [.weight], sparsities: [0, 50]))
@@ -18,7 +18,7 @@ enum TestSpecs {
     /// points that each fine-tune for `finetuneEpochs` (fine-tuning checks cancellation too).
     static func slow(epochs: Int = 50, sparsities: [Double] = [0, 50], finetuneEpochs: Int = 0) -> SweepSpec {
         SweepSpec(name: "slow",
-                  dataset: DatasetSpec(name: "synthetic", trainSize: 2048, testSize: 256, features: 64, classes: 4, seed: 2),
+                  dataset: DatasetSpec(name: .synthetic, trainSize: 2048, testSize: 256, features: 64, classes: 4, seed: 2),
                   model: ModelSpec(hidden: [128, 128]),
                   training: TrainingSpec(epochs: epochs, batchSize: 16),
                   pruning: PruningSpec(methods: [.weight], sparsities: sparsities, finetuneEpochs: finetuneEpochs))

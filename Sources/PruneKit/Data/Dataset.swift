@@ -25,29 +25,24 @@ public struct Dataset: Sendable {
     public static let idxFileNames = (trainImages: "train-images-idx3-ubyte", trainLabels: "train-labels-idx1-ubyte",
                                       testImages: "t10k-images-idx3-ubyte", testLabels: "t10k-labels-idx1-ubyte")
 
-    /// fashion-mnist (/usr/share/datasets/fashion-mnist), idx (spec.path), synthetic; applies train_limit/test_limit.
-    /// Errors name the file and what is wrong.
-    public static func load(_ spec: DatasetSpec) throws -> Dataset {
+    /// Loads the source's data, keeping only the first `trainLimit` / `testLimit` samples when
+    /// given. Errors name the file and what is wrong.
+    public static func load(_ source: DataSource, trainLimit: Int? = nil, testLimit: Int? = nil) throws -> Dataset {
         let full: Dataset
-        switch spec.name {
-        case "fashion-mnist":
+        switch source {
+        case .fashionMNIST:
             full = try loadIDXFolder(fashionMNISTFolder, name: "fashion-mnist", classes: 10)
-        case "idx":
-            guard let path = spec.path else {
-                throw DataFileError(path: "dataset", problem: "name \"idx\" needs a path: a folder holding the four IDX files")
+        case .idxFolder(let folder):
+            full = try loadIDXFolder(folder, name: folder.path, classes: nil)
+        case .synthetic(let shape):
+            guard shape.classes <= 256 else {
+                throw DataFileError(path: "dataset", problem: "synthetic classes must be at most 256 (labels are stored as bytes), got \(shape.classes)")
             }
-            full = try loadIDXFolder(URL(fileURLWithPath: path), name: path, classes: nil)
-        case "synthetic":
-            guard spec.classes <= 256 else {
-                throw DataFileError(path: "dataset", problem: "synthetic classes must be at most 256 (labels are stored as bytes), got \(spec.classes)")
-            }
-            full = SyntheticData.make(trainSize: spec.trainSize, testSize: spec.testSize, features: spec.features,
-                                      classes: spec.classes, seed: UInt64(truncatingIfNeeded: spec.seed))
-        default:
-            throw DataFileError(path: "dataset", problem: "unknown name \"\(spec.name)\"; expected fashion-mnist, idx or synthetic")
+            full = SyntheticData.make(trainSize: shape.trainSize, testSize: shape.testSize, features: shape.features,
+                                      classes: shape.classes, seed: shape.seed)
         }
         return Dataset(name: full.name, features: full.features, classes: full.classes,
-                       train: full.train.prefix(spec.trainLimit), test: full.test.prefix(spec.testLimit))
+                       train: full.train.prefix(trainLimit), test: full.test.prefix(testLimit))
     }
 
     /// Loads the four standard IDX files of `folder`. The input size comes from the image files;

@@ -24,14 +24,6 @@ public struct LabeledImages: Sendable {
         return LabeledImages(features: features, pixels: Array(pixels[0..<limit * features]), labels: Array(labels[0..<limit]))
     }
 
-    /// Scales the samples at `indices` to [0, 1] into `batch` (resized to indices.count x features).
-    public func fillBatch<C: Collection>(_ indices: C, into batch: inout Matrix) where C.Element == Int {
-        if batch.rows != indices.count || batch.cols != features {
-            batch = Matrix(rows: indices.count, cols: features)
-        }
-        batch.data.withUnsafeMutableBufferPointer { fillBatch(indices, into: $0.baseAddress!) }
-    }
-
     /// Writes the samples at `indices`, scaled to [0, 1], as consecutive rows at `destination`.
     func fillBatch<C: Collection>(_ indices: C, into destination: UnsafeMutablePointer<Float>) where C.Element == Int {
         let scale: Float = 1 / 255

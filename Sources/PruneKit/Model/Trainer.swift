@@ -18,11 +18,6 @@ public struct TrainingConfig: Sendable {
         self.seed = seed
     }
 
-    public init(_ spec: TrainingSpec) {
-        self.init(batchSize: spec.batchSize, optimizer: spec.optimizer, learningRate: spec.learningRate,
-                  momentum: spec.momentum, seed: UInt64(truncatingIfNeeded: spec.seed))
-    }
-
     /// A fresh optimizer of this kind holding state for `parameterCount` parameters.
     public func makeOptimizer(parameterCount: Int) -> Optimizer {
         switch optimizer {

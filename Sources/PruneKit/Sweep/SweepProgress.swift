@@ -39,27 +39,3 @@ public struct SweepProgress: Codable, Equatable, Sendable {
         case samplesPerSecond = "samples_per_second"
     }
 }
-
-/// A flag the runner checks between batches; setting it stops the sweep with `SweepCancelled`.
-public final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-
-    public init() {}
-
-    public var isCancelled: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return cancelled
-    }
-
-    public func cancel() {
-        lock.lock(); cancelled = true; lock.unlock()
-    }
-}
-
-/// Thrown by the runner when its cancellation flag was set. Work finished before that
-/// (checkpoint, result rows) stays on disk, so a later run can resume.
-public struct SweepCancelled: Error, CustomStringConvertible {
-    public init() {}
-    public var description: String { "the sweep was cancelled" }
-}

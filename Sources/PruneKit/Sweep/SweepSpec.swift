@@ -3,9 +3,10 @@ import Foundation
 /// One pruning sweep: what to train, how, and which pruning methods to try at which
 /// sparsities. The contract shared by the CLI, the HTTP API, the web page and the job store.
 ///
-/// User input goes through `SweepSpec.parse(_:)`, which rejects unknown fields, wrong types
-/// and out-of-range values with errors that name each field (JSON Pointer) and the allowed
-/// range, and fills in the reference experiment's defaults: `{}` is the seed experiment.
+/// User input goes through `SweepSpec.parse(_:)`, which checks it against `SpecSchema` (the one
+/// description of every field): it rejects unknown fields, wrong types and out-of-range values
+/// with errors that name each field (JSON Pointer) and the allowed range, and fills in the
+/// reference experiment's defaults: `{}` is the seed experiment.
 /// The `Codable` form is the fully resolved spec (every field present), as the job store keeps it.
 public struct SweepSpec: Codable, Equatable, Sendable {
     public var name: String
@@ -29,9 +30,18 @@ public struct SweepSpec: Codable, Equatable, Sendable {
     public static let reference = SweepSpec()
 }
 
+/// Where the data comes from.
+public enum DatasetKind: String, Codable, CaseIterable, Sendable {
+    /// Debian's dataset-fashion-mnist.
+    case fashionMNIST = "fashion-mnist"
+    /// Any folder of the four IDX files (`DatasetSpec.path`), MNIST included.
+    case idx
+    /// Generated in memory, for quick runs and tests.
+    case synthetic
+}
+
 public struct DatasetSpec: Codable, Equatable, Sendable {
-    /// `fashion-mnist` (Debian's dataset-fashion-mnist), `idx` (any folder: see `path`) or `synthetic`.
-    public var name: String
+    public var name: DatasetKind
     /// A folder holding the four standard IDX files (gzipped or not); implies `name == "idx"`.
     public var path: String?
     /// Use only the first N training / test samples (nil: all). For quick runs and tests.
@@ -44,7 +54,7 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
     public var classes: Int
     public var seed: Int
 
-    public init(name: String = "fashion-mnist", path: String? = nil, trainLimit: Int? = nil, testLimit: Int? = nil,
+    public init(name: DatasetKind = .fashionMNIST, path: String? = nil, trainLimit: Int? = nil, testLimit: Int? = nil,
                 trainSize: Int = 2000, testSize: Int = 500, features: Int = 64, classes: Int = 10, seed: Int = 0) {
         self.name = name
         self.path = path
@@ -73,10 +83,6 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     }
 }
 
-public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
-    case adam, sgd
-}
-
 public struct TrainingSpec: Codable, Equatable, Sendable {
     public var epochs: Int
     public var batchSize: Int
@@ -100,22 +106,6 @@ public struct TrainingSpec: Codable, Equatable, Sendable {
         case epochs, optimizer, momentum, seed
         case batchSize = "batch_size", learningRate = "learning_rate"
     }
-}
-
-public enum PruningMethod: String, Codable, CaseIterable, Sendable {
-    /// Per layer, zero the k% of weights with the smallest |w|.
-    case weight
-    /// Per layer, remove the k% of output units with the smallest column L2 norm.
-    case unit
-    /// One magnitude threshold across all prunable layers.
-    case globalWeight = "global-weight"
-    /// Baselines: weights or units chosen at random (seeded).
-    case randomWeight = "random-weight"
-    case randomUnit = "random-unit"
-
-    /// Whether the method removes whole units (giving a smaller dense network)
-    /// rather than zeroing single weights (giving a sparse one).
-    public var removesUnits: Bool { self == .unit || self == .randomUnit }
 }
 
 public struct PruningSpec: Codable, Equatable, Sendable {

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Where a dataset comes from.
+public enum DataSource: Equatable, Sendable {
+    /// Debian's dataset-fashion-mnist (`Dataset.fashionMNISTFolder`).
+    case fashionMNIST
+    /// A folder of the four standard IDX files (MNIST, Fashion-MNIST, KMNIST, ...).
+    case idxFolder(URL)
+    /// Generated in memory (`SyntheticData`), for quick runs and tests.
+    case synthetic(SyntheticShape)
+}
+
+/// The size of a generated dataset and its generator's seed.
+public struct SyntheticShape: Equatable, Sendable {
+    public var trainSize: Int
+    public var testSize: Int
+    public var features: Int
+    public var classes: Int
+    public var seed: UInt64
+
+    public init(trainSize: Int, testSize: Int, features: Int, classes: Int, seed: UInt64) {
+        self.trainSize = trainSize
+        self.testSize = testSize
+        self.features = features
+        self.classes = classes
+        self.seed = seed
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+
+/// One thing wrong with a submitted spec: where (a JSON Pointer, RFC 6901) and what.
+public struct SpecFieldError: Error, Equatable, Sendable, Codable {
+    public var pointer: String
+    public var detail: String
+
+    public init(pointer: String, detail: String) {
+        self.pointer = pointer
+        self.detail = detail
+    }
+}
+
+/// Every problem found in a submitted spec, not just the first.
+public struct SpecValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var errors: [SpecFieldError]
+
+    public init(errors: [SpecFieldError]) { self.errors = errors }
+
+    public var description: String {
+        errors.map { "\($0.pointer.isEmpty ? "/" : $0.pointer): \($0.detail)" }.joined(separator: "\n")
+    }
+}
+
+extension SweepSpec {
+    /// Parses and validates a user-submitted spec (a JSON object) against `SpecSchema`. Missing
+    /// fields take the reference experiment's defaults. Throws `SpecValidationError` naming every
+    /// bad field. Limits that depend on the data (the parameter count) are `limitErrors(for:)`.
+    public static func parse(_ json: Data) throws -> SweepSpec {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(json)
+        } catch {
+            throw SpecValidationError(errors: [SpecFieldError(pointer: "", detail: "not valid JSON: \(error.localizedDescription)")])
+        }
+        return try parse(value)
+    }
+
+    public static func parse(_ value: JSONValue) throws -> SweepSpec {
+        var parser = SpecParser()
+        let spec = parser.parse(value)
+        if !parser.errors.isEmpty { throw SpecValidationError(errors: parser.errors) }
+        return spec
+    }
+}
+
+/// Walks a JSON value along the schema, collecting every error with its pointer.
+struct SpecParser {
+    var errors: [SpecFieldError] = []
+
+    mutating func fail(_ pointer: String, _ detail: String) {
+        errors.append(SpecFieldError(pointer: pointer, detail: detail))
+    }
+
+    mutating func parse(_ root: JSONValue) -> SweepSpec {
+        var spec = SweepSpec()
+        var given: [String: JSONValue] = [:]
+        collect(root, at: "", into: &given)
+
+        for field in SpecSchema.fields {
+            guard let value = given[field.pointer] else { continue }
+            if value == .null {
+                if field.nullable { field.write(&spec, .null) } else {
+                    fail(field.pointer, "must be \(SpecTypeText.expected(field.type)), got null; leave the field out for the default, \(field.defaultValue.shortDescription)")
+                }
+                continue
+            }
+            if let checked = check(value, as: field.type, at: field.pointer) { field.write(&spec, checked) }
+        }
+        for implication in SpecSchema.implications where given[implication.given] != nil && given[implication.sets] == nil {
+            SpecSchema.field(implication.sets)?.write(&spec, implication.to)
+        }
+        for field in SpecSchema.fields {
+            let present = given[field.pointer].map { $0 != .null } ?? false
+            if let condition = field.onlyWhen, present, !holds(condition, in: spec) {
+                fail(field.pointer, "is only allowed when \(condition.text)")
+            }
+            if let condition = field.requiredWhen, !present, holds(condition, in: spec) {
+                fail(field.pointer, "is required when \(condition.text): \(field.doc)")
+            }
+        }
+        if errors.isEmpty {
+            for rule in SpecSchema.rules {
+                if let problem = rule.problem(spec) { fail(rule.pointers[0], problem) }
+            }
+        }
+        return spec
+    }
+
+    func holds(_ condition: SpecCondition, in spec: SweepSpec) -> Bool {
+        guard let field = SpecSchema.field(condition.pointer), case .string(let value) = field.read(spec) else { return false }
+        return condition.values.contains(value)
+    }
+
+    /// Checks objects along the way (unknown keys, non-objects) and gathers field values by pointer.
+    mutating func collect(_ value: JSONValue, at pointer: String, into given: inout [String: JSONValue]) {
+        let keys = SpecSchema.keys(of: pointer)
+        guard case .object(let dict) = value else {
+            fail(pointer, "must be an object with fields \(keys.joined(separator: ", ")), got \(value.shortDescription)")
+            return
+        }
+        for key in dict.keys.sorted() {
+            let child = pointer + "/" + jsonPointerEscape(key)
+            guard keys.contains(key) else {
+                fail(child, "unknown field; allowed fields are \(keys.joined(separator: ", "))")
+                continue
+            }
+            if SpecSchema.field(child) != nil {
+                given[child] = dict[key]
+            } else if let inner = dict[key] {
+                collect(inner, at: child, into: &given)
+            }
+        }
+    }
+
+    /// The value if it fits the type; otherwise records why and returns nil.
+    mutating func check(_ value: JSONValue, as type: SpecType, at pointer: String) -> JSONValue? {
+        switch type {
+        case .integer(let range):
+            guard case .int(let i) = value else { fail(pointer, "must be an integer from \(range.lowerBound) to \(range.upperBound)"); return nil }
+            guard range.contains(i) else { fail(pointer, "must be from \(range.lowerBound) to \(range.upperBound), got \(i)"); return nil }
+            return value
+        case .number(let bounds):
+            guard let d = value.numberValue else { fail(pointer, "must be a number \(bounds.text)"); return nil }
+            guard bounds.contains(d) else { fail(pointer, "must be \(bounds.text), got \(formatNumber(d))"); return nil }
+            return value
+        case .boolean:
+            guard case .bool = value else { fail(pointer, "must be true or false"); return nil }
+            return value
+        case .string(let length):
+            guard case .string(let text) = value else { fail(pointer, "must be a string"); return nil }
+            // Counted in Unicode scalars, as JSON Schema's minLength and maxLength count.
+            guard length.contains(text.unicodeScalars.count) else {
+                fail(pointer, "must be \(length.lowerBound) to \(length.upperBound) characters, got \(text.unicodeScalars.count)")
+                return nil
+            }
+            return value
+        case .choice(let values):
+            guard case .string(let text) = value, values.contains(text) else {
+                fail(pointer, "must be one of \(values.joined(separator: ", ")), got \(value.shortDescription)")
+                return nil
+            }
+            return value
+        case .choiceOrInteger(let values, let range):
+            if case .string(let text) = value, values.contains(text) { return value }
+            if case .int(let i) = value, range.contains(i) { return value }
+            fail(pointer, "must be \(values.map { "\"\($0)\"" }.joined(separator: " or ")) or an integer from \(range.lowerBound) to \(range.upperBound), got \(value.shortDescription)")
+            return nil
+        case .integerList(let count, let items):
+            guard case .array(let list) = value, count.contains(list.count) else {
+                fail(pointer, "must be \(SpecTypeText.expected(type))")
+                return nil
+            }
+            var ok = true
+            for (i, item) in list.enumerated() {
+                if case .int(let n) = item, items.contains(n) { continue }
+                fail("\(pointer)/\(i)", "must be an integer from \(items.lowerBound) to \(items.upperBound)")
+                ok = false
+            }
+            return ok ? value : nil
+        case .distinctNumberList(let count, let items):
+            guard case .array(let list) = value, count.contains(list.count) else {
+                fail(pointer, "must be \(SpecTypeText.expected(type))")
+                return nil
+            }
+            var seen: [Double] = []
+            for (i, item) in list.enumerated() {
+                guard let d = item.numberValue, items.contains(d) else {
+                    fail("\(pointer)/\(i)", "must be a number \(items.text)")
+                    continue
+                }
+                if seen.contains(d) { fail("\(pointer)/\(i)", "\(formatNumber(d)) is listed twice") } else { seen.append(d) }
+            }
+            return seen.count == list.count ? value : nil
+        case .distinctChoiceList(let count, let values):
+            guard case .array(let list) = value, count.contains(list.count) else {
+                fail(pointer, "must be \(SpecTypeText.expected(type))")
+                return nil
+            }
+            var seen: [String] = []
+            for (i, item) in list.enumerated() {
+                guard case .string(let text) = item, values.contains(text) else {
+                    fail("\(pointer)/\(i)", "must be one of \(values.joined(separator: ", "))")
+                    continue
+                }
+                if seen.contains(text) { fail("\(pointer)/\(i)", "\"\(text)\" is listed twice") } else { seen.append(text) }
+            }
+            return seen.count == list.count ? value : nil
+        }
+    }
+}
+
+/// How each type reads in messages and in the README.
+enum SpecTypeText {
+    static func expected(_ type: SpecType) -> String {
+        switch type {
+        case .integer(let r): return "an integer from \(r.lowerBound) to \(r.upperBound)"
+        case .number(let b): return "a number \(b.text)"
+        case .boolean: return "true or false"
+        case .string(let length): return "a string of \(length.lowerBound) to \(length.upperBound) characters"
+        case .choice(let values): return "one of \(values.joined(separator: ", "))"
+        case .choiceOrInteger(let values, let r):
+            return values.map { "\"\($0)\"" }.joined(separator: " or ") + " or an integer from \(r.lowerBound) to \(r.upperBound)"
+        case .integerList(let count, let items):
+            return "a list of \(count.lowerBound) to \(count.upperBound) integers, each from \(items.lowerBound) to \(items.upperBound)"
+        case .distinctNumberList(let count, let items):
+            return "a list of \(count.lowerBound) to \(count.upperBound) distinct numbers, each \(items.text)"
+        case .distinctChoiceList(let count, let values):
+            return "a list of \(count.lowerBound) to \(count.upperBound) distinct values from \(values.joined(separator: ", "))"
+        }
+    }
+}
+
+/// RFC 6901 escaping of a key inside a JSON Pointer.
+func jsonPointerEscape(_ key: String) -> String {
+    key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The sweep spec, described once. Every field is one entry of `fields`; the parser
+/// (`SweepSpec.parse`), the JSON Schema in the OpenAPI document, the README's spec table and
+/// the page form's defaults and limits all follow from this table, and a test checks that they
+/// agree. Defaults are the values of `SweepSpec()`, the reference experiment.
+///
+/// To add a field: add its property to the spec struct, one entry here, and its meaning in the engine.
+public enum SpecSchema {
+    static let synthetic = SpecCondition("/dataset/name", is: DatasetKind.synthetic.rawValue)
+    static let idx = SpecCondition("/dataset/name", is: DatasetKind.idx.rawValue)
+
+    public static let fields: [SpecField] = [
+        .string("/name", \.name, length: 0...200,
+                doc: "names the sweep; artifacts and charts carry it"),
+
+        .choice("/dataset/name", \.dataset.name,
+                doc: "`fashion-mnist` (Debian's dataset-fashion-mnist), `idx` (a folder of the four IDX files, e.g. MNIST) or `synthetic` (generated, for quick runs); given a `path`, the name defaults to `idx`"),
+        .optionalString("/dataset/path", \.dataset.path, length: 1...4096, onlyWhen: idx, requiredWhen: idx,
+                        doc: "a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each optionally gzipped"),
+        .optionalInteger("/dataset/train_limit", \.dataset.trainLimit, 1...10_000_000,
+                         doc: "use only the first N training samples; null or absent: all"),
+        .optionalInteger("/dataset/test_limit", \.dataset.testLimit, 1...10_000_000,
+                         doc: "use only the first N test samples; null or absent: all"),
+        .integer("/dataset/train_size", \.dataset.trainSize, 1...1_000_000, onlyWhen: synthetic,
+                 doc: "training samples to generate"),
+        .integer("/dataset/test_size", \.dataset.testSize, 1...1_000_000, onlyWhen: synthetic,
+                 doc: "test samples to generate"),
+        .integer("/dataset/features", \.dataset.features, 1...8192, onlyWhen: synthetic,
+                 doc: "inputs per sample"),
+        .integer("/dataset/classes", \.dataset.classes, 2...256, onlyWhen: synthetic,
+                 doc: "classes (labels are stored as bytes)"),
+        .integer("/dataset/seed", \.dataset.seed, 0...Int(UInt32.max), onlyWhen: synthetic,
+                 doc: "seed of the generator"),
+
+        .integerList("/model/hidden", \.model.hidden, count: 0...16, items: 1...8192,
+                     doc: "hidden layer widths; the input and output sizes come from the data"),
+        .boolean("/model/bias", \.model.bias,
+                 doc: "whether layers have biases (the reference has none)"),
+
+        .integer("/training/epochs", \.training.epochs, 0...200,
+                 doc: "passes over the training set"),
+        .integer("/training/batch_size", \.training.batchSize, 1...8192,
+                 doc: "samples per step"),
+        .choice("/training/optimizer", \.training.optimizer,
+                doc: "`adam` (betas 0.9 / 0.999, epsilon 1e-7, as TensorFlow) or `sgd` with momentum"),
+        .number("/training/learning_rate", \.training.learningRate, .aboveUpTo(0, 10),
+                doc: "step size"),
+        .number("/training/momentum", \.training.momentum, .upToExcluding(0, 1),
+                doc: "momentum of `sgd` (Adam ignores it)"),
+        .integer("/training/seed", \.training.seed, 0...Int(UInt32.max),
+                 doc: "seed of initialisation and shuffling"),
+
+        .distinctChoiceList("/pruning/methods", \.pruning.methods, count: 1...PruningMethod.allCases.count,
+                            doc: "criteria: `weight` (smallest |w| per layer), `unit` (smallest column L2 norm per layer; a smaller dense network), `global-weight` (one magnitude threshold across layers), `random-weight` and `random-unit` (baselines)"),
+        .distinctNumberList("/pruning/sparsities", \.pruning.sparsities, count: 1...64, items: .upToExcluding(0, 100),
+                            doc: "target sparsities in percent"),
+        .boolean("/pruning/prune_last_layer", \.pruning.pruneLastLayer,
+                 doc: "also prune the output layer (weight methods only: unit methods never remove classes)"),
+        .integer("/pruning/finetune_epochs", \.pruning.finetuneEpochs, 0...200,
+                 doc: "retrain each pruned network with its pruned weights held at zero, reporting accuracy before and after"),
+
+        .integer("/repeats", \.repeats, 1...20,
+                 doc: "independent models with seeds `training.seed + r`; summaries give mean and std"),
+    ]
+
+    /// A field given without the field it implies takes the implied value: a `path` alone means
+    /// `name: "idx"`.
+    public static let implications: [SpecImplication] = [
+        SpecImplication(given: "/dataset/path", sets: "/dataset/name", to: .string(DatasetKind.idx.rawValue)),
+    ]
+
+    /// Rules across fields that the field entries cannot say alone. Each names every field involved.
+    public static let rules: [SpecRule] = []
+
+    /// The field at `pointer`, if the schema has one.
+    public static func field(_ pointer: String) -> SpecField? {
+        fields.first { $0.pointer == pointer }
+    }
+
+    /// Pointers of the objects that hold fields, parents before children ("" is the top level).
+    public static var objectPointers: [String] {
+        var seen: [String] = [""]
+        for field in fields {
+            var parent = field.parentPointer
+            var chain: [String] = []
+            while !parent.isEmpty, !seen.contains(parent) {
+                chain.insert(parent, at: 0)
+                parent = String(parent[..<(parent.lastIndex(of: "/") ?? parent.startIndex)])
+            }
+            seen += chain
+        }
+        return seen
+    }
+
+    /// The keys an object may hold: its fields and its child objects, in table order.
+    public static func keys(of objectPointer: String) -> [String] {
+        var keys: [String] = []
+        for pointer in fields.map(\.pointer) + objectPointers where pointer != objectPointer {
+            guard pointer.hasPrefix(objectPointer + "/") else { continue }
+            let rest = pointer.dropFirst(objectPointer.count + 1)
+            let key = String(rest.split(separator: "/").first ?? "")
+            if !keys.contains(key) { keys.append(key) }
+        }
+        return keys
+    }
+}
+
+/// `given` present and `sets` absent: `sets` takes `to`.
+public struct SpecImplication: Sendable {
+    public var given: String
+    public var sets: String
+    public var to: JSONValue
+}
+
+/// A rule across fields, checked on the resolved spec. `problem` returns what is wrong, or nil.
+public struct SpecRule: Sendable {
+    /// Every field the rule involves; errors are reported at the first and name the others.
+    public var pointers: [String]
+    /// The rule in words, for the README.
+    public var doc: String
+    /// The same rule in JSON Schema (an `if`/`then` on the object holding the fields), so that
+    /// the OpenAPI document describes exactly what the parser accepts.
+    public var jsonSchema: JSONValue
+    public var objectPointer: String
+    let problem: @Sendable (SweepSpec) -> String?
+}
