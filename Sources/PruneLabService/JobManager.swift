@@ -54,11 +54,11 @@ public final class JobManager: @unchecked Sendable {
         var lastSaved = Date()
     }
 
-    /// Loads every stored job; jobs that were running when the last process ended go back to
+    /// Loads every stored job (with `workers` 0 the manager only queues: a front end that runs
+    /// no work, and a deterministic server for contract tests); jobs that were running when the last process ended go back to
     /// the queue, ahead of nothing: the queue keeps submission order.
     public init(store: JobStore, artifactsRoot: URL, executor: SweepExecutor, workers: Int = 1,
                 log: @escaping @Sendable (String) -> Void = { print($0) }) {
-        precondition(workers >= 1, "at least one worker")
         self.store = store
         self.artifactsRoot = artifactsRoot
         self.executor = executor

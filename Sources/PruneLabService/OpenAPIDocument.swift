@@ -76,7 +76,7 @@ enum OpenAPIDocument {
           {"name": "limit", "in": "query", "required": false, "description": "Jobs per page.",
            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
           {"name": "cursor", "in": "query", "required": false,
-           "description": "The `next` of the previous page: the page after it.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+           "description": "The `next` of the previous page: the page after it.", "schema": {"type": "string", "pattern": "^[0-9a-f]{16}_[0-9A-Za-z-]{1,100}$"}}
         ],
         "responses": {
           "200": {"description": "A page of jobs; `next` is null on the last page.",

@@ -25,7 +25,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("public"), help: "Folder of the web page; job artifacts go to its jobs/ subfolder.")
     var publicDirectory = "./public"
 
-    @Option(help: "Sweeps to run at the same time.")
+    @Option(help: "Sweeps to run at the same time (0: queue jobs but run none, a front end).")
     var workers = 1
 
     @Flag(help: "Queue the reference sweep on start if there is no job yet.")
@@ -33,7 +33,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
-        guard (1...64).contains(workers) else { throw ValidationError("--workers must be from 1 to 64, got \(workers)") }
+        guard (0...64).contains(workers) else { throw ValidationError("--workers must be from 0 to 64, got \(workers)") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: publicDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--public: no folder \(publicDirectory) (it holds index.html)")

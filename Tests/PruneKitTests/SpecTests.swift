@@ -108,11 +108,23 @@ final class SpecTests: XCTestCase {
         XCTAssertEqual(pointers(#"{"dataset": {"train_limit": 0}}"#), ["/dataset/train_limit"])
     }
 
-    func testTooLargeANetworkIsRefused() {
-        let found = errors(#"{"model": {"hidden": [8192, 8192]}}"#)
+    func testTooLargeANetworkIsRefusedForTheDataItMeets() throws {
+        let spec = try parse(#"{"model": {"hidden": [8192, 8192]}}"#)
+        let found = spec.limitErrors(inputs: 784, classes: 10)
         XCTAssertEqual(found.map(\.pointer), ["/model/hidden"])
         XCTAssertTrue(found.first?.detail.contains("at most 50000000") ?? false, "\(found)")
+        XCTAssertTrue(found.first?.detail.contains("784-8192-8192-10") ?? false, "\(found)")
+        XCTAssertEqual(try parse(#"{"model": {"hidden": [100]}}"#).limitErrors(inputs: 784, classes: 10), [])
         XCTAssertEqual(pointers(#"{"model": {"hidden": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}}"#), ["/model/hidden"])
+    }
+
+    func testNullIsRefusedExceptWhereItMeansNone() throws {
+        let found = errors(#"{"repeats": null, "training": {"epochs": null}, "dataset": null}"#)
+        XCTAssertEqual(Set(found.map(\.pointer)), ["/repeats", "/training/epochs", "/dataset"])
+        XCTAssertTrue(found.first { $0.pointer == "/repeats" }?.detail.contains("got null; leave the field out for the default, 1") ?? false, "\(found)")
+        let spec = try parse(#"{"dataset": {"train_limit": null, "test_limit": 5}}"#)
+        XCTAssertNil(spec.dataset.trainLimit)
+        XCTAssertEqual(spec.dataset.testLimit, 5)
     }
 
     func testNonJSONAndNonObjectsAreRefusedAtTheRoot() {

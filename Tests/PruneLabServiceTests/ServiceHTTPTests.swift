@@ -110,12 +110,12 @@ final class ServiceHTTPTests: ServiceTestCase {
         let array = try post("[]", contentType: "application/json")
         XCTAssertEqual(array.status, 400)
         XCTAssertEqual((try problem(array)["errors"] as? [[String: String]])?.first?["pointer"], "")
-        // Resource limits are validation too.
+        // Valid specs the server will not run: over a limit, or data it does not have (422, not 400).
         let huge = try post(#"{"model": {"hidden": [8192, 8192]}}"#, contentType: "application/json")
+        XCTAssertEqual(huge.status, 422)
         XCTAssertEqual((try problem(huge)["errors"] as? [[String: String]])?.first?["pointer"], "/model/hidden")
-        // A dataset folder the server does not have.
         let missing = try post(#"{"dataset": {"path": "/no/such/idx/folder"}}"#, contentType: "application/json")
-        XCTAssertEqual(missing.status, 400)
+        XCTAssertEqual(missing.status, 422)
         XCTAssertEqual((try problem(missing)["errors"] as? [[String: String]])?.first?["pointer"], "/dataset/path")
         // Too big for the server.
         let oversized = try post("{\"name\": \"\(String(repeating: "x", count: 100_000))\"}", contentType: "application/json")

@@ -29,7 +29,9 @@ public enum JSONValue: Equatable, Sendable {
             if String(cString: number.objCType) == "c" {
                 self = .bool(number.boolValue)
             } else {
-                let d = number.doubleValue
+                // Foundation keeps some decimals as NSDecimalNumber, whose doubleValue rounds
+                // (0.9999999999999999 became 1): read its exact text instead.
+                let d = number is NSDecimalNumber ? (Double(number.stringValue) ?? number.doubleValue) : number.doubleValue
                 if d.isFinite, d.rounded() == d, abs(d) < 9.0e15 { self = .int(Int(d)) } else { self = .number(d) }
             }
         default: self = .null

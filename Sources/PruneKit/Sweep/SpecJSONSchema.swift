@@ -29,7 +29,7 @@ public enum SpecJSONSchema {
             let child = pointer + "/" + key
             if let field = SpecSchema.field(child) {
                 properties[key] = .object(fieldSchema(field, resolved: resolved))
-                if resolved, field.defaultValue != .null || !field.nullable { required.append(key) }
+                if resolved, field.defaultValue != .null { required.append(key) }   // unset optionals are left out
                 if !resolved { conditions += self.conditions(of: field) }
             } else {
                 properties[key] = object(at: child, resolved: resolved)
@@ -64,7 +64,8 @@ public enum SpecJSONSchema {
             if case .array(let values)? = schema["enum"] { schema["enum"] = .array(values + [.null]) }
         }
         schema["description"] = .string(field.doc)
-        if !resolved { schema["default"] = field.defaultValue }
+        // A field without a default (a path) has none in the schema either.
+        if !resolved, field.defaultValue != .null || field.nullable { schema["default"] = field.defaultValue }
         return schema
     }
 
