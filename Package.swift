@@ -41,9 +41,11 @@ let package = Package(
                 "PruneKit", "PruneLabService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels"]),
+        // Test helpers shared by the test targets (running Python checkers).
+        .target(name: "TestHelpers", path: "Tests/TestHelpers"),
+        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
-        .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer"]),
+        .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v5]
 )

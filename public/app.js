@@ -39,33 +39,67 @@ function numberOrText(text) {
 }
 const listOf = (text) => text.split(/[,\s]+/).filter((t) => t !== "").map(numberOrText);
 
-function readSpec(form) {
-  const v = (name) => form.elements[name].value;
-  const dataset = { name: v("dataset") };
-  if (dataset.name === "idx") dataset.path = v("path");
-  if (dataset.name === "synthetic") {
-    for (const key of ["train_size", "test_size", "features", "classes"]) dataset[key] = numberOrText(v(key));
-  } else {
-    for (const key of ["train_limit", "test_limit"]) dataset[key] = numberOrText(v(key));
+// The form follows the spec schema: /openapi.json's x-spec-fields gives every field's pointer,
+// type, default, limits and meaning. Each control names its field with data-pointer.
+app.fields = [];
+
+function applySchema(form, fields) {
+  app.fields = fields;
+  for (const field of fields) {
+    const control = form.querySelector(`[data-pointer="${field.pointer}"]`);
+    if (!control) continue;
+    const label = control.closest("label") || control;
+    label.title = field.description + limitsText(field);
+    if (control.matches("div") && field.items && field.items.enum) {
+      // A list of choices: one checkbox per allowed value, the defaults checked.
+      const boxes = field.items.enum.map((value) => el("label", { class: "check" },
+        el("input", Object.assign({ type: "checkbox", name: "method", value }, field.default.includes(value) ? { checked: "" } : {})),
+        ` ${value}`));
+      control.replaceChildren(el("span", { class: "label" }, control.dataset.label || "Choose"), ...boxes);
+    } else if (control.matches("select") && field.enum) {
+      for (const value of field.enum) {
+        if (value !== null && ![...control.options].some((o) => o.value === value)) control.add(new Option(value, value));
+      }
+      if (field.default != null) { control.value = field.default; for (const o of control.options) o.defaultSelected = o.value === field.default; }
+    } else if (control.type === "checkbox") {
+      control.defaultChecked = control.checked = field.default === true;
+    } else if (field.default == null) {
+      control.placeholder = control.placeholder || "none";
+    } else {
+      control.defaultValue = control.value = Array.isArray(field.default) ? field.default.join(", ") : String(field.default);
+    }
   }
-  const training = {
-    epochs: numberOrText(v("epochs")), batch_size: numberOrText(v("batch_size")),
-    optimizer: v("optimizer"), learning_rate: numberOrText(v("learning_rate")), seed: numberOrText(v("seed")),
-  };
-  if (training.optimizer === "sgd") training.momentum = numberOrText(v("momentum"));
-  return {
-    name: v("name"),
-    dataset,
-    model: { hidden: listOf(v("hidden")), bias: form.elements.bias.checked },
-    training,
-    pruning: {
-      methods: [...form.querySelectorAll("input[name=method]:checked")].map((box) => box.value),
-      sparsities: listOf(v("sparsities")),
-      prune_last_layer: form.elements.prune_last_layer.checked,
-      finetune_epochs: numberOrText(v("finetune_epochs")),
-    },
-    repeats: numberOrText(v("repeats")),
-  };
+}
+
+function limitsText(field) {
+  const low = field.minimum ?? field.exclusiveMinimum, high = field.maximum ?? field.exclusiveMaximum;
+  if (field.items && field.items.enum) return "";
+  if (low !== undefined && high !== undefined) return ` (${low} to ${high}${field.exclusiveMaximum !== undefined ? ", excluded" : ""})`;
+  if (field.items && field.items.maximum !== undefined) return ` (each ${field.items.minimum ?? field.items.exclusiveMinimum} to ${field.items.maximum ?? field.items.exclusiveMaximum})`;
+  return "";
+}
+
+/** The spec as the form shows it: every visible control, read as its field's type. */
+function readSpec(form) {
+  const spec = {};
+  for (const field of app.fields) {
+    const control = form.querySelector(`[data-pointer="${field.pointer}"]`);
+    if (!control || control.closest("[hidden]")) continue;
+    let value;
+    const types = [].concat(field.type || []);
+    if (types.includes("boolean")) value = control.checked;
+    else if (types.includes("array") && field.items && field.items.enum) {
+      value = [...control.querySelectorAll("input:checked")].map((box) => box.value);
+    } else if (types.includes("array")) value = listOf(control.value);
+    else if (types.includes("integer") || types.includes("number")) value = numberOrText(control.value);
+    else value = control.value;
+    if (value === undefined) continue;
+    const keys = field.pointer.split("/").slice(1);
+    let node = spec;
+    for (const key of keys.slice(0, -1)) node = node[key] = node[key] || {};
+    node[keys[keys.length - 1]] = value;
+  }
+  return spec;
 }
 
 function showDatasetFields(form) {
@@ -376,6 +410,10 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("change", () => showDatasetFields(form));
   form.addEventListener("reset", () => setTimeout(() => { clearErrors(form); showDatasetFields(form); }));
   showDatasetFields(form);
+  fetch("openapi.json").then((r) => r.json()).then((doc) => {
+    applySchema(form, doc["x-spec-fields"] || []);
+    showDatasetFields(form);
+  }).catch((error) => showBanner(`cannot read the spec schema: ${error}`, false));
   const fromHash = location.hash.match(/^#job=([0-9a-f-]+)$/);
   if (fromHash) app.selected = fromHash[1];
   if (!window.EventSource) startPolling();

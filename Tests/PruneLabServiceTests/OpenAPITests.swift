@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import PruneLabService
+import TestHelpers
 
 /// /openapi.json is a valid OpenAPI 3.1 document and describes the routes the service has.
 final class OpenAPITests: ServiceTestCase {
@@ -12,23 +13,12 @@ final class OpenAPITests: ServiceTestCase {
         let file = folder.url.appendingPathComponent("openapi.json")
         try document.body.write(to: file)
 
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
-            import json, sys
-            try:
-                from openapi_spec_validator import validate
-            except ImportError:
-                sys.exit(77)
+        let result = try PythonHelper.run("""
+            import json
+            from openapi_spec_validator import validate
             validate(json.load(open(sys.argv[1])))
-            """, file.path]
-        let errors = Pipe()
-        python.standardError = errors
-        do { try python.run() } catch { throw XCTSkip("python3 is not available: \(error)") }
-        python.waitUntilExit()
-        if python.terminationStatus == 77 { throw XCTSkip("python3 has no openapi_spec_validator (pip install openapi-spec-validator)") }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(python.terminationStatus, 0, "openapi-spec-validator refused the document:\n\(message)")
+            """, [file.path], module: "openapi_spec_validator")
+        XCTAssertEqual(result.status, 0, "openapi-spec-validator refused the document:\n\(result.errors)")
     }
 
     /// Requests every operation of the document; each must answer with a status it documents
