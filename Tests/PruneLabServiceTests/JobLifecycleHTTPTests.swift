@@ -84,7 +84,9 @@ final class JobLifecycleHTTPTests: ServiceTestCase {
         let new = try submit(TestSpecs.tiny(name: "newer").json)
         try waitForJob(new, ["succeeded"])
         try waitUntil("the older job to be deleted") { try client.get("/jobs/\(old)").status == 404 }
+        service?.jobs.waitForPendingWrites()   // its files go on the disk queue
         XCTAssertFalse(FileManager.default.fileExists(atPath: jobsFolder.appendingPathComponent(old).path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: recordsFolder.appendingPathComponent("\(old).json").path))
         XCTAssertEqual(try client.get("/jobs/\(new)/results.csv").status, 200)
     }
 
