@@ -100,7 +100,7 @@ public struct ChildProcessExecutor: SweepExecutor {
         if let reported, termination == .exited(SweepChildExit.failed) || termination == .exited(SweepChildExit.badInvocation) {
             throw SweepReportedError(reported)
         }
-        throw SweepProcessCrash(termination: termination.description, stderrTail: output.lines)
+        throw SweepProcessCrash(termination: termination.description, firstError: output.firstError, stderrTail: output.lines)
     }
 
     /// Watches the cancellation flag: SIGTERM as soon as it is set, SIGKILL `grace` seconds later.
@@ -128,11 +128,13 @@ public struct ChildProcessExecutor: SweepExecutor {
         }
     }
 
-    /// The last lines of the child's output.
+    /// The last lines of the child's output, and the first that reads like the error (a crash
+    /// report's frames and image lists come after it and would push it out).
     private final class OutputTail: @unchecked Sendable {
         private let lock = NSLock()
         private let limit: Int
         private var kept: [String] = []
+        private var error: String?
 
         init(limit: Int) { self.limit = limit }
 
@@ -143,6 +145,11 @@ public struct ChildProcessExecutor: SweepExecutor {
                 return
             }
             lock.lock(); defer { lock.unlock() }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { return }
+            if error == nil, trimmed.hasPrefix("Fatal error") || trimmed.contains("rror:") || trimmed.contains("Program crashed") {
+                error = String(trimmed.prefix(500))
+            }
             kept.append(String(line.prefix(500)))
             if kept.count > limit { kept.removeFirst(kept.count - limit) }
         }
@@ -150,6 +157,11 @@ public struct ChildProcessExecutor: SweepExecutor {
         var lines: [String] {
             lock.lock(); defer { lock.unlock() }
             return kept
+        }
+
+        var firstError: String? {
+            lock.lock(); defer { lock.unlock() }
+            return error
         }
     }
 }

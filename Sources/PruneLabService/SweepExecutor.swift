@@ -38,19 +38,24 @@ public protocol SweepExecutor: Sendable {
 
 /// A sweep's process ended by a signal or a non-zero status without reporting an error of its own.
 public struct SweepProcessCrash: Error, CustomStringConvertible, LocalizedError {
-    /// E.g. "killed by signal 9 (SIGKILL)" or "exited with status 134".
+    /// E.g. "was killed by signal 9 (SIGKILL)" or "exited with status 134".
     public var termination: String
+    /// The first line of its stderr that reads like the error ("Fatal error: ..."), if any.
+    public var firstError: String?
     /// The last lines the process wrote to stderr.
     public var stderrTail: [String]
 
-    public init(termination: String, stderrTail: [String]) {
+    public init(termination: String, firstError: String? = nil, stderrTail: [String]) {
         self.termination = termination
+        self.firstError = firstError
         self.stderrTail = stderrTail
     }
 
     public var description: String {
-        let tail = stderrTail.suffix(5).joined(separator: " | ")
-        return "the sweep process \(termination)" + (tail.isEmpty ? " (it wrote nothing to stderr)" : "; its last stderr lines: \(tail)")
+        let tail = stderrTail.suffix(firstError == nil ? 5 : 2).joined(separator: " | ")
+        var text = "the sweep process \(termination)"
+        if let firstError { text += ": \(firstError)" }
+        return text + (tail.isEmpty ? " (it wrote nothing to stderr)" : "; its last stderr lines: \(tail)")
     }
 
     public var errorDescription: String? { description }
