@@ -319,11 +319,17 @@ function renderJobView(job) {
     `id ${job.id}`, spec.dataset.name, `MLP ${sizes.join("-")}`,
     `${spec.training.optimizer} · ${spec.training.epochs} epochs · batch ${spec.training.batch_size}`,
     `submitted ${formatWhen(job.created_at)}`,
-    job.attempts > 1 ? `resumed ${job.attempts - 1}×` : null,
+    job.attempts > 1 ? `attempt ${job.attempts}` : null,
+    job.cores ? `${job.cores} core${job.cores === 1 ? "" : "s"}` : null,
   ].filter(Boolean).join(" · ");
+  // Why earlier attempts ended (crashes are retried from the checkpoint).
+  const earlier = (job.attempt_log || []).filter((a) => a.outcome === "crashed" || a.outcome === "failed")
+    .map((a, i) => `attempt ${i + 1}: ${a.reason}`);
   const error = $("#job-error");
-  error.hidden = !job.error;
-  error.textContent = job.error || "";
+  const text = [job.error, ...(job.error ? [] : earlier)].filter(Boolean).join("\n");
+  error.hidden = !text;
+  error.textContent = text;
+  error.style.whiteSpace = "pre-wrap";
 
   // Images and the table reload when a new point is done, not on every progress tick.
   const version = `${job.state}-${job.level ?? 0}-${Object.keys(job.artifacts).length}`;
