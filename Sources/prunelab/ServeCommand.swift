@@ -94,15 +94,3 @@ struct ServeCommand: ParsableCommand {
     }
 }
 
-/// Sizes as flags take them: bytes, or a number with K, M, G or T (powers of 1024).
-enum ByteCount {
-    static func parse(_ text: String) -> Int? {
-        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var digits = text.uppercased()
-        if digits.hasSuffix("B") && digits.count > 1 && units[digits.dropLast().last ?? " "] != nil { digits.removeLast() }
-        var scale = 1
-        if let last = digits.last, let unit = units[last] { scale = unit; digits.removeLast() }
-        guard let value = Double(digits), value > 0, value * Double(scale) < 9e18 else { return nil }
-        return Int(value * Double(scale))
-    }
-}

@@ -66,3 +66,34 @@ final class JobRecoveryTests: XCTestCase {
 
     private final class ManagerBox: @unchecked Sendable { var jobs: JobManager? }
 }
+
+/// Limits as `serve` takes them.
+final class JobLimitsTests: XCTestCase {
+    func testSizesTakeBytesOrUnits() {
+        XCTAssertEqual(ByteCount.parse("1073741824"), 1 << 30)
+        XCTAssertEqual(ByteCount.parse("4G"), 4 << 30)
+        XCTAssertEqual(ByteCount.parse("512m"), 512 << 20)
+        XCTAssertEqual(ByteCount.parse("1.5GB"), 3 << 29)
+        for bad in ["", "G", "-1G", "0", "4X", "nan", "1e30T"] { XCTAssertNil(ByteCount.parse(bad), bad) }
+    }
+
+    func testTheDefaultJobMemoryIsHalfOfPhysicalMemoryPerWorker() {
+        let half = Int(ProcessInfo.processInfo.physicalMemory / 2)
+        XCTAssertEqual(JobLimits.defaultJobMemoryBytes(workers: 1), half)
+        XCTAssertEqual(JobLimits.defaultJobMemoryBytes(workers: 4), half / 4)
+    }
+
+    func testAMissingExecutableFailsTheJobAndSaysWhichFile() throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let missing = folder.url.appendingPathComponent("no-such-prunelab")
+        let jobs = try JobManager.forTests(in: folder.url, executor: ChildProcessExecutor(executable: missing))
+        jobs.start()
+        defer { jobs.shutdown() }
+        let id = try jobs.submit(TestSpecs.tiny()).record.id
+        jobs.waitForState(id, [.failed, .succeeded])
+        let record = try XCTUnwrap(jobs.job(id))
+        XCTAssertEqual(record.state, .failed)
+        XCTAssertTrue(record.error?.contains(missing.path) ?? false, record.error ?? "")
+    }
+}
