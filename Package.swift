@@ -6,7 +6,7 @@ import PackageDescription
 let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib. PruneKit and HTTPServer never meet.
+// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib; PruneLabService -> CProcess. PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -34,7 +34,9 @@ let package = Package(
             name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels"],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
         .target(name: "HTTPServer", dependencies: ["CZlib"]),
-        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit"]),
+        // Linux process calls (pipe2, closefrom for posix_spawn, CPU affinity, parent-death signal).
+        .target(name: "CProcess", path: "Sources/CProcess"),
+        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
         .executableTarget(
             name: "prunelab",
             dependencies: [

@@ -217,9 +217,11 @@ function describeProgress(job) {
 function jobRow(job) {
   const percent = Math.round(job.progress * 1000) / 10;
   const cancel = FINISHED.has(job.state) ? "" :
-    el("button", { class: "danger", title: "Cancel this job", onclick: (e) => { e.stopPropagation(); cancelJob(job.id); } },
+    el("button", { class: "danger", title: "Cancel this job (its results so far stay)", onclick: (e) => { e.stopPropagation(); cancelJob(job.id); } },
        job.cancel_requested ? "Stopping…" : "Cancel");
   if (job.cancel_requested && cancel) cancel.disabled = true;
+  const remove = el("button", { class: "secondary small", title: "Delete this job, its record and its files",
+                                onclick: (e) => { e.stopPropagation(); deleteJob(job); } }, "Delete");
   const row = el("tr", { "data-id": job.id, onclick: () => select(job.id) },
     el("td", {}, el("div", { class: "job-name" }, job.spec.name), el("div", { class: "job-id" }, job.id.slice(0, 8))),
     el("td", {}, el("span", { class: `badge ${job.state}` }, job.state)),
@@ -228,7 +230,7 @@ function jobRow(job) {
       el("div", { class: "bar-text" }, `${percent}% · ${describeProgress(job)}`)),
     el("td", {}, job.state === "running" ? formatDuration(job.eta_seconds) : "–"),
     el("td", { title: job.created_at }, formatWhen(job.created_at)),
-    el("td", {}, cancel));
+    el("td", { class: "actions" }, cancel, remove));
   if (job.id === app.selected) row.classList.add("selected");
   return row;
 }
@@ -240,10 +242,27 @@ function renderJobs() {
 }
 
 async function cancelJob(id) {
-  const response = await fetch(`jobs/${id}`, { method: "DELETE", headers: authHeaders() });
+  const response = await fetch(`jobs/${id}/cancel`, { method: "POST", headers: authHeaders() });
   const body = await response.json().catch(() => ({}));
   if (response.ok) update(body);
   else alert(`${body.title || response.status}: ${body.detail || ""}`);
+}
+
+/** DELETE removes the job and every file of it (cancelling it first), after a confirmation. */
+async function deleteJob(job) {
+  const running = FINISHED.has(job.state) ? "" : ` It is ${job.state} and will be cancelled first.`;
+  if (!confirm(`Delete job "${job.spec.name}" (${job.id.slice(0, 8)}) with its results and charts?${running} This cannot be undone.`)) return;
+  const response = await fetch(`jobs/${job.id}`, { method: "DELETE", headers: authHeaders() });
+  if (response.status === 204 || response.status === 404) {
+    const stream = app.streams.get(job.id);
+    if (stream) { stream.close(); app.streams.delete(job.id); }
+    app.jobs.delete(job.id);
+    if (app.selected === job.id) { app.selected = null; $("#job-view").hidden = true; history.replaceState(null, "", "#"); }
+    renderJobs();
+    return;
+  }
+  const body = await response.json().catch(() => ({}));
+  alert(`${body.title || response.status}: ${body.detail || ""}`);
 }
 
 // ---------- live updates ----------
@@ -334,11 +353,17 @@ function renderJobView(job) {
     `id ${job.id}`, spec.dataset.name, `MLP ${sizes.join("-")}`,
     `${spec.training.optimizer} · ${spec.training.epochs} epochs · batch ${spec.training.batch_size}`,
     `submitted ${formatWhen(job.created_at)}`,
-    job.attempts > 1 ? `resumed ${job.attempts - 1}×` : null,
+    job.attempts > 1 ? `attempt ${job.attempts}` : null,
+    job.cores ? `${job.cores} core${job.cores === 1 ? "" : "s"}` : null,
   ].filter(Boolean).join(" · ");
+  // Why earlier attempts ended (crashes are retried from the checkpoint).
+  const earlier = (job.attempt_log || []).filter((a) => a.outcome === "crashed" || a.outcome === "failed")
+    .map((a, i) => `attempt ${i + 1}: ${a.reason}`);
   const error = $("#job-error");
-  error.hidden = !job.error;
-  error.textContent = job.error || "";
+  const text = [job.error, ...(job.error ? [] : earlier)].filter(Boolean).join("\n");
+  error.hidden = !text;
+  error.textContent = text;
+  error.style.whiteSpace = "pre-wrap";
 
   // Images and the table reload when a new point is done, not on every progress tick.
   const version = `${job.state}-${job.level ?? 0}-${Object.keys(job.artifacts).length}`;

@@ -36,8 +36,12 @@ public struct JobRecord: Codable, Equatable, Sendable {
     /// DELETE arrived while the job was running; the worker stops it at the next batch. Kept on
     /// disk so that a job cancelled just before a crash is not resumed.
     public var cancelRequested: Bool
-    /// How many times a worker started this job: more than 1 after a resume.
+    /// How many times a worker started this job: more than 1 after a resume or a retry.
     public var attempts: Int
+    /// One entry per attempt, oldest first: when it ran and how it ended.
+    public var attemptLog: [JobAttempt]
+    /// The cores the job's sweep process had in its last attempt (its share with several workers).
+    public var cores: Int?
 
     public init(id: String = UUID().uuidString.lowercased(), spec: SweepSpec, idempotencyKey: String? = nil,
                 createdAt: Date = Date()) {
@@ -48,20 +52,59 @@ public struct JobRecord: Codable, Equatable, Sendable {
         self.idempotencyKey = idempotencyKey
         self.cancelRequested = false
         self.attempts = 0
+        self.attemptLog = []
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, spec, progress, error, attempts
+        case id, state, spec, progress, error, attempts, cores
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
-        case idempotencyKey = "idempotency_key", cancelRequested = "cancel_requested"
+        case idempotencyKey = "idempotency_key", cancelRequested = "cancel_requested", attemptLog = "attempt_log"
     }
 
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        state = try c.decode(JobState.self, forKey: .state)
+        spec = try c.decode(SweepSpec.self, forKey: .spec)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt)
+        finishedAt = try c.decodeIfPresent(Date.self, forKey: .finishedAt)
+        progress = try c.decodeIfPresent(SweepProgress.self, forKey: .progress)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        cancelRequested = try c.decode(Bool.self, forKey: .cancelRequested)
+        attempts = try c.decode(Int.self, forKey: .attempts)
+        // Records written before attempt logs existed have none.
+        attemptLog = try c.decodeIfPresent([JobAttempt].self, forKey: .attemptLog) ?? []
+        cores = try c.decodeIfPresent(Int.self, forKey: .cores)
+    }
+
+    /// Attempts that count against `--max-attempts`: those that ended in a crash (a shutdown
+    /// of the service interrupts an attempt without counting it).
+    public var failedAttempts: Int { attemptLog.filter { $0.outcome == .crashed }.count }
+
     /// A worker takes the job.
-    public mutating func start(at date: Date = Date()) {
+    public mutating func start(at date: Date = Date(), cores: Int? = nil) {
         precondition(state == .queued, "only a queued job can start, job \(id) is \(state)")
         state = .running
         if startedAt == nil { startedAt = date }
         attempts += 1
+        self.cores = cores
+        attemptLog.append(JobAttempt(started: date))
+    }
+
+    /// Closes the running attempt's log entry.
+    public mutating func endAttempt(_ outcome: JobAttempt.Outcome, reason: String, at date: Date = Date()) {
+        guard let last = attemptLog.indices.last, attemptLog[last].ended == nil else { return }
+        attemptLog[last].ended = date
+        attemptLog[last].outcome = outcome
+        attemptLog[last].reason = reason
+    }
+
+    /// A crashed attempt with attempts left: back to `queued`, to resume from its checkpoint and rows.
+    public mutating func requeueForRetry() {
+        precondition(state == .running, "only a running job is retried, job \(id) is \(state)")
+        state = .queued
     }
 
     /// The job ends: `succeeded`, `failed` (with `error`) or `cancelled`.
@@ -79,13 +122,47 @@ public struct JobRecord: Codable, Equatable, Sendable {
     }
 
     /// After a restart: a job that was running goes back to the queue (the runner resumes it
-    /// from its checkpoint and saved rows), unless its cancellation had been asked for.
-    public mutating func recoverAfterRestart(at date: Date = Date()) {
+    /// from its checkpoint and saved rows), unless its cancellation had been asked for, or the
+    /// service died during it so often that it used up its `maxAttempts` (no crash loop).
+    public mutating func recoverAfterRestart(maxAttempts: Int, at date: Date = Date()) {
         guard state == .running else { return }
+        // An attempt still open when the service stopped ended with the service (a crash or a kill).
+        endAttempt(.crashed, reason: "the service stopped while this attempt ran", at: date)
         if cancelRequested {
             finish(.cancelled, at: date)
+        } else if failedAttempts >= maxAttempts {
+            finish(.failed, error: "gave up after \(failedAttempts) failed attempts (--max-attempts \(maxAttempts)); "
+                   + "the last: \(attemptLog.last?.reason ?? "unknown")", at: date)
         } else {
             state = .queued
         }
+    }
+}
+
+/// One run of a job's sweep, from a worker taking it to its process ending.
+public struct JobAttempt: Codable, Equatable, Sendable {
+    /// How an attempt ended. Only `crashed` counts against `--max-attempts`.
+    public enum Outcome: String, Codable, Sendable {
+        case succeeded
+        /// The sweep reported an error of its own (a bad file, a full disk): not retried.
+        case failed
+        /// Its process died by a signal or a non-zero status, or the service died with it: retried.
+        case crashed
+        case cancelled
+        /// The service shut down gracefully; the job resumes on the next start.
+        case interrupted
+    }
+
+    public var started: Date
+    /// nil while the attempt runs.
+    public var ended: Date?
+    public var outcome: Outcome?
+    public var reason: String?
+
+    public init(started: Date, ended: Date? = nil, outcome: Outcome? = nil, reason: String? = nil) {
+        self.started = started
+        self.ended = ended
+        self.outcome = outcome
+        self.reason = reason
     }
 }

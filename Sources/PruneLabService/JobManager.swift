@@ -5,6 +5,10 @@ import PruneKit
 /// in order on its own worker threads (never on the HTTP server's), and tells listeners what
 /// happens. Every public method returns quickly, so status polls stay fast while sweeps train.
 ///
+/// Each worker is a supervisor: its executor runs an attempt (by default in a child process,
+/// on the worker's share of the CPUs, under a memory limit). An attempt whose process crashes
+/// is retried from the checkpoint and rows, up to `limits.maxAttempts`; then the job fails.
+///
 /// One lock guards all state; disk writes happen off the lock on a serial queue, enqueued
 /// under the lock so that they reach the disk in the order of the changes.
 public final class JobManager: @unchecked Sendable {
@@ -15,6 +19,16 @@ public final class JobManager: @unchecked Sendable {
         case replayed(JobRecord)
         /// The `Idempotency-Key` was seen before with a different spec.
         case keyReused(JobRecord)
+        /// `limits.maxQueued` jobs are queued already.
+        case queueFull(queued: Int, limit: Int)
+    }
+
+    public enum Deletion: Sendable {
+        /// Removed with its record and artifacts (cancelled first if it was queued or running).
+        case deleted(JobRecord)
+        /// Its process did not stop in time; it was asked to stop and is still there.
+        case stillRunning(JobRecord)
+        case notFound
     }
 
     public enum Cancellation: Sendable {
@@ -31,6 +45,9 @@ public final class JobManager: @unchecked Sendable {
     public let artifactsRoot: URL
     public let executor: SweepExecutor
     public let workerCount: Int
+    public let limits: JobLimits
+    /// The CPUs the workers share out.
+    private let cpus = CPUShare.allowedCPUs()
 
     private let condition = NSCondition()
     private var records: [String: JobRecord] = [:]
@@ -58,25 +75,28 @@ public final class JobManager: @unchecked Sendable {
     /// no work, and a deterministic server for contract tests); jobs that were running when the last process ended go back to
     /// the queue, ahead of nothing: the queue keeps submission order.
     public init(store: JobStore, artifactsRoot: URL, executor: SweepExecutor, workers: Int = 1,
-                log: @escaping @Sendable (String) -> Void = { print($0) }) {
+                limits: JobLimits = JobLimits(), log: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.store = store
         self.artifactsRoot = artifactsRoot
         self.executor = executor
         self.workerCount = workers
+        self.limits = limits
         self.log = log
         let (loaded, damaged) = store.loadAll()
         for problem in damaged { log("warning: \(problem)") }
         for var record in loaded {
             let before = record.state
-            record.recoverAfterRestart()
+            record.recoverAfterRestart(maxAttempts: limits.maxAttempts)
             if record.state != before {
-                log("job \(record.id) was \(before.rawValue) when the service stopped; now \(record.state.rawValue)")
+                log("job \(record.id) was \(before.rawValue) when the service stopped; now \(record.state.rawValue)"
+                    + (record.error.map { ": \($0)" } ?? ""))
                 _ = persistLocked(record)
             }
             records[record.id] = record
             if let key = record.idempotencyKey { idempotencyKeys[key] = record.id }
             if record.state == .queued { queue.append(record.id) }
         }
+        enforceRetentionLocked()
     }
 
     // MARK: Lifecycle
@@ -90,7 +110,7 @@ public final class JobManager: @unchecked Sendable {
         for index in 0..<workerCount {
             workersDone.enter()
             let thread = Thread { [self] in
-                workerLoop()
+                workerLoop(index: index)
                 workersDone.leave()
             }
             thread.name = "prunelab-worker-\(index)"
@@ -99,8 +119,8 @@ public final class JobManager: @unchecked Sendable {
         }
     }
 
-    /// Stops the workers and waits for them. A running job is interrupted but stays `running`
-    /// on disk, so the next start resumes it, as after a crash. Event streams end.
+    /// Stops the workers and waits for them. A running job's process is stopped (SIGTERM, then
+    /// SIGKILL); the job stays `running` on disk, so the next start resumes it. Event streams end.
     public func shutdown() {
         condition.lock()
         stopping = true
@@ -155,10 +175,15 @@ public final class JobManager: @unchecked Sendable {
         }.reduce(0, +)
     }
 
+    /// The artifact files a job can have (with one checkpoint per repeat); nil for an unknown job.
+    public func artifactNames(of id: String) -> [String]? {
+        job(id).map { SweepRunner.artifactNames(repeats: $0.spec.repeats) }
+    }
+
     /// The artifact files of a job that exist now.
     public func existingArtifacts(of id: String) -> [String] {
         let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true)
-        return executor.artifactNames.filter {
+        return (artifactNames(of: id) ?? []).filter {
             FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
         }
     }
@@ -172,6 +197,11 @@ public final class JobManager: @unchecked Sendable {
             condition.unlock()
             return existing.spec == spec ? .replayed(existing) : .keyReused(existing)
         }
+        let queued = records.values.lazy.filter { $0.state == .queued }.count
+        if queued >= limits.maxQueued {
+            condition.unlock()
+            return .queueFull(queued: queued, limit: limits.maxQueued)
+        }
         let record = JobRecord(spec: spec, idempotencyKey: idempotencyKey)
         records[record.id] = record
         if let key = idempotencyKey { idempotencyKeys[key] = record.id }
@@ -180,16 +210,18 @@ public final class JobManager: @unchecked Sendable {
 
         if let error = write.wait() {
             condition.lock()
-            records[record.id] = nil
-            if let key = idempotencyKey { idempotencyKeys[key] = nil }
+            // A cancel during the write may have saved the record again after the failed write:
+            // the removal goes to the disk queue behind it, so no record is left behind.
+            if records[record.id] != nil { forgetLocked(record.id) }
+            _ = removeFromDiskLocked(record.id)
             condition.unlock()
             throw error
         }
         condition.lock()
-        // A DELETE may have cancelled it while it was being written.
+        // A cancel or DELETE may have come while it was being written.
         if records[record.id]?.state == .queued {
             queue.append(record.id)
-            condition.signal()
+            condition.broadcast()
         }
         let current = records[record.id] ?? record
         condition.unlock()
@@ -206,6 +238,10 @@ public final class JobManager: @unchecked Sendable {
 
     public func cancel(_ id: String) -> Cancellation {
         condition.lock(); defer { condition.unlock() }
+        return cancelLocked(id)
+    }
+
+    private func cancelLocked(_ id: String) -> Cancellation {
         guard var record = records[id] else { return .notFound }
         switch record.state {
         case .queued:
@@ -221,6 +257,26 @@ public final class JobManager: @unchecked Sendable {
         case .succeeded, .failed, .cancelled:
             return .alreadyFinished(record)
         }
+    }
+
+    /// Removes a job, its record and its artifacts, cancelling it first when it is queued or
+    /// running (waiting up to `timeout` for its process to stop). Afterwards the job is unknown.
+    public func delete(_ id: String, timeout: TimeInterval = 30) -> Deletion {
+        condition.lock()
+        guard records[id] != nil else { condition.unlock(); return .notFound }
+        _ = cancelLocked(id)
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while running[id] != nil {
+            if !condition.wait(until: deadline) { break }
+        }
+        guard let record = records[id] else { condition.unlock(); return .notFound }   // another DELETE won
+        if running[id] != nil { condition.unlock(); return .stillRunning(record) }
+        forgetLocked(id)
+        let removal = removeFromDiskLocked(id)
+        condition.unlock()
+        _ = removal.wait()
+        log("job \(id) deleted")
+        return .deleted(record)
     }
 
     // MARK: Events
@@ -248,36 +304,42 @@ public final class JobManager: @unchecked Sendable {
 
     // MARK: Worker
 
-    private func workerLoop() {
-        while let (id, spec, cancellation) = takeNextJob() {
-            let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true)
+    private func workerLoop(index: Int) {
+        let share = CPUShare.share(worker: index, of: workerCount, cpus: cpus)
+        while let (attempt, cancellation) = takeNextJob(cpus: share) {
+            let id = attempt.jobID
             var failure: Error?
             do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try executor.run(spec, outputDirectory: folder, cancellation: cancellation) { [self] progress in
+                try FileManager.default.createDirectory(at: attempt.outputDirectory, withIntermediateDirectories: true)
+                try executor.run(attempt, cancellation: cancellation) { [self] progress in
                     report(progress, of: id)
                 }
             } catch {
                 failure = error
             }
-            finishJob(id, failure: failure, cancellation: cancellation)
+            finishAttempt(id, failure: failure, cancellation: cancellation)
         }
     }
 
     /// Blocks until a job is queued (or the manager stops: nil), then marks it running.
-    private func takeNextJob() -> (String, SweepSpec, CancellationFlag)? {
+    private func takeNextJob(cpus: [Int]) -> (SweepAttempt, CancellationFlag)? {
         condition.lock(); defer { condition.unlock() }
         while true {
             while queue.isEmpty && !stopping { condition.wait() }
             if stopping { return nil }
             let id = queue.removeFirst()
             guard var record = records[id], record.state == .queued else { continue }
-            record.start()
+            record.start(cores: cpus.count)
             let job = RunningJob(fractionAtStart: record.progress?.fraction ?? 0)
             running[id] = job
             update(record, event: .state)
-            log("job \(id) started (attempt \(record.attempts))")
-            return (id, record.spec, job.cancellation)
+            let memory = limits.memoryLimit(record, limits)
+            log("job \(id) started (attempt \(record.attempts), CPUs \(cpus)"
+                + (memory.map { ", memory limit \($0 >> 20) MiB" } ?? "") + ")")
+            let attempt = SweepAttempt(jobID: id, spec: record.spec,
+                                       outputDirectory: artifactsRoot.appendingPathComponent(id, isDirectory: true),
+                                       memoryLimitBytes: memory, cpus: cpus)
+            return (attempt, job.cancellation)
         }
     }
 
@@ -311,33 +373,92 @@ public final class JobManager: @unchecked Sendable {
         return max(0, elapsed * (1 - fraction) / done)
     }
 
-    private func finishJob(_ id: String, failure: Error?, cancellation: CancellationFlag) {
-        condition.lock(); defer { condition.unlock() }
+    /// Records how an attempt ended and what follows: done, a retry, or a resume on the next start.
+    private func finishAttempt(_ id: String, failure: Error?, cancellation: CancellationFlag) {
+        condition.lock()
+        defer {
+            condition.broadcast()   // a DELETE may be waiting for this job to stop
+            condition.unlock()
+        }
         running[id] = nil
         guard var record = records[id] else { return }
-        if failure != nil && cancellation.isCancelled && !record.cancelRequested {
+        switch failure {
+        case nil:
+            record.endAttempt(.succeeded, reason: "succeeded")
+            record.finish(.succeeded)
+        case _ where record.cancelRequested && (failure is SweepCancelled || cancellation.isCancelled):
+            record.endAttempt(.cancelled, reason: "cancelled")
+            record.finish(.cancelled)
+        case _ where stopping && cancellation.isCancelled:
             // Interrupted by shutdown: stays running on disk, resumed by the next start.
+            record.endAttempt(.interrupted, reason: "the service shut down; the job resumes on its next start")
+            records[id] = record
             _ = persistLocked(record)
             log("job \(id) interrupted by shutdown; it resumes on the next start")
             return
-        }
-        if failure == nil {
-            record.finish(.succeeded)
-        } else if record.cancelRequested && (failure is SweepCancelled || cancellation.isCancelled) {
-            record.finish(.cancelled)
-        } else {
-            record.finish(.failed, error: Self.message(for: failure!))
+        case .some(let crash as SweepProcessCrash):
+            record.endAttempt(.crashed, reason: crash.description)
+            if record.failedAttempts < limits.maxAttempts {
+                record.requeueForRetry()
+                queue.insert(id, at: 0)
+                log("job \(id) attempt \(record.attempts) failed (\(crash.termination)); retrying from its checkpoint and rows")
+                update(record, event: .state)
+                return
+            }
+            record.finish(.failed, error: "gave up after \(record.failedAttempts) failed attempts (--max-attempts "
+                          + "\(limits.maxAttempts)); the last: \(crash.description)")
+        case let error?:
+            let message = Self.message(for: error)
+            record.endAttempt(.failed, reason: message)
+            record.finish(.failed, error: message)
         }
         log("job \(id) \(record.state.rawValue)\(record.error.map { ": \($0)" } ?? "")")
         update(record, event: .state)
+        enforceRetentionLocked()
     }
 
-    private static func message(for error: Error) -> String {
-        if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
-        return String(describing: error)
-    }
+    private static func message(for error: Error) -> String { ErrorText.message(for: error) }
 
     // MARK: Changes (call with the lock held)
+
+    /// Keeps at most `limits.retainFinished` finished jobs: the oldest beyond are deleted.
+    private func enforceRetentionLocked() {
+        guard let keep = limits.retainFinished else { return }
+        let finished = records.values.filter { $0.state.isFinished }
+            .sorted { ($0.finishedAt ?? $0.createdAt, $0.id) < ($1.finishedAt ?? $1.createdAt, $1.id) }
+        for record in finished.dropLast(max(0, keep)) {
+            forgetLocked(record.id)
+            _ = removeFromDiskLocked(record.id)
+            log("job \(record.id) deleted: more than \(keep) finished jobs (--retain)")
+        }
+    }
+
+    /// Drops every trace of a job from memory; its event streams end.
+    private func forgetLocked(_ id: String) {
+        if let key = records[id]?.idempotencyKey, idempotencyKeys[key] == id { idempotencyKeys[key] = nil }
+        records[id] = nil
+        queue.removeAll { $0 == id }
+        eventSequence[id] = nil
+        if let feeds = listeners[id] { for feed in feeds.values { feed.close() } }
+        listeners[id] = nil
+    }
+
+    /// Removes the job's record and artifacts from disk, after every write queued before.
+    private func removeFromDiskLocked(_ id: String) -> PendingWrite {
+        let write = PendingWrite()
+        let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true)
+        diskQueue.async { [store, log] in
+            do {
+                try store.remove(id)
+                if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
+            } catch {
+                write.error = error
+                log("error: cannot delete job \(id): \(error)")
+            }
+            write.done.signal()
+        }
+        return write
+    }
 
     /// Stores the new record in memory and on disk, and publishes it as `event`.
     private func update(_ record: JobRecord, event: JobEvent.Kind) {

@@ -29,9 +29,23 @@ public struct JobStore: Sendable {
         directory.appendingPathComponent(id + ".json")
     }
 
+    /// Tests only: called before each save; an error it returns fails that save.
+    var faultBeforeSave: (@Sendable (JobRecord) -> Error?)?
+
     public func save(_ record: JobRecord) throws {
+        if let fault = faultBeforeSave?(record) { throw fault }
         let data = try Self.encoder.encode(record)
         try AtomicFile.write(data, to: fileURL(for: record.id))
+    }
+
+    /// Deletes a job's record (nothing to do when there is none), durably.
+    public func remove(_ id: String) throws {
+        let url = fileURL(for: id)
+        guard unlink(url.path) == 0 || errno == ENOENT else {
+            throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno),
+                          userInfo: [NSLocalizedDescriptionKey: "cannot delete \(url.path): \(String(cString: strerror(errno)))"])
+        }
+        try AtomicFile.syncDirectory(directory)
     }
 
     /// Every readable record, oldest first. Unreadable files are moved to `damaged/` and reported,

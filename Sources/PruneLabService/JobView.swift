@@ -10,7 +10,8 @@ struct JobView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, phase, progress, epoch, epochs, step, level, levels, method, sparsity, spec, error
-        case attempts, artifacts, links
+        case attempts, artifacts, links, cores
+        case attemptLog = "attempt_log"
         case stepsPerEpoch = "steps_per_epoch", repeatIndex = "repeat", etaSeconds = "eta_seconds"
         case samplesPerSecond = "samples_per_second", createdAt = "created_at", startedAt = "started_at"
         case finishedAt = "finished_at", cancelRequested = "cancel_requested"
@@ -41,6 +42,8 @@ struct JobView: Encodable {
         try c.encode(record.error, forKey: .error)
         try c.encode(record.cancelRequested, forKey: .cancelRequested)
         try c.encode(record.attempts, forKey: .attempts)
+        try c.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
+        try c.encode(record.cores, forKey: .cores)
         try c.encode(record.spec, forKey: .spec)
         try c.encode(Dictionary(uniqueKeysWithValues: artifacts.map { ($0, "\(path)/\($0)") }), forKey: .artifacts)
         try c.encode(["self": path, "events": "\(path)/events"], forKey: .links)
@@ -49,6 +52,19 @@ struct JobView: Encodable {
     /// 0 before the first report, 1 once succeeded.
     private var fraction: Double {
         record.state == .succeeded ? 1 : min(1, max(0, record.progress?.fraction ?? 0))
+    }
+}
+
+/// An attempt as the API shows it: every field present, null when unknown.
+private struct AttemptView: Encodable {
+    var attempt: JobAttempt
+    enum CodingKeys: String, CodingKey { case started, ended, outcome, reason }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(attempt.started, forKey: .started)
+        try c.encode(attempt.ended, forKey: .ended)
+        try c.encode(attempt.outcome, forKey: .outcome)
+        try c.encode(attempt.reason, forKey: .reason)
     }
 }
 

@@ -8,6 +8,8 @@ struct JobsAPI: Sendable {
     let jobs: JobManager
     /// When set, POST and DELETE need `Authorization: Bearer <token>`.
     let token: String?
+    /// Seconds a client is told to wait when the queue is full.
+    var queueFullRetryAfter = 30
     let metrics: ServiceMetrics
     /// Seconds between SSE keep-alive comments when nothing happens.
     var keepAliveInterval: TimeInterval = 15
@@ -16,7 +18,8 @@ struct JobsAPI: Sendable {
         router.add("POST", "/jobs") { try submit($0) }
         router.add("GET", "/jobs") { try list($0) }
         router.add("GET", "/jobs/{id}") { show($0) }
-        router.add("DELETE", "/jobs/{id}") { cancel($0) }
+        router.add("POST", "/jobs/{id}/cancel") { cancel($0) }
+        router.add("DELETE", "/jobs/{id}") { delete($0) }
         // One route for both: which of two patterns a router prefers is not part of its contract.
         router.add("GET", "/jobs/{id}/{file}") { request in
             request.pathParameters["file"] == "events" ? events(request) : artifact(request)
@@ -65,6 +68,10 @@ struct JobsAPI: Sendable {
             return Problem("idempotency-key-reused", status: 422, title: "Idempotency-Key reused",
                            detail: "Idempotency-Key \"\(key ?? "")\" was already used for job \(record.id) with a different spec")
                 .response()
+        case .queueFull(let queued, let limit):
+            return Problem("queue-full", status: 429, title: "Too many queued jobs",
+                           detail: "\(queued) jobs are queued, the server's limit (--max-queued \(limit)); submit again once some have started")
+                .response(headers: ["Retry-After": String(queueFullRetryAfter)])
         }
     }
 
@@ -114,7 +121,7 @@ struct JobsAPI: Sendable {
         (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
     }
 
-    // MARK: GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}
+    // MARK: GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel, DELETE /jobs/{id}
 
     func list(_ request: HTTPRequest) throws -> HTTPResponse {
         var state: JobState?
@@ -174,6 +181,19 @@ struct JobsAPI: Sendable {
         }
     }
 
+    func delete(_ request: HTTPRequest) -> HTTPResponse {
+        if let refusal = BearerToken.refusal(of: request, expected: token) { return refusal }
+        let id = request.pathParameters["id"] ?? ""
+        switch jobs.delete(id) {
+        case .deleted: return HTTPResponse(status: 204)
+        case .stillRunning:
+            return Problem("job-still-running", status: 409, title: "Job still stopping",
+                           detail: "job \(id) was asked to stop but its process has not ended yet; delete it again in a moment")
+                .response(headers: ["Retry-After": "2"])
+        case .notFound: return Problem.jobNotFound(id).response()
+        }
+    }
+
     // MARK: GET /jobs/{id}/events, GET /jobs/{id}/{artifact}
 
     func events(_ request: HTTPRequest) -> HTTPResponse {
@@ -213,10 +233,10 @@ struct JobsAPI: Sendable {
     func artifact(_ request: HTTPRequest) -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
         let name = request.pathParameters["file"] ?? ""
-        guard jobs.job(id) != nil else { return Problem.jobNotFound(id).response() }
-        guard jobs.executor.artifactNames.contains(name) else {
+        guard let names = jobs.artifactNames(of: id) else { return Problem.jobNotFound(id).response() }
+        guard names.contains(name) else {
             return Problem("artifact-not-found", status: 404, title: "No such artifact",
-                           detail: "a job has no file \"\(name)\"; its files are events, \(jobs.executor.artifactNames.joined(separator: ", "))")
+                           detail: "job \(id) has no file \"\(name)\"; its files are events, \(names.joined(separator: ", "))")
                 .response()
         }
         guard jobs.existingArtifacts(of: id).contains(name) else {

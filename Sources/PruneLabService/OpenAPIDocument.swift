@@ -64,7 +64,10 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "413": {"description": "The body is larger than the server accepts."},
           "415": {"$ref": "#/components/responses/Problem"},
-          "422": {"$ref": "#/components/responses/Refused"}
+          "422": {"$ref": "#/components/responses/Refused"},
+          "429": {"description": "Too many queued jobs (`--max-queued`); a replayed Idempotency-Key still gets its job.",
+                  "headers": {"Retry-After": {"description": "Seconds to wait before submitting again.", "schema": {"type": "integer"}}},
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         }
       },
       "get": {
@@ -100,9 +103,25 @@ enum OpenAPIDocument {
       },
       "delete": {
         "tags": ["jobs"],
+        "operationId": "deleteJob",
+        "summary": "Delete a job, its record and its artifacts",
+        "description": "Cancels the job first if it is queued or running (its process gets SIGTERM, then SIGKILL after a grace period). Afterwards every URL of the job answers 404.",
+        "security": [{}, {"bearer": []}],
+        "responses": {
+          "204": {"description": "Deleted."},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/Problem"}
+        }
+      }
+    },
+    "/jobs/{id}/cancel": {
+      "parameters": [{"$ref": "#/components/parameters/JobId"}],
+      "post": {
+        "tags": ["jobs"],
         "operationId": "cancelJob",
         "summary": "Cancel a queued or running job",
-        "description": "A queued job is cancelled at once (200) and never starts; a running one is asked to stop (202, `cancel_requested` true) and stops within about a second.",
+        "description": "A queued job is cancelled at once (200) and never starts; a running one is asked to stop (202, `cancel_requested` true): its process gets SIGTERM, then SIGKILL after a grace period, and the job shows `cancelled` within about a second.",
         "security": [{}, {"bearer": []}],
         "responses": {
           "200": {"description": "Cancelled.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
@@ -130,7 +149,10 @@ enum OpenAPIDocument {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
         {"name": "artifact", "in": "path", "required": true,
-         "schema": {"type": "string", "enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json"]}}
+         "description": "One of the listed files, or `model-repeat-R.safetensors` (R from 1) for the checkpoint of a later repeat.",
+         "schema": {"type": "string", "anyOf": [
+           {"enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json"]},
+           {"pattern": "^model-repeat-[1-9][0-9]*\\.safetensors$"}]}}
       ],
       "get": {
         "tags": ["jobs"],
@@ -215,7 +237,7 @@ enum OpenAPIDocument {
       "Job": {
         "type": "object",
         "required": ["id", "state", "phase", "progress", "eta_seconds", "created_at", "started_at", "finished_at",
-                     "error", "spec", "artifacts", "links", "cancel_requested", "attempts"],
+                     "error", "spec", "artifacts", "links", "cancel_requested", "attempts", "attempt_log", "cores"],
         "properties": {
           "id": {"type": "string", "format": "uuid"},
           "state": {"$ref": "#/components/schemas/JobState"},
@@ -237,7 +259,14 @@ enum OpenAPIDocument {
           "finished_at": {"type": ["string", "null"], "format": "date-time"},
           "error": {"type": ["string", "null"]},
           "cancel_requested": {"type": "boolean"},
-          "attempts": {"type": "integer", "description": "Times a worker started the job; more than 1 after a resume."},
+          "attempts": {"type": "integer", "description": "Times a worker started the job; more than 1 after a resume or a retry."},
+          "attempt_log": {"type": "array", "description": "Every attempt, oldest first. Only `crashed` attempts count against --max-attempts.",
+            "items": {"type": "object", "required": ["started", "ended", "outcome", "reason"],
+              "properties": {"started": {"type": "string", "format": "date-time"},
+                             "ended": {"type": ["string", "null"], "format": "date-time"},
+                             "outcome": {"type": ["string", "null"], "enum": ["succeeded", "failed", "crashed", "cancelled", "interrupted", null]},
+                             "reason": {"type": ["string", "null"]}}}},
+          "cores": {"type": ["integer", "null"], "description": "CPUs the job's process had in its last attempt."},
           "spec": {"$ref": "#/components/schemas/SweepSpec"},
           "artifacts": {"type": "object", "description": "File name to URL, for the files that exist so far.",
                         "additionalProperties": {"type": "string"}},

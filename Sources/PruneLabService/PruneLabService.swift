@@ -12,6 +12,11 @@ public struct ServiceConfiguration: Sendable {
     public var workers = 1
     /// When set, POST and DELETE need `Authorization: Bearer <token>`.
     public var token: String?
+    /// Serve on an address other than loopback without a token (`--no-auth`). Without it, such a
+    /// configuration is refused: anyone who can reach the port could run and delete jobs.
+    public var allowWithoutToken = false
+    /// Attempts, queue length, retention and memory of jobs.
+    public var limits = JobLimits()
     /// Queue the reference sweep on start if there is no job at all.
     public var submitReference = false
     /// Sockets, limits and timeouts; `host` and `port` below are shortcuts into it.
@@ -32,6 +37,27 @@ public struct ServiceConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.publicDirectory = publicDirectory
     }
+
+    /// Why this configuration must not start, or nil.
+    public var securityProblem: String? {
+        guard token == nil, !allowWithoutToken, !Self.isLoopback(host) else { return nil }
+        return "refusing to serve on \(host) without a token: anyone who can reach it could submit, cancel and delete jobs. "
+            + "Set PRUNELAB_TOKEN, bind 127.0.0.1, or pass --no-auth to accept that"
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost.
+    public static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// A configuration `PruneLabService` refuses to start with.
+public struct ServiceConfigurationError: Error, CustomStringConvertible, LocalizedError {
+    public var description: String
+    public var errorDescription: String? { description }
 }
 
 /// The sweep job service: the job manager and its workers behind the HTTP server.
@@ -46,12 +72,19 @@ public final class PruneLabService: @unchecked Sendable {
     public let handler: HTTPHandler
     private let server: HTTPServer
 
-    public init(configuration: ServiceConfiguration, executor: SweepExecutor = SweepRunnerExecutor()) throws {
+    /// `executor` runs the sweeps; by default each in a child process of this executable.
+    public init(configuration: ServiceConfiguration, executor: SweepExecutor? = nil) throws {
+        if let problem = configuration.securityProblem { throw ServiceConfigurationError(description: problem) }
         self.configuration = configuration
+        let log = configuration.log
+        var children = ChildProcessExecutor()
+        children.log = log
+        let executor = executor ?? children
         let artifacts = configuration.publicDirectory.appendingPathComponent("jobs", isDirectory: true)
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         jobs = JobManager(store: try JobStore(stateDirectory: configuration.stateDirectory), artifactsRoot: artifacts,
-                          executor: executor, workers: configuration.workers, log: configuration.log)
+                          executor: executor, workers: configuration.workers, limits: configuration.limits,
+                          log: configuration.log)
 
         let metrics = ServiceMetrics()
         let router = Router()

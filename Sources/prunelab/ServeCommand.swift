@@ -8,9 +8,11 @@ struct ServeCommand: ParsableCommand {
         abstract: "Run the sweep job service: the HTTP API, the web page and the workers.",
         discussion: """
             Jobs are kept in <state-dir>/jobs/ and survive restarts: a sweep that was running \
-            resumes from its checkpoint. Artifacts go to <public>/jobs/<id>/. When the \
-            environment variable PRUNELAB_TOKEN is set, POST and DELETE need \
-            'Authorization: Bearer <token>'. Stops gracefully on SIGTERM or SIGINT.
+            resumes from its checkpoint. Artifacts go to <public>/jobs/<id>/. Each sweep runs in \
+            a child process under a memory limit; a crashed one is retried from its checkpoint \
+            up to --max-attempts times. When the environment variable PRUNELAB_TOKEN is set, POST \
+            and DELETE need 'Authorization: Bearer <token>'; on an address other than loopback it \
+            must be set (or --no-auth given). Stops gracefully on SIGTERM or SIGINT.
             """)
 
     @Option(help: "Address to listen on (0.0.0.0 for every interface).")
@@ -31,9 +33,32 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Queue the reference sweep on start if there is no job yet.")
     var submitReference = false
 
+    @Option(name: .customLong("max-attempts"), help: "Attempts of a job whose process crashes before it fails.")
+    var maxAttempts = 3
+
+    @Option(name: .customLong("max-queued"), help: "Queued jobs (running ones not counted) beyond which POST /jobs answers 429.")
+    var maxQueued = 100
+
+    @Option(help: ArgumentHelp("Keep at most N finished jobs, deleting the oldest (default: all).", valueName: "N"))
+    var retain: Int?
+
+    @Option(name: .customLong("max-job-memory"),
+            help: ArgumentHelp("Hard memory limit of one job's process, e.g. 4G or 512M (default: half of physical memory / --workers).",
+                               valueName: "bytes"))
+    var maxJobMemory: String?
+
+    @Flag(name: .customLong("no-auth"), help: "Serve on a non-loopback address without PRUNELAB_TOKEN (anyone reaching it can run and delete jobs).")
+    var noAuth = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be from 0 to 64, got \(workers)") }
+        guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100, got \(maxAttempts)") }
+        guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
+        if let retain, retain < 0 { throw ValidationError("--retain must be 0 or more, got \(retain)") }
+        if let maxJobMemory, ByteCount.parse(maxJobMemory) == nil {
+            throw ValidationError("--max-job-memory must be a size such as 4G, 512M or 1073741824, got \(maxJobMemory)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: publicDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--public: no folder \(publicDirectory) (it holds index.html)")
@@ -50,9 +75,16 @@ struct ServeCommand: ParsableCommand {
         configuration.port = port
         configuration.workers = workers
         configuration.submitReference = submitReference
+        configuration.allowWithoutToken = noAuth
+        configuration.limits.maxAttempts = maxAttempts
+        configuration.limits.maxQueued = maxQueued
+        configuration.limits.retainFinished = retain
+        configuration.limits.maxJobMemoryBytes = maxJobMemory.flatMap(ByteCount.parse)
+            ?? JobLimits.defaultJobMemoryBytes(workers: workers)
         if let token = ProcessInfo.processInfo.environment["PRUNELAB_TOKEN"], !token.isEmpty {
             configuration.token = token
         }
+        if let problem = configuration.securityProblem { throw ValidationError(problem) }
         let service = try PruneLabService(configuration: configuration)
         let bound = try service.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -61,3 +93,4 @@ struct ServeCommand: ParsableCommand {
         service.runUntilTerminated()
     }
 }
+

@@ -67,6 +67,14 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["results.csv"])
     }
 
+    func testAFolderIsFlushedAndAMissingOneNamed() throws {
+        let folder = try makeTemporaryFolder(self)
+        XCTAssertNoThrow(try AtomicFile.syncDirectory(folder))
+        XCTAssertThrowsError(try AtomicFile.syncDirectory(folder.appendingPathComponent("gone"))) { error in
+            XCTAssertTrue(error.localizedDescription.contains("/gone"), "\(error)")
+        }
+    }
+
     func testAtomicWriteIntoAMissingFolderFailsAndNamesIt() throws {
         let folder = try makeTemporaryFolder(self).appendingPathComponent("missing")
         XCTAssertThrowsError(try AtomicFile.write("x", to: folder.appendingPathComponent("a.csv"))) { error in

@@ -30,7 +30,7 @@ final class SweepRunnerTests: XCTestCase {
         let spec = tinySweep()
         let outcome = try SweepRunner(spec: spec, outputDirectory: folder).run()
 
-        XCTAssertEqual(Set(outcome.artifacts), Set(SweepRunner.artifactNames))
+        XCTAssertEqual(Set(outcome.artifacts), Set(SweepRunner.artifactNames(repeats: 2)))
         for name in SweepRunner.artifactNames + ["model-repeat-1.safetensors"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name)
         }
@@ -88,6 +88,28 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertFalse(trainedAgain)
         XCTAssertEqual(withoutTimings(resumed.rows), withoutTimings(straight.rows))
         XCTAssertEqual(withoutTimings(try rowsOnDisk(folder)), withoutTimings(straight.rows))
+    }
+
+    func testResumingWithFewerPointsKeepsTheRowsAlreadyMeasured() throws {
+        let folder = try makeTemporaryFolder(self)
+        let first = try SweepRunner(spec: tinySweep(repeats: 1, sparsities: [0, 50, 90]), outputDirectory: folder).run()
+        XCTAssertEqual(first.rows.count, 6)
+        // Fewer sparsities and one method: nothing is measured again, and no measured row is lost.
+        let narrower = tinySweep(repeats: 1, methods: [.weight], sparsities: [50])
+        let second = try SweepRunner(spec: narrower, outputDirectory: folder).run { p in
+            XCTAssertNotEqual(p.phase, .pruning, "every point of the narrower spec was measured already")
+        }
+        let written = try ResultsCSV.decode(String(contentsOf: folder.appendingPathComponent("results.csv"), encoding: .utf8))
+        func sorted(_ rows: [ResultRow]) -> [ResultRow] { rows.sorted { ($0.method.rawValue, $0.targetSparsity) < ($1.method.rawValue, $1.targetSparsity) } }
+        XCTAssertEqual(sorted(written), sorted(first.rows))
+        XCTAssertEqual(written.first?.point, SweepPoint(method: .weight, targetSparsity: 50, repeatIndex: 0),
+                       "the spec's own points come first")
+        XCTAssertEqual(sorted(second.rows), sorted(first.rows))
+    }
+
+    func testArtifactNamesListEveryRepeatsCheckpoint() {
+        XCTAssertEqual(SweepRunner.artifactNames(repeats: 1), SweepRunner.artifactNames)
+        XCTAssertEqual(SweepRunner.artifactNames(repeats: 3).suffix(2), ["model-repeat-1.safetensors", "model-repeat-2.safetensors"])
     }
 
     func testCheckpointIsLoadedInsteadOfTrainingAndNewPointsAreAdded() throws {

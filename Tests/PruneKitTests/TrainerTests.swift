@@ -2,6 +2,23 @@ import XCTest
 @testable import PruneKit
 
 final class TrainerTests: XCTestCase {
+    func testInputThatDoesNotFitTheModelThrowsAndSaysWhy() throws {
+        let data = try smallSyntheticDataset(classes: 4)
+        var small = MLP.glorotUniform(layerSizes: [data.features, 8, 3], bias: false, seed: 1)
+        XCTAssertThrowsError(try Trainer(config: TrainingConfig()).train(&small, on: data.train, epochs: 1)) { error in
+            XCTAssertTrue("\(error)".contains("label 3 is beyond the model's 3 classes"), "\(error)")
+        }
+        var wrongInputs = MLP.glorotUniform(layerSizes: [data.features + 1, 8, 4], bias: false, seed: 1)
+        XCTAssertThrowsError(try Trainer(config: TrainingConfig()).train(&wrongInputs, on: data.train, epochs: 1)) { error in
+            XCTAssertTrue("\(error)".contains("takes \(data.features + 1) inputs"), "\(error)")
+        }
+        var model = MLP.glorotUniform(layerSizes: [data.features, 8, 4], bias: false, seed: 1)
+        XCTAssertThrowsError(try Trainer(config: TrainingConfig(batchSize: 0)).train(&model, on: data.train, epochs: 1)) { error in
+            XCTAssertTrue("\(error)".contains("batch size must be positive"), "\(error)")
+        }
+        XCTAssertThrowsError(try Trainer(config: TrainingConfig()).train(&model, on: data.train, epochs: -1))
+    }
+
     func testSmallNetLearnsSyntheticSetWithAdam() throws {
         let data = try smallSyntheticDataset()
         var model = MLP.glorotUniform(layerSizes: [data.features, 32, data.classes], bias: true, seed: 1)

@@ -39,7 +39,7 @@ final class JobRecordTests: XCTestCase {
         var record = JobRecord(spec: .reference)
         let first = Date(timeIntervalSince1970: 1000)
         record.start(at: first)
-        record.recoverAfterRestart()
+        record.recoverAfterRestart(maxAttempts: 3)
         XCTAssertEqual(record.state, .queued)
         record.start(at: first.addingTimeInterval(60))
         XCTAssertEqual(record.startedAt, first)
@@ -50,20 +50,20 @@ final class JobRecordTests: XCTestCase {
         var record = JobRecord(spec: .reference)
         record.start()
         record.cancelRequested = true
-        record.recoverAfterRestart()
+        record.recoverAfterRestart(maxAttempts: 3)
         XCTAssertEqual(record.state, .cancelled)
         XCTAssertNotNil(record.finishedAt)
     }
 
     func testRestartLeavesQueuedAndFinishedJobsAlone() {
         var queued = JobRecord(spec: .reference)
-        queued.recoverAfterRestart()
+        queued.recoverAfterRestart(maxAttempts: 3)
         XCTAssertEqual(queued.state, .queued)
         var done = JobRecord(spec: .reference)
         done.start()
         done.finish(.failed, error: "x")
         let before = done
-        done.recoverAfterRestart()
+        done.recoverAfterRestart(maxAttempts: 3)
         XCTAssertEqual(done, before)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PruneKit
 import XCTest
 @testable import PruneLabService
 import TestHelpers
@@ -43,10 +44,15 @@ final class OpenAPITests: ServiceTestCase {
                               "\(method.uppercased()) \(template) answered \(response.status), documented: \(documented.sorted())")
             }
         }
-        XCTAssertEqual(operations, 9)
+        XCTAssertEqual(operations, 10)
         // The documented artifact names are the runner's.
         let artifact = try XCTUnwrap((paths["/jobs/{id}/{artifact}"]?["parameters"] as? [[String: Any]])?
             .first { $0["name"] as? String == "artifact" })
-        XCTAssertEqual((artifact["schema"] as? [String: Any])?["enum"] as? [String], SweepRunnerExecutor().artifactNames)
+        let choices = try XCTUnwrap((artifact["schema"] as? [String: Any])?["anyOf"] as? [[String: Any]])
+        XCTAssertEqual(choices.first?["enum"] as? [String], SweepRunner.artifactNames)
+        let pattern = try XCTUnwrap(choices.last?["pattern"] as? String)
+        for name in SweepRunner.artifactNames(repeats: 3).dropFirst(SweepRunner.artifactNames.count) {
+            XCTAssertNotNil(name.range(of: pattern, options: .regularExpression), "\(name) matches the documented pattern")
+        }
     }
 }

@@ -167,11 +167,11 @@ final class ServiceHTTPTests: ServiceTestCase {
             let job = try client.get("/jobs/\(running)").json()
             return job["state"] as? String == "running" && (job["step"] as? Int ?? 0) > 2
         }
-        let cancelQueued = try client.delete("/jobs/\(queued)")
+        let cancelQueued = try client.send("POST", "/jobs/\(queued)/cancel")
         XCTAssertEqual(cancelQueued.status, 200)
         XCTAssertEqual(try cancelQueued.json()["state"] as? String, "cancelled")
 
-        let cancelRunning = try client.delete("/jobs/\(running)")
+        let cancelRunning = try client.send("POST", "/jobs/\(running)/cancel")
         XCTAssertEqual(cancelRunning.status, 202)
         XCTAssertEqual(try cancelRunning.json()["cancel_requested"] as? Bool, true)
         let stopped = try waitForJob(running, ["cancelled", "succeeded", "failed"], timeout: 10)
@@ -184,7 +184,7 @@ final class ServiceHTTPTests: ServiceTestCase {
         XCTAssertEqual(never["attempts"] as? Int, 0)
         XCTAssertTrue(never["started_at"] is NSNull)
 
-        let again = try client.delete("/jobs/\(running)")
+        let again = try client.send("POST", "/jobs/\(running)/cancel")
         XCTAssertEqual(again.status, 409)
         XCTAssertEqual(try problem(again)["type"] as? String, "urn:prunelab:problem:job-finished")
     }
@@ -226,10 +226,13 @@ final class ServiceHTTPTests: ServiceTestCase {
         let id = try submit(TestSpecs.slow().json, headers: ["Authorization": "Bearer s3cret-token"])
         XCTAssertEqual(try client.get("/jobs/\(id)").status, 200, "reading needs no token")
         XCTAssertEqual(try client.get("/jobs").status, 200)
+        XCTAssertEqual(try client.send("POST", "/jobs/\(id)/cancel").status, 401)
         XCTAssertEqual(try client.delete("/jobs/\(id)").status, 401)
-        XCTAssertNotEqual(try client.get("/jobs/\(id)").json()["cancel_requested"] as? Bool, true, "refused DELETE changed nothing")
-        XCTAssertTrue([200, 202].contains(try client.delete("/jobs/\(id)", headers: ["Authorization": "Bearer s3cret-token"]).status))
+        XCTAssertNotEqual(try client.get("/jobs/\(id)").json()["cancel_requested"] as? Bool, true, "refused cancel and DELETE changed nothing")
+        XCTAssertTrue([200, 202].contains(try client.send("POST", "/jobs/\(id)/cancel", headers: ["Authorization": "Bearer s3cret-token"]).status))
         try waitForJob(id, ["cancelled"])
+        XCTAssertEqual(try client.delete("/jobs/\(id)", headers: ["Authorization": "Bearer s3cret-token"]).status, 204)
+        XCTAssertEqual(try client.get("/jobs/\(id)").status, 404)
     }
 
     func testHealthAndMetrics() throws {

@@ -21,7 +21,8 @@ class ServiceTestCase: XCTestCase {
         folder.remove()
     }
 
-    func startService(token: String? = nil, maxBodySize: Int = 1 << 20) throws {
+    func startService(token: String? = nil, maxBodySize: Int = 1 << 20, executor: SweepExecutor = SweepRunnerExecutor(),
+                      limits: JobLimits = JobLimits()) throws {
         var configuration = ServiceConfiguration(stateDirectory: folder.url.appendingPathComponent("state"),
                                                  publicDirectory: folder.url.appendingPathComponent("public"))
         configuration.port = 0
@@ -29,7 +30,8 @@ class ServiceTestCase: XCTestCase {
         configuration.http.maxBodySize = maxBodySize
         configuration.http.accessLog = nil
         configuration.log = { _ in }
-        let service = try PruneLabService(configuration: configuration)
+        configuration.limits = limits
+        let service = try PruneLabService(configuration: configuration, executor: executor)
         client = LoopbackClient(port: try service.start())
         self.service = service
     }

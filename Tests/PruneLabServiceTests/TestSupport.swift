@@ -55,10 +55,13 @@ func waitUntil(timeout: TimeInterval = 30, _ what: String, file: StaticString = 
 
 extension JobManager {
     /// A manager over `state`/`public` folders in `folder`, with the real sweep runner, not yet started.
-    static func forTests(in folder: URL, workers: Int = 1, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobManager {
-        JobManager(store: try JobStore(stateDirectory: folder.appendingPathComponent("state")),
+    /// By default the sweeps run in the test's own process; pass `ChildProcessExecutor.forTests()` for real children.
+    static func forTests(in folder: URL, workers: Int = 1, executor: SweepExecutor = SweepRunnerExecutor(),
+                         limits: JobLimits = JobLimits(), store: JobStore? = nil,
+                         log: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobManager {
+        JobManager(store: try store ?? JobStore(stateDirectory: folder.appendingPathComponent("state")),
                    artifactsRoot: folder.appendingPathComponent("public/jobs"),
-                   executor: SweepRunnerExecutor(), workers: workers, log: log)
+                   executor: executor, workers: workers, limits: limits, log: log)
     }
 
     func waitForState(_ id: String, _ states: Set<JobState>, timeout: TimeInterval = 60,
@@ -73,6 +76,27 @@ extension JobManager.Submission {
     var record: JobRecord {
         switch self {
         case .created(let r), .replayed(let r), .keyReused(let r): return r
+        case .queueFull(let queued, let limit): preconditionFailure("the queue is full (\(queued) of \(limit)); tests submit within the limit")
         }
+    }
+}
+
+extension ChildProcessExecutor {
+    /// Children of the `prunelab` executable SwiftPM built next to the test bundle; the Swift
+    /// runtime's backtracer is off so that a crash ends at once.
+    static func forTests(environment: [String: String] = [:]) -> ChildProcessExecutor {
+        var executor = ChildProcessExecutor(executable: prunelabExecutable)
+        executor.extraEnvironment = ["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 }
+        return executor
+    }
+
+    /// `.build/<triple>/debug/prunelab`: the test bundle is `.build/<triple>/debug/PruneLabPackageTests.xctest`.
+    static var prunelabExecutable: URL {
+        var folder = currentExecutable.deletingLastPathComponent()
+        while !folder.path.hasSuffix(".xctest") && folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("prunelab").path) {
+            folder.deleteLastPathComponent()
+        }
+        if folder.path.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
+        return folder.appendingPathComponent("prunelab")
     }
 }

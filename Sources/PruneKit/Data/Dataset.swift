@@ -95,6 +95,9 @@ public struct Dataset: Sendable {
                                 problem: "holds \(labels.dimensions[0]) labels but \(imagesURL.lastPathComponent) holds \(images.dimensions[0]) images")
         }
         let features = images.dimensions.dropFirst().reduce(1, *)
+        guard features > 0 else {
+            throw DataFileError(path: imagesURL.path, problem: "has dimensions \(images.dimensions): images of 0 pixels")
+        }
         return LabeledImages(features: features, pixels: images.values, labels: labels.values)
     }
 }

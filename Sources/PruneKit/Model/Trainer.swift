@@ -49,6 +49,13 @@ public struct TrainingProgress: Sendable {
     }
 }
 
+/// Training input that does not fit the model or the settings; the message says what.
+public struct TrainingError: Error, CustomStringConvertible, LocalizedError {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    public var errorDescription: String? { description }
+}
+
 /// Mini-batch training of an MLP with softmax cross-entropy.
 ///
 /// Each epoch visits every sample once in an order shuffled by a generator seeded from
@@ -61,7 +68,6 @@ public struct Trainer {
     public static let progressInterval: Double = 0.1
 
     public init(config: TrainingConfig) {
-        precondition(config.batchSize > 0, "batch size must be positive")
         self.config = config
     }
 
@@ -72,9 +78,16 @@ public struct Trainer {
     /// The optimizer starts fresh on each call. On cancellation the model is left as it was.
     public func train(_ model: inout MLP, on data: LabeledImages, epochs: Int, masks: WeightMasks? = nil,
                       cancellation: CancellationFlag? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws {
-        precondition(epochs >= 0, "epochs must not be negative")
-        precondition(data.features == model.weights[0].rows, "the model takes \(model.weights[0].rows) inputs, the data has \(data.features)")
-        precondition(Int(data.labels.max() ?? 0) < model.layerSizes.last!, "labels beyond the model's \(model.layerSizes.last!) classes")
+        // Reachable from a spec or a data file: thrown with a message, never a precondition.
+        guard config.batchSize > 0 else { throw TrainingError("batch size must be positive, got \(config.batchSize)") }
+        guard epochs >= 0 else { throw TrainingError("epochs must not be negative, got \(epochs)") }
+        guard data.features == model.weights[0].rows else {
+            throw TrainingError("the model takes \(model.weights[0].rows) inputs, the data has \(data.features)")
+        }
+        let classes = model.layerSizes.last ?? 0
+        if let label = data.labels.max(), Int(label) >= classes {
+            throw TrainingError("label \(label) is beyond the model's \(classes) classes (0 to \(classes - 1))")
+        }
         guard epochs > 0, data.count > 0 else {
             masks?.apply(to: &model)
             return

@@ -8,8 +8,20 @@ import Foundation
 /// products, ReLU masks and optimizer update run in one pass per worker over its slice.
 /// The split is by contiguous ranges and depends only on the core count, so results never
 /// depend on scheduling. Every piece runs with denormals flushed to zero (`FlushToZero`).
-enum Parallel {
-    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+public enum Parallel {
+    static let coreCount = coreCount(environment: ProcessInfo.processInfo.environment,
+                                     available: ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The environment variable that caps the cores a process splits its work over: a service
+    /// running several sweeps at once gives each child process its share.
+    public static let coresVariable = "PRUNELAB_CORES"
+
+    /// `PRUNELAB_CORES` when it is a whole number from 1 to `available`, else every available core.
+    static func coreCount(environment: [String: String], available: Int) -> Int {
+        let all = max(1, available)
+        guard let text = environment[coresVariable], let cores = Int(text), cores >= 1 else { return all }
+        return min(cores, all)
+    }
 
     /// Calls `body` on disjoint ranges covering `0..<count`, one per core and concurrently when
     /// each range gets at least `minimumChunk` elements. Range bounds are multiples of

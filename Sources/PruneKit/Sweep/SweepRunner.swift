@@ -19,6 +19,12 @@ public struct SweepRunner {
         "model.safetensors", "spec.json",
     ]
 
+    /// Every file a sweep of `repeats` repeats can write: `artifactNames`, then the checkpoints
+    /// of the repeats after the first.
+    public static func artifactNames(repeats: Int) -> [String] {
+        artifactNames + (1..<max(1, repeats)).map { checkpointName(repeatIndex: $0) }
+    }
+
     public let spec: SweepSpec
     public let outputDirectory: URL
 
@@ -63,7 +69,12 @@ public struct SweepRunner {
         let plan = points
         var completed: [SweepPoint: ResultRow] = [:]
         let planned = Set(plan)
-        for row in try previousRows() where planned.contains(row.point) { completed[row.point] = row }
+        let previous = try previousRows()
+        for row in previous where planned.contains(row.point) { completed[row.point] = row }
+        // Rows of points this spec no longer lists (fewer methods, sparsities or repeats than
+        // the run that measured them) stay in results.csv after this run's rows: a measured row is never lost.
+        let kept = previous.filter { !planned.contains($0.point) }
+        let allRows = { plan.compactMap { completed[$0] } + kept }
         var reports = SweepReports(spec: spec, outputDirectory: outputDirectory)
         // The test set as floats once, shared by every point's inference timing.
         let timingInput = InferenceTimer.floatInput(data.test)
@@ -90,17 +101,17 @@ public struct SweepRunner {
                                       denseSeconds: dense, tracker: &tracker, cancellation: cancellation)
                 completed[point] = row
                 tracker.advance(tracker.pointUnits)
-                let rows = plan.compactMap { completed[$0] }
+                let rows = allRows()
                 try AtomicFile.write(ResultsCSV.encode(rows), to: file("results.csv"))
                 try reports.writeSummaryAndCharts(rows)
             }
         }
 
         tracker.report(.reporting)
-        let rows = plan.compactMap { completed[$0] }
+        let rows = allRows()
         try AtomicFile.write(ResultsCSV.encode(rows), to: file("results.csv"))
         try reports.writeSummaryAndCharts(rows)
-        let artifacts = Self.artifactNames.filter { FileManager.default.fileExists(atPath: file($0).path) }
+        let artifacts = Self.artifactNames(repeats: spec.repeats).filter { FileManager.default.fileExists(atPath: file($0).path) }
         return SweepOutcome(rows: rows, artifacts: artifacts)
     }
 

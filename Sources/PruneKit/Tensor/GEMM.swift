@@ -13,6 +13,16 @@ public enum GEMM {
         openblas_set_num_threads(1)
     }()
 
+    /// Chooses the OpenBLAS kernels and makes it single-threaded now. Call it first thing in
+    /// `main`, before any thread starts: the kernel choice sets an environment variable and
+    /// re-initialises OpenBLAS, which must not race other threads. Later calls do nothing.
+    /// Returns the kernel family in use.
+    @discardableResult
+    public static func prepare() -> String {
+        _ = singleThreadedBLAS
+        return BLASKernelSelection.coreName
+    }
+
     /// The OpenBLAS kernel family products run with (after PruneLab's selection), e.g. "SkylakeX".
     public static var kernelName: String {
         _ = singleThreadedBLAS

@@ -1,0 +1,37 @@
+import Foundation
+import PruneKit
+
+/// The service's limits on jobs (flags of `prunelab serve`).
+public struct JobLimits: Sendable {
+    /// Attempts whose process crashed before a job is `failed` (`--max-attempts`).
+    public var maxAttempts = 3
+    /// Queued jobs (running ones not counted) beyond which a submission gets 429 (`--max-queued`).
+    public var maxQueued = 100
+    /// Finished jobs kept; the oldest beyond are deleted with their artifacts (`--retain`); nil: all.
+    public var retainFinished: Int?
+    /// The hard memory limit of one job's process (`--max-job-memory`); nil: none.
+    public var maxJobMemoryBytes: Int?
+    /// The memory limit a job's process gets. By default `maxJobMemoryBytes` for every job; an
+    /// admission estimate can replace it with the job's estimate plus a margin.
+    public var memoryLimit: @Sendable (JobRecord, JobLimits) -> Int? = { _, limits in limits.maxJobMemoryBytes }
+
+    public init() {}
+
+    /// Half of physical memory, divided among the workers.
+    public static func defaultJobMemoryBytes(workers: Int) -> Int {
+        Int(ProcessInfo.processInfo.physicalMemory / 2) / max(1, workers)
+    }
+}
+
+/// Sizes as flags take them: bytes, or a number with K, M, G or T (powers of 1024), e.g. `4G`, `512M`, `1.5GB`.
+public enum ByteCount {
+    public static func parse(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if digits.count > 1, digits.hasSuffix("B"), let unit = digits.dropLast().last, units[unit] != nil { digits.removeLast() }
+        var scale = 1
+        if let last = digits.last, let unit = units[last] { scale = unit; digits.removeLast() }
+        guard let value = Double(digits), value.isFinite, value >= 1, value * Double(scale) < 9e18 else { return nil }
+        return Int(value * Double(scale))
+    }
+}
