@@ -42,6 +42,9 @@ public struct JobRecord: Codable, Equatable, Sendable {
     public var attemptLog: [JobAttempt]
     /// The cores the job's sweep process had in its last attempt (its share with several workers).
     public var cores: Int?
+    /// The record format this was read from (`FormatVersion.jobRecord` once saved again); records
+    /// without one were written by version 1.
+    public var formatVersion: Int
 
     public init(id: String = UUID().uuidString.lowercased(), spec: SweepSpec, idempotencyKey: String? = nil,
                 createdAt: Date = Date()) {
@@ -53,12 +56,14 @@ public struct JobRecord: Codable, Equatable, Sendable {
         self.cancelRequested = false
         self.attempts = 0
         self.attemptLog = []
+        self.formatVersion = FormatVersion.jobRecord
     }
 
     enum CodingKeys: String, CodingKey {
         case id, state, spec, progress, error, attempts, cores
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
         case idempotencyKey = "idempotency_key", cancelRequested = "cancel_requested", attemptLog = "attempt_log"
+        case formatVersion = "format_version"
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,6 +82,30 @@ public struct JobRecord: Codable, Equatable, Sendable {
         // Records written before attempt logs existed have none.
         attemptLog = try c.decodeIfPresent([JobAttempt].self, forKey: .attemptLog) ?? []
         cores = try c.decodeIfPresent(Int.self, forKey: .cores)
+        formatVersion = try c.decodeIfPresent(Int.self, forKey: .formatVersion) ?? 1
+        guard formatVersion <= FormatVersion.jobRecord else {
+            throw DecodingError.dataCorruptedError(forKey: .formatVersion, in: c, debugDescription:
+                "record format \(formatVersion) is newer than this PruneLab (\(FormatVersion.prunelab)) reads (up to \(FormatVersion.jobRecord))")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(state, forKey: .state)
+        try c.encode(spec, forKey: .spec)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(startedAt, forKey: .startedAt)
+        try c.encodeIfPresent(finishedAt, forKey: .finishedAt)
+        try c.encodeIfPresent(progress, forKey: .progress)
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        try c.encode(cancelRequested, forKey: .cancelRequested)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(attemptLog, forKey: .attemptLog)
+        try c.encodeIfPresent(cores, forKey: .cores)
+        // Always the current format: whatever was read is written back upgraded.
+        try c.encode(FormatVersion.jobRecord, forKey: .formatVersion)
     }
 
     /// Attempts that count against `--max-attempts`: those that ended in a crash (a shutdown

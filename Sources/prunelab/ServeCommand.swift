@@ -67,7 +67,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         // Line-buffered, so `docker logs` and a redirected log show each line as it happens.
-        setvbuf(stdout, nil, _IOLBF, 0)
+        setLineBufferedStandardOutput()
         var configuration = ServiceConfiguration(
             stateDirectory: URL(fileURLWithPath: stateDirectory, isDirectory: true),
             publicDirectory: URL(fileURLWithPath: publicDirectory, isDirectory: true))

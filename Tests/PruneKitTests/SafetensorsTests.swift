@@ -29,7 +29,10 @@ final class SafetensorsTests: XCTestCase {
         let headerLength = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }  // little-endian
         XCTAssertEqual(headerLength % 8, 0, "header padded to 8 bytes")
         let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[8..<8 + headerLength])) as? [String: Any])
-        XCTAssertEqual(header["__metadata__"] as? [String: String], ["dataset": "fashion-mnist"])
+        let metadata = try XCTUnwrap(header["__metadata__"] as? [String: String])
+        XCTAssertEqual(metadata["dataset"], "fashion-mnist")
+        XCTAssertEqual(metadata["producer"], "prunelab")
+        XCTAssertEqual(metadata["format_version"], String(FormatVersion.checkpoint))
         let expected: [(String, [Int], [Float])] = [
             ("layers.0.weight", [2, 3], [1, 2, 3, 4, 5, 6]), ("layers.0.bias", [3], [0.25, 0, 0]),
             ("layers.1.weight", [3, 1], [-1, 0.5, 0]), ("layers.1.bias", [1], [9]),

@@ -20,4 +20,8 @@ int prunelab_allowed_cpus(int *cpus, int capacity);
 /// prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` to this process when its parent dies.
 int prunelab_set_parent_death_signal(int signal);
 
+/// setvbuf(stdout, NULL, _IOLBF, 0): C's global stdout, which Swift 6 refuses to touch as shared
+/// mutable state, line-buffered (so logs show each line as it happens).
+void prunelab_line_buffer_stdout(void);
+
 #endif

@@ -23,7 +23,10 @@ public enum Safetensors {
             if model.hasBias { tensors.append(("layers.\(i).bias", [w.cols], model.biases[i])) }
         }
         var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        // What wrote the file, so that a later version can migrate it; the caller's keys win.
+        let provenance = ["producer": "prunelab", "prunelab_version": FormatVersion.prunelab,
+                          "format_version": String(FormatVersion.checkpoint), "blas_kernels": BLASKernelSelection.coreName]
+        header["__metadata__"] = provenance.merging(metadata) { _, caller in caller }
         var offset = 0
         for tensor in tensors {
             let bytes = tensor.values.count * MemoryLayout<Float>.size
@@ -47,7 +50,14 @@ public enum Safetensors {
     /// Reads an MLP written by `write` (or any safetensors file holding F32 tensors named as
     /// above). Errors name the file and what is wrong: a short file, a malformed header, a
     /// missing or misshapen tensor, offsets out of bounds or overlapping, a dtype other than F32.
-    public static func read(from url: URL) throws -> MLP {
+    /// The `__metadata__` strings of a safetensors file (empty when it has none).
+    public static func metadata(of url: URL) throws -> [String: String] {
+        let (header, _, _) = try readHeader(url)
+        return header["__metadata__"] as? [String: String] ?? [:]
+    }
+
+    /// The file's bytes, its parsed JSON header, and where the tensor data starts.
+    private static func readHeader(_ url: URL) throws -> (header: [String: Any], file: Data, dataStart: Int) {
         func fail(_ problem: String) -> DataFileError { DataFileError(path: url.path, problem: problem) }
         let file: Data
         do { file = try Data(contentsOf: url) } catch { throw fail("cannot be read (\(error.localizedDescription))") }
@@ -61,6 +71,12 @@ public enum Safetensors {
         guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw fail("has a header that is not a JSON object")
         }
+        return (header, file, dataStart)
+    }
+
+    public static func read(from url: URL) throws -> MLP {
+        func fail(_ problem: String) -> DataFileError { DataFileError(path: url.path, problem: problem) }
+        let (header, file, dataStart) = try readHeader(url)
         let dataLength = file.count - dataStart
 
         struct TensorEntry { let shape: [Int]; let range: Range<Int> }

@@ -42,7 +42,9 @@ public struct SparseMLP: Sendable {
         let queue = TileQueue(count: tileCount)
         input.data.withUnsafeBufferPointer { inputBuffer in
             result.data.withUnsafeMutableBufferPointer { resultBuffer in
-                let source = inputBuffer.baseAddress!, destination = resultBuffer.baseAddress!
+                // Workers read all of the input and write disjoint tiles of the result.
+                nonisolated(unsafe) let source = inputBuffer.baseAddress!
+                nonisolated(unsafe) let destination = resultBuffer.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     // Two tiles of the widest layer, allocated once per worker and swapped layer to layer.
                     var current = SparseTile.allocate(features: widest)

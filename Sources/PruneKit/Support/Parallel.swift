@@ -34,10 +34,15 @@ public enum Parallel {
             return
         }
         let perChunk = ((count + chunks - 1) / chunks + alignment - 1) / alignment * alignment
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * perChunk
-            let end = min(count, start + perChunk)
-            if start < end { FlushToZero.run { body(start..<end) } }
+        // The pieces touch disjoint ranges and concurrentPerform returns only when all are done,
+        // so sharing `body` (and what it captures) across the workers is safe.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = chunk * perChunk
+                let end = min(count, start + perChunk)
+                if start < end { FlushToZero.run { body(start..<end) } }
+            }
         }
     }
 

@@ -142,7 +142,7 @@ public struct SweepRunner {
         }
         tracker.advance(trainingUnits)
         try Safetensors.write(model, to: checkpoint, metadata: [
-            "producer": "prunelab", "seed": String(seed), "epochs": String(spec.training.epochs),
+            "seed": String(seed), "epochs": String(spec.training.epochs),
             "layer_sizes": layerSizes.map(String.init).joined(separator: ","),
         ])
         return model
