@@ -63,7 +63,7 @@ final class PrunerTests: XCTestCase {
         XCTAssertEqual(Pruner.removalCount(of: 3, sparsity: 0), 0)
     }
 
-    func testWeightPruningZeroesExactlyTheCountPerLayerAndSparesTheLastLayer() {
+    func testWeightPruningZeroesExactlyTheCountPerLayerAndSparesTheLastLayer() throws {
         let model = PruningFixtures.randomMLP(sizes)
         let pruned = Pruner.prune(model, method: .weight, sparsity: 37, pruneLastLayer: false, seed: 0)
         let expected = [Pruner.removalCount(of: 1200, sparsity: 37), Pruner.removalCount(of: 800, sparsity: 37),
@@ -77,10 +77,10 @@ final class PrunerTests: XCTestCase {
         XCTAssertEqual(pruned.originalParameters, 2250)
         XCTAssertEqual(pruned.keptUnits, [])
         // The mask marks exactly the zeroed weights; the spared last layer has no mask.
-        let masks = try! XCTUnwrap(pruned.masks)
+        let masks = try XCTUnwrap(pruned.masks)
         XCTAssertNil(masks.layers[3])
         for layer in 0..<3 {
-            let mask = try! XCTUnwrap(masks.layers[layer])
+            let mask = try XCTUnwrap(masks.layers[layer])
             XCTAssertEqual(mask.data.map { $0 == 0 }, pruned.model.weights[layer].data.map { $0 == 0 })
         }
         XCTAssertEqual(pruned.model.weights[3], model.weights[3])

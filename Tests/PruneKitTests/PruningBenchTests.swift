@@ -12,12 +12,12 @@ final class PruningBenchTests: XCTestCase {
         XCTAssertEqual(figures.command, ["/bin/sh", "-c", "exit 0"])
     }
 
-    func testAFailingChildReportsItsStatusAndLastWords() {
+    func testAFailingChildReportsItsStatusAndLastWords() throws {
         let figures = SweepMeasurement.measure(executable: URL(fileURLWithPath: "/bin/sh"),
                                                arguments: ["-c", "echo 'run is not built yet' >&2; exit 3"])
         XCTAssertNil(figures.wallSeconds)
         XCTAssertNil(figures.peakResidentMegabytes)
-        let failure = try! XCTUnwrap(figures.failure)
+        let failure = try XCTUnwrap(figures.failure)
         XCTAssertTrue(failure.contains("status 3"), failure)
         XCTAssertTrue(failure.contains("run is not built yet"), failure)
     }

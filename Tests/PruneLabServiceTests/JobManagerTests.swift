@@ -6,7 +6,7 @@ import XCTest
 /// The job queue with the real sweep runner on small synthetic sweeps, without HTTP.
 final class JobManagerTests: XCTestCase {
     var folder: TemporaryFolder!
-    override func setUp() { folder = TemporaryFolder() }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
     override func tearDown() { folder.remove() }
 
     func testRunsASweepAndListsItsArtifacts() throws {

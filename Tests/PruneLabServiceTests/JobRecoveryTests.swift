@@ -6,7 +6,7 @@ import XCTest
 /// Records across restarts and failed writes.
 final class JobRecoveryTests: XCTestCase {
     var folder: TemporaryFolder!
-    override func setUp() { folder = TemporaryFolder() }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
     override func tearDown() { folder.remove() }
 
     func testARecordWithoutAnAttemptLogStillLoads() throws {
@@ -84,7 +84,7 @@ final class JobLimitsTests: XCTestCase {
     }
 
     func testAMissingExecutableFailsTheJobAndSaysWhichFile() throws {
-        let folder = TemporaryFolder()
+        let folder = try TemporaryFolder()
         defer { folder.remove() }
         let missing = folder.url.appendingPathComponent("no-such-prunelab")
         let jobs = try JobManager.forTests(in: folder.url, executor: ChildProcessExecutor(executable: missing))

@@ -5,7 +5,7 @@ import XCTest
 
 final class JobStoreTests: XCTestCase {
     var folder: TemporaryFolder!
-    override func setUp() { folder = TemporaryFolder() }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
     override func tearDown() { folder.remove() }
 
     func testSaveThenLoadOldestFirst() throws {

@@ -9,11 +9,11 @@ class ServiceTestCase: XCTestCase {
     var service: PruneLabService?
     var client: LoopbackClient!
 
-    override func setUp() {
-        folder = TemporaryFolder()
+    override func setUpWithError() throws {
+        folder = try TemporaryFolder()
         let site = folder.url.appendingPathComponent("public")
-        try! FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-        try! Data("<!doctype html><title>PruneLab test page</title>".utf8).write(to: site.appendingPathComponent("index.html"))
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try Data("<!doctype html><title>PruneLab test page</title>".utf8).write(to: site.appendingPathComponent("index.html"))
     }
 
     override func tearDown() {
@@ -71,6 +71,6 @@ class ServiceTestCase: XCTestCase {
 }
 
 extension SweepSpec {
-    /// The spec as a client would POST it.
-    var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+    /// The spec as a client would POST it (its fields exactly as the schema reads them).
+    var json: String { String(decoding: SpecSchema.document(of: self).serialized(), as: UTF8.self) }
 }

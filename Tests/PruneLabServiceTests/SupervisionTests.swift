@@ -6,7 +6,7 @@ import XCTest
 /// Sweeps in real child processes (`prunelab sweep-child`): crashes, retries, limits, cancel.
 final class SupervisionTests: XCTestCase {
     var folder: TemporaryFolder!
-    override func setUp() { folder = TemporaryFolder() }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
     override func tearDown() { folder.remove() }
 
     /// The smallest sweep: synthetic data, hidden [8], 1 epoch, 2 points.

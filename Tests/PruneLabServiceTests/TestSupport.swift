@@ -35,9 +35,9 @@ enum TestSpecs {
 /// A fresh folder under the system's temporary directory, removed by `tearDown`.
 final class TemporaryFolder {
     let url: URL
-    init() {
+    init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-tests-\(UUID().uuidString)", isDirectory: true)
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func remove() { try? FileManager.default.removeItem(at: url) }
 }
