@@ -1,0 +1,74 @@
+import Dispatch
+
+/// Dense and pruned inference timed as pairs, in alternating rounds, until the ratio settles.
+///
+/// Timing the dense network once and each pruned one minutes later compares two moments of a
+/// shared machine: the same network once read 1.37x "faster". Here every round times both, in
+/// alternating order (dense first, then pruned first), so slow drifts and the other core's load
+/// hit both sides alike; the speed-up is the median of the rounds' ratios. Rounds continue until
+/// the ratios' interquartile range is within `tolerance` of their median, or `maxRounds`.
+public struct PairedTiming: Sendable, Equatable {
+    public var minRounds = 5
+    public var maxRounds = 21
+    /// Relative interquartile range of the ratios at which the measurement is settled.
+    public var tolerance = 0.05
+
+    public init() {}
+
+    /// Which side a round times first and what one run cost.
+    public enum Side: Sendable, Equatable { case dense, pruned }
+
+    /// The medians of each side and of the rounds' ratios, and how many rounds it took.
+    public struct Result: Sendable, Equatable {
+        public var denseSeconds: Double
+        public var prunedSeconds: Double
+        /// Median over rounds of dense / pruned: how many times faster the pruned network runs.
+        public var speedup: Double
+        public var rounds: Int
+        /// Relative interquartile range of the ratios when the measurement stopped.
+        public var spread: Double
+    }
+
+    /// Runs rounds of `run(side)`, each returning the seconds one run took. One untimed warm-up
+    /// run of each side comes first (thread start-up, first touches of memory).
+    public func measure(_ run: (Side) -> Double) -> Result {
+        _ = run(.dense)
+        _ = run(.pruned)
+        var dense: [Double] = [], pruned: [Double] = [], ratios: [Double] = []
+        var spread = Double.infinity
+        while dense.count < maxRounds {
+            let order: [Side] = dense.count % 2 == 0 ? [.dense, .pruned] : [.pruned, .dense]
+            var times: [Side: Double] = [:]
+            for side in order { times[side] = run(side) }
+            let d = max(times[.dense] ?? 0, 1e-9), p = max(times[.pruned] ?? 0, 1e-9)
+            dense.append(d)
+            pruned.append(p)
+            ratios.append(d / p)
+            if ratios.count >= minRounds {
+                let middle = Self.median(ratios)
+                spread = (Self.quantile(ratios, 0.75) - Self.quantile(ratios, 0.25)) / middle
+                if spread <= tolerance { break }
+            }
+        }
+        return Result(denseSeconds: Self.median(dense), prunedSeconds: Self.median(pruned),
+                      speedup: Self.median(ratios), rounds: ratios.count, spread: spread)
+    }
+
+    /// Times `work` once, in seconds of wall clock.
+    public static func seconds(_ work: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        work()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    }
+
+    static func median(_ values: [Double]) -> Double { quantile(values, 0.5) }
+
+    /// Linear interpolation between the closest ranks (the common "type 7" quantile).
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        let position = q * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(sorted.count - 1, low + 1)
+        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+    }
+}
