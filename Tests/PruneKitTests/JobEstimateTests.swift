@@ -90,6 +90,16 @@ final class JobEstimateTests: XCTestCase {
         XCTAssertNil(estimate.memoryProblem(limit: estimate.peakMemoryBytes))
     }
 
+    func testANetworkWithoutHiddenLayersIsEstimatedToo() throws {
+        for methods: [PruningMethod] in [[.weight, .unit], [.globalWeight, .randomWeight, .randomUnit]] {
+            let spec = SweepSpec(dataset: DatasetSpec(name: "synthetic"), model: ModelSpec(hidden: []),
+                                 pruning: PruningSpec(methods: methods, finetuneEpochs: 1))
+            let estimate = spec.estimate(shape: try spec.dataShape())
+            XCTAssertGreaterThan(estimate.peakMemoryBytes, 0)
+            XCTAssertGreaterThan(estimate.flops, 0)
+        }
+    }
+
     func testJSONUsesSnakeCase() throws {
         let estimate = JobEstimate(peakMemoryBytes: 5, flops: 2, seconds: 1.5, memoryDrivers: ["/model/hidden"], timeDrivers: [])
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: JSONEncoder().encode(estimate)) as? [String: Any])

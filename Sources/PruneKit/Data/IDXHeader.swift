@@ -31,10 +31,17 @@ public enum IDXHeader {
         let rank = Int(magic[3])
         guard (1...4).contains(rank) else { throw fail("declares \(rank) dimensions; expected 1 to 4") }
         let header = try read(4 * rank)
-        return try (0..<rank).map { d in
+        var dimensions: [Int] = []
+        var total = 1
+        for d in 0..<rank {
             let size = header[4 * d..<4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
             guard size > 0 else { throw fail("dimension \(d) is 0") }
-            return size
+            total = total.multipliedReportingOverflow(by: size).partialValue
+            guard total <= IDXArray.maxValueCount else {
+                throw fail("declares \(dimensions + [size]) values, more than the \(IDXArray.maxValueCount) accepted")
+            }
+            dimensions.append(size)
         }
+        return dimensions
     }
 }

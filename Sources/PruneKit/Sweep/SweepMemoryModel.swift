@@ -28,7 +28,7 @@ struct SweepMemoryModel {
     static let processBaselineBytes = 32e6
     /// What malloc adds to the blocks counted (headers, page rounding, small objects not
     /// counted, fragmentation left with the fixed thresholds of `MallocPolicy`).
-    static let allocatorOverhead = 1.04
+    static let allocatorOverhead = 1.06
 
     let cost: SweepCostModel
     private let float = 4.0

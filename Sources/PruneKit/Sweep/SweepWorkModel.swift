@@ -31,24 +31,23 @@ struct SweepWorkModel {
     /// gradients, m and v read, three of them written back: 7 float streams; SGD momentum 5),
     /// and masking the gradients of a masked run (2 more streams over the masked weights).
     private func training(_ run: SweepCostModel.TrainingRun) -> Term {
-        let samples = Double(shape.trainCount)
-        let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
-        let steps = shape.trainCount == 0 ? 0 : (samples / batch).rounded(.up) * Double(run.epochs)
+        let batch = max(1, min(cost.spec.training.batchSize, shape.trainCount))
         let layers = SweepCostModel.weightCounts(run.layerSizes).map(Double.init)
-        var multiplyAdds = 0.0
-        var productSeconds = 0.0
-        for (index, weights) in layers.enumerated() {
-            let products = index == 0 ? 2.0 : 3.0
-            multiplyAdds += products * weights * batch
-            productSeconds += products * rate.trainingProductSeconds(multiplyAdds: weights * batch)
-        }
         let parameters = Double(SweepCostModel.parameterCount(run.layerSizes, bias: bias))
         let streams = cost.spec.training.optimizer == .adam ? 7.0 : 5.0
         let bytesPerStep = 4 * (streams * parameters + 3 * Double(run.maskedWeights))
-        let stepSeconds = productSeconds + rate.stepOverheadSeconds + bytesPerStep / rate.memoryBandwidth
-        let count = Double(run.count)
+        // Products per layer: forward and dL/dW everywhere, dL/dX past the first layer.
+        let products = layers.indices.map { $0 == 0 ? 2.0 : 3.0 }
+        let multiplyAddsPerSample = zip(products, layers).reduce(0) { $0 + $1.0 * $1.1 }
+        func stepSeconds(rows: Int) -> Double {
+            let gemms = zip(products, layers).reduce(0) { $0 + $1.0 * rate.trainingProductSeconds(multiplyAdds: $1.1 * Double(rows)) }
+            return gemms + rate.stepOverheadSeconds + bytesPerStep / rate.memoryBandwidth
+        }
+        let fullSteps = shape.trainCount / batch, lastRows = shape.trainCount % batch
+        let epochSeconds = Double(fullSteps) * stepSeconds(rows: batch) + (lastRows > 0 ? stepSeconds(rows: lastRows) : 0)
+        let runs = Double(run.count) * Double(run.epochs)
         return Term(what: run.layerSizes == cost.layerSizes && run.maskedWeights == 0 ? "training" : "fine-tuning",
-                    flops: count * 2 * multiplyAdds * steps, seconds: count * steps * stepSeconds, fields: run.fields)
+                    flops: runs * 2 * multiplyAddsPerSample * Double(shape.trainCount), seconds: runs * epochSeconds, fields: run.fields)
     }
 
     /// Per repeat: the trained network's evaluation and its dense timing (5 runs over the test
