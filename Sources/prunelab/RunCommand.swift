@@ -18,7 +18,10 @@ struct RunCommand: ParsableCommand {
             resumes: the trained model is loaded from its checkpoint and points already in \
             results.csv are skipped. Ctrl-C stops after the current batch; what is done stays on disk.
 
-            Exit status: 0 success, 1 runtime failure, 2 bad spec, 130 interrupted.
+            Before starting it prints the cost estimate (peak memory, FLOPs, seconds at this \
+            machine's rate); --max-memory refuses a sweep whose estimated peak is above the limit.
+
+            Exit status: 0 success, 1 runtime failure, 2 bad spec, 3 over --max-memory, 130 interrupted.
             """)
 
     @Argument(help: ArgumentHelp("A sweep spec (JSON). '-' reads standard input; none means the reference experiment.",
@@ -28,8 +31,41 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output folder (default: out/<spec name>, e.g. out/seed).", valueName: "dir"))
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp("Refuse the sweep when its estimated peak memory is above this (bytes, or e.g. 6GB, 512MiB).",
+                                            valueName: "bytes"),
+            transform: { text in
+                guard let bytes = ByteCount.parse(text) else {
+                    throw ValidationError("--max-memory must be a byte count such as 6GB, 512MiB or 2000000000, got \"\(text)\"")
+                }
+                return bytes
+            })
+    var maxMemory: Int?
+
+    @Flag(name: .long, help: "Print the cost estimate taken apart, and exit without running the sweep.")
+    var estimateOnly = false
+
     func run() throws {
+        // Before any large allocation: makes resident memory what the sweep holds (see MallocPolicy).
+        MallocPolicy.applyToThisProcess()
         let spec = try readSpec()
+        let estimate: JobEstimate
+        do {
+            estimate = spec.estimate(shape: try spec.dataShape())
+        } catch {
+            standardError("prunelab run: failed: \(error)\n")
+            throw ExitCode(1)
+        }
+        standardError("prunelab run: estimate: \(estimate.summary)\n")
+        if estimateOnly, let shape = try? spec.dataShape() {
+            print(spec.estimateBreakdown(shape: shape))
+            print("memory driven by: \(estimate.memoryDrivers.joined(separator: ", "))")
+            print("time driven by: \(estimate.timeDrivers.joined(separator: ", "))")
+            return
+        }
+        if let maxMemory, let problem = estimate.memoryProblem(limit: maxMemory) {
+            standardError("prunelab run: refused (--max-memory): \(problem)\n")
+            throw ExitCode(3)
+        }
         let folder = URL(fileURLWithPath: out ?? "out/\(spec.folderName)", isDirectory: true).standardizedFileURL
         let runner = SweepRunner(spec: spec, outputDirectory: folder)
         let cancellation = CancellationFlag()
@@ -53,6 +89,11 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
 
+        if let peak = ProcessMemory.peakResidentBytes() {
+            // Measured against the estimate in every run; the estimate's test reads the bytes.
+            standardError("prunelab run: peak memory measured \(ByteCount.format(peak)) (\(peak) bytes), "
+                          + "estimated \(ByteCount.format(estimate.peakMemoryBytes)) (\(estimate.peakMemoryBytes) bytes)\n")
+        }
         print(ResultsTable.text(SummaryRow.summarize(outcome.rows)))
         print("\nFinished in \(ProgressText.duration(Date().timeIntervalSince(started))). Files in \(folder.path):")
         for name in outcome.artifacts { print("  \(name)") }

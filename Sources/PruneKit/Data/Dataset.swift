@@ -75,7 +75,7 @@ public struct Dataset: Sendable {
     }
 
     /// `folder/name.gz` if present, else `folder/name`.
-    private static func idxFile(_ name: String, in folder: URL) throws -> URL {
+    static func idxFile(_ name: String, in folder: URL) throws -> URL {
         let gzipped = folder.appendingPathComponent(name + ".gz")
         if FileManager.default.fileExists(atPath: gzipped.path) { return gzipped }
         let plain = folder.appendingPathComponent(name)

@@ -1,0 +1,77 @@
+import Foundation
+
+/// The shape of a sweep's data, known without loading it: what the cost estimate needs.
+public struct DataShape: Sendable, Equatable {
+    /// Samples the sweep uses (after `train_limit` / `test_limit`).
+    public var trainCount: Int
+    public var testCount: Int
+    public var features: Int
+    public var classes: Int
+    /// Samples in the source before the limits: loading holds all of them for a moment while
+    /// the limited prefix is copied out. Equal to the counts above when nothing is cut.
+    public var sourceTrainCount: Int
+    public var sourceTestCount: Int
+
+    public init(trainCount: Int, testCount: Int, features: Int, classes: Int,
+                sourceTrainCount: Int? = nil, sourceTestCount: Int? = nil) {
+        self.trainCount = trainCount
+        self.testCount = testCount
+        self.features = features
+        self.classes = classes
+        self.sourceTrainCount = max(trainCount, sourceTrainCount ?? trainCount)
+        self.sourceTestCount = max(testCount, sourceTestCount ?? testCount)
+    }
+}
+
+extension SweepSpec {
+    /// The data's shape without loading the data: synthetic from the spec; IDX from the image
+    /// files' headers (a few bytes, gzip included) and the label files (one byte per sample,
+    /// for the class count of an `idx` folder), honouring train_limit / test_limit.
+    /// Errors are those `Dataset.load` would give for a missing folder or file or a bad header.
+    public func dataShape() throws -> DataShape {
+        let limited = { (count: Int, limit: Int?) in limit.map { min(count, max(0, $0)) } ?? count }
+        switch dataset.name {
+        case "synthetic":
+            return DataShape(trainCount: limited(dataset.trainSize, dataset.trainLimit),
+                             testCount: limited(dataset.testSize, dataset.testLimit),
+                             features: dataset.features, classes: dataset.classes,
+                             sourceTrainCount: dataset.trainSize, sourceTestCount: dataset.testSize)
+        case "fashion-mnist":
+            return try Self.idxShape(folder: Dataset.fashionMNISTFolder, classes: 10, limits: dataset)
+        case "idx":
+            guard let path = dataset.path else {
+                throw DataFileError(path: "dataset", problem: "name \"idx\" needs a path: a folder holding the four IDX files")
+            }
+            return try Self.idxShape(folder: URL(fileURLWithPath: path), classes: nil, limits: dataset)
+        default:
+            throw DataFileError(path: "dataset", problem: "unknown name \"\(dataset.name)\"; expected fashion-mnist, idx or synthetic")
+        }
+    }
+
+    private static func idxShape(folder: URL, classes: Int?, limits: DatasetSpec) throws -> DataShape {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DataFileError(path: folder.path, problem: "no such folder (expected a folder holding the four IDX files)")
+        }
+        let names = Dataset.idxFileNames
+        let trainImages = try IDXHeader.dimensions(of: Dataset.idxFile(names.trainImages, in: folder))
+        let testImages = try IDXHeader.dimensions(of: Dataset.idxFile(names.testImages, in: folder))
+        for (dimensions, name) in [(trainImages, names.trainImages), (testImages, names.testImages)] where dimensions.count < 2 {
+            throw DataFileError(path: folder.appendingPathComponent(name).path,
+                                problem: "has dimensions \(dimensions); images need at least 2 (count, pixels...)")
+        }
+        let features = trainImages.dropFirst().reduce(1, *)
+        var classCount = classes ?? 2
+        if classes == nil {
+            for name in [names.trainLabels, names.testLabels] {
+                let labels = try IDXArray.read(contentsOf: Dataset.idxFile(name, in: folder))
+                classCount = max(classCount, Int(labels.values.max() ?? 0) + 1)
+            }
+        }
+        let limited = { (count: Int, limit: Int?) in limit.map { min(count, max(0, $0)) } ?? count }
+        return DataShape(trainCount: limited(trainImages[0], limits.trainLimit),
+                         testCount: limited(testImages[0], limits.testLimit),
+                         features: features, classes: classCount,
+                         sourceTrainCount: trainImages[0], sourceTestCount: testImages[0])
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import XCTest
+@testable import PruneKit
+
+/// The admission estimate: the data's shape without loading it, the arithmetic of the
+/// estimate, and (the requirement of issue 9) its peak memory against the peak RSS of the
+/// real sweep run as a child process on several shapes.
+final class JobEstimateTests: XCTestCase {
+    // MARK: - Data shape
+
+    func testSyntheticShapeHonoursTheLimits() throws {
+        var spec = SweepSpec(dataset: DatasetSpec(name: "synthetic", trainLimit: 300, trainSize: 1000, testSize: 200, features: 32, classes: 7))
+        XCTAssertEqual(try spec.dataShape(), DataShape(trainCount: 300, testCount: 200, features: 32, classes: 7,
+                                                       sourceTrainCount: 1000, sourceTestCount: 200))
+        spec.dataset.testLimit = 5000
+        XCTAssertEqual(try spec.dataShape().testCount, 200, "a limit above the size changes nothing")
+    }
+
+    func testIDXShapeComesFromTheHeadersAndMatchesTheLoadedData() throws {
+        for gzip in [true, false] {
+            let folder = try makeTemporaryFolder(self)
+            try writeIDXDataset(in: folder, trainCount: 9, testCount: 5, imageShape: [4, 3], labels: { UInt8($0 % 6) }, gzip: gzip)
+            let spec = SweepSpec(dataset: DatasetSpec(name: "idx", path: folder.path, trainLimit: 7))
+            let shape = try spec.dataShape()
+            let data = try Dataset.load(spec.dataset)
+            XCTAssertEqual(shape, DataShape(trainCount: data.train.count, testCount: data.test.count, features: data.features,
+                                            classes: data.classes, sourceTrainCount: 9, sourceTestCount: 5), "gzip: \(gzip)")
+        }
+    }
+
+    func testFashionMNISTShapeWithoutLoadingIt() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: Dataset.fashionMNISTFolder.path), "dataset-fashion-mnist not installed")
+        let spec = SweepSpec(dataset: DatasetSpec(name: "fashion-mnist", trainLimit: 1234))
+        XCTAssertEqual(try spec.dataShape(), DataShape(trainCount: 1234, testCount: 10_000, features: 784, classes: 10,
+                                                       sourceTrainCount: 60_000, sourceTestCount: 10_000))
+    }
+
+    func testShapeErrorsNameTheFile() throws {
+        let folder = try makeTemporaryFolder(self)
+        assertDataFileError(try SweepSpec(dataset: DatasetSpec(name: "idx", path: folder.path)).dataShape(),
+                            mentions: [folder.path, "train-images-idx3-ubyte"])
+        try writeFile([0, 0, 0x0D, 3, 0, 0], "train-images-idx3-ubyte", in: folder)
+        assertDataFileError(try IDXHeader.dimensions(of: folder.appendingPathComponent("train-images-idx3-ubyte")),
+                            mentions: ["train-images-idx3-ubyte", "type 0x0D"])
+        assertDataFileError(try SweepSpec(dataset: DatasetSpec(name: "imagenet")).dataShape(), mentions: ["imagenet"])
+    }
+
+    // MARK: - Arithmetic
+
+    private let shape = DataShape(trainCount: 60_000, testCount: 10_000, features: 784, classes: 10)
+
+    func testReferenceFLOPsCountEveryProduct() {
+        let estimate = SweepSpec.reference.estimate(shape: shape)
+        // Training: 5 epochs x 60,000 samples x (forward 2P + dW 2P + dX 2(P - first layer)).
+        let weights = [784 * 1000, 1000 * 1000, 1000 * 500, 500 * 200, 200 * 10]
+        let total = Double(weights.reduce(0, +))
+        let training = 5 * 60_000 * (6 * total - 2 * Double(weights[0]))
+        XCTAssertGreaterThan(estimate.flops, training)
+        XCTAssertLessThan(estimate.flops, training * 1.6, "evaluations and timings add far less than training here")
+        XCTAssertGreaterThan(estimate.seconds, 30, "GEMMs alone need 31 s at the SGEMM rate (PERF-NOTES)")
+        XCTAssertLessThan(estimate.seconds, 200)
+    }
+
+    func testMoreEpochsCostMoreTimeNotMemoryAndDriversSayWhich() throws {
+        var spec = SweepSpec(dataset: DatasetSpec(name: "synthetic", trainSize: 100_000, testSize: 50_000, features: 2048), model: ModelSpec(hidden: [64]))
+        let base = spec.estimate(shape: try spec.dataShape())
+        XCTAssertEqual(Array(base.memoryDrivers.prefix(2)).sorted(), ["/dataset/features", "/dataset/test_size"])
+        spec.training.epochs = 50
+        let longer = spec.estimate(shape: try spec.dataShape())
+        // 45 more epochs of 100,000 samples: forward and dW of both layers, dX of the second.
+        let perSample = 2.0 * (2 * 2048 * 64 + 3 * 64 * 10)
+        XCTAssertEqual(longer.flops - base.flops, 45 * 100_000 * perSample, accuracy: 1)
+        XCTAssertGreaterThan(longer.seconds, base.seconds + 10)
+        XCTAssertEqual(longer.peakMemoryBytes, base.peakMemoryBytes)
+        let drivers = longer.timeDrivers
+        let epochs = try XCTUnwrap(drivers.firstIndex(of: "/training/epochs"))
+        XCTAssertLessThan(epochs, try XCTUnwrap(drivers.firstIndex(of: "/pruning/sparsities")), "\(drivers)")
+    }
+
+    func testTheIssuesExtremeSpecIsEstimatedFarAboveAnyLimit() throws {
+        // issue 9: this spec crashed the server by allocating the float test set (8 GB).
+        let spec = try SweepSpec.parse(Data(#"{"dataset": {"name": "synthetic", "train_size": 1000000, "test_size": 1000000, "features": 8192}, "model": {"hidden": [1]}, "training": {"epochs": 1}}"#.utf8))
+        let estimate = spec.estimate(shape: try spec.dataShape())
+        XCTAssertGreaterThan(estimate.peakMemoryBytes, 8192 * 1_000_000 * 4 + 2 * 8193 * 1_000_000)
+        let problem = try XCTUnwrap(estimate.memoryProblem(limit: 6_000_000_000))
+        XCTAssertTrue(problem.hasPrefix("peak memory \(ByteCount.format(estimate.peakMemoryBytes)) > limit 6.00 GB: "), problem)
+        for field in ["/dataset/features", "/dataset/test_size", "/dataset/train_size"] {
+            XCTAssertTrue(problem.contains(field), "\(problem) does not name \(field)")
+        }
+        XCTAssertNil(estimate.memoryProblem(limit: estimate.peakMemoryBytes))
+    }
+
+    func testANetworkWithoutHiddenLayersIsEstimatedToo() throws {
+        for methods: [PruningMethod] in [[.weight, .unit], [.globalWeight, .randomWeight, .randomUnit]] {
+            let spec = SweepSpec(dataset: DatasetSpec(name: "synthetic"), model: ModelSpec(hidden: []),
+                                 pruning: PruningSpec(methods: methods, finetuneEpochs: 1))
+            let estimate = spec.estimate(shape: try spec.dataShape())
+            XCTAssertGreaterThan(estimate.peakMemoryBytes, 0)
+            XCTAssertGreaterThan(estimate.flops, 0)
+        }
+    }
+
+    func testJSONUsesSnakeCase() throws {
+        let estimate = JobEstimate(peakMemoryBytes: 5, flops: 2, seconds: 1.5, memoryDrivers: ["/model/hidden"], timeDrivers: [])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: JSONEncoder().encode(estimate)) as? [String: Any])
+        XCTAssertEqual(Set(json.keys), ["peak_memory_bytes", "flops", "seconds", "memory_drivers", "time_drivers"])
+        XCTAssertEqual(try JSONDecoder().decode(JobEstimate.self, from: JSONEncoder().encode(estimate)), estimate)
+    }
+
+    func testByteCounts() {
+        XCTAssertEqual(ByteCount.parse("6GB"), 6_000_000_000)
+        XCTAssertEqual(ByteCount.parse("1.5 g"), 1_500_000_000)
+        XCTAssertEqual(ByteCount.parse("512MiB"), 512 << 20)
+        XCTAssertEqual(ByteCount.parse("2000000"), 2_000_000)
+        for bad in ["", "GB", "-1GB", "6 parsecs", "1e400"] { XCTAssertNil(ByteCount.parse(bad), bad) }
+        XCTAssertEqual(ByteCount.format(41_234_000_000), "41.2 GB")
+        XCTAssertEqual(ByteCount.format(267_000_000), "267 MB")
+        XCTAssertEqual(ByteCount.format(950), "950 B")
+    }
+
+    // MARK: - Against the real peak
+
+    /// Shapes chosen so that a different phase peaks in each (the float test set and timing
+    /// activations with OpenBLAS's buffers; fine-tuning a large masked network; loading a
+    /// Fashion-MNIST subset; the activations of a large SGD batch), each a few seconds.
+    private var measuredShapes: [(name: String, spec: String)] {
+        var shapes = [
+            ("wide test set", #"{"dataset": {"name": "synthetic", "train_size": 500, "test_size": 12000, "features": 784}, "model": {"hidden": [720]}, "training": {"epochs": 1}, "pruning": {"methods": ["unit"], "sparsities": [0]}}"#),
+            ("masked fine-tuning", #"{"dataset": {"name": "synthetic", "train_size": 1000, "test_size": 500, "features": 128}, "model": {"hidden": [1024, 1024]}, "training": {"epochs": 1}, "pruning": {"methods": ["weight"], "sparsities": [90], "finetune_epochs": 1}}"#),
+            ("large SGD batch", #"{"dataset": {"name": "synthetic", "train_size": 4096, "test_size": 500, "features": 256}, "model": {"hidden": [2048]}, "training": {"epochs": 2, "batch_size": 4096, "optimizer": "sgd", "learning_rate": 0.01}, "pruning": {"methods": ["random-unit"], "sparsities": [50]}}"#),
+        ]
+        if FileManager.default.fileExists(atPath: Dataset.fashionMNISTFolder.path) {
+            shapes.append(("Fashion-MNIST subset", #"{"dataset": {"name": "fashion-mnist", "train_limit": 3000, "test_limit": 1000}, "model": {"hidden": [256]}, "training": {"epochs": 1}, "pruning": {"methods": ["weight", "unit"], "sparsities": [50]}}"#))
+        }
+        return shapes
+    }
+
+    func testPeakMemoryIsWithinAQuarterOfTheMeasuredPeakAndNeverFarBelow() throws {
+        let executable = try prunelabExecutable()
+        for shape in measuredShapes {
+            let spec = try SweepSpec.parse(Data(shape.spec.utf8))
+            let estimated = Double(spec.estimate(shape: try spec.dataShape()).peakMemoryBytes)
+            let measured = Double(try measuredPeak(executable: executable, spec: shape.spec))
+            let ratio = estimated / measured
+            print("\(shape.name): " + String(format: "estimated %.1f MB, measured %.1f MB, ratio %.2f", estimated / 1e6, measured / 1e6, ratio))
+            XCTAssertGreaterThanOrEqual(ratio, 0.9, "\(shape.name): estimated \(Int(estimated)) bytes, measured \(Int(measured))")
+            XCTAssertLessThanOrEqual(ratio, 1.25, "\(shape.name): estimated \(Int(estimated)) bytes, measured \(Int(measured))")
+        }
+    }
+
+    /// The `prunelab` this test build made (next to the test bundle).
+    private func prunelabExecutable() throws -> URL {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [products, products.deletingLastPathComponent()].map { $0.appendingPathComponent("prunelab") }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw DataFileError(path: products.path, problem: "holds no prunelab executable next to the test bundle; build it with swift build --build-tests")
+        }
+        return found
+    }
+
+    /// Runs `prunelab run` on `spec` in a temporary folder and returns the peak RSS it reports.
+    private func measuredPeak(executable: URL, spec: String) throws -> Int {
+        let folder = try makeTemporaryFolder(self)
+        let specFile = folder.appendingPathComponent("spec.json")
+        try Data(spec.utf8).write(to: specFile)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", specFile.path, "--out", folder.appendingPathComponent("out").path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        guard let line = output.split(separator: "\n").first(where: { $0.contains("peak memory measured") }),
+              let open = line.firstIndex(of: "("), let bytes = Int(line[line.index(after: open)...].prefix { $0.isNumber }) else {
+            throw XCTSkip("prunelab run did not report its peak memory (no /proc?): \(output.suffix(300))")
+        }
+        return bytes
+    }
+}
