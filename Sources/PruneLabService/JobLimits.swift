@@ -22,16 +22,3 @@ public struct JobLimits: Sendable {
         Int(ProcessInfo.processInfo.physicalMemory / 2) / max(1, workers)
     }
 }
-
-/// Sizes as flags take them: bytes, or a number with K, M, G or T (powers of 1024), e.g. `4G`, `512M`, `1.5GB`.
-public enum ByteCount {
-    public static func parse(_ text: String) -> Int? {
-        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
-        if digits.count > 1, digits.hasSuffix("B"), let unit = digits.dropLast().last, units[unit] != nil { digits.removeLast() }
-        var scale = 1
-        if let last = digits.last, let unit = units[last] { scale = unit; digits.removeLast() }
-        guard let value = Double(digits), value.isFinite, value >= 1, value * Double(scale) < 9e18 else { return nil }
-        return Int(value * Double(scale))
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PruneKit
 import PruneLabService
 
 struct ServeCommand: ParsableCommand {
@@ -56,7 +57,7 @@ struct ServeCommand: ParsableCommand {
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100, got \(maxAttempts)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
         if let retain, retain < 0 { throw ValidationError("--retain must be 0 or more, got \(retain)") }
-        if let maxJobMemory, ByteCount.parse(maxJobMemory) == nil {
+        if let maxJobMemory, (ByteCount.parse(maxJobMemory) ?? 0) <= 0 {
             throw ValidationError("--max-job-memory must be a size such as 4G, 512M or 1073741824, got \(maxJobMemory)")
         }
         var isDirectory: ObjCBool = false

@@ -71,10 +71,11 @@ final class JobRecoveryTests: XCTestCase {
 final class JobLimitsTests: XCTestCase {
     func testSizesTakeBytesOrUnits() {
         XCTAssertEqual(ByteCount.parse("1073741824"), 1 << 30)
-        XCTAssertEqual(ByteCount.parse("4G"), 4 << 30)
-        XCTAssertEqual(ByteCount.parse("512m"), 512 << 20)
-        XCTAssertEqual(ByteCount.parse("1.5GB"), 3 << 29)
-        for bad in ["", "G", "-1G", "0", "4X", "nan", "1e30T"] { XCTAssertNil(ByteCount.parse(bad), bad) }
+        XCTAssertEqual(ByteCount.parse("4G"), 4_000_000_000)
+        XCTAssertEqual(ByteCount.parse("4GiB"), 4 << 30)
+        XCTAssertEqual(ByteCount.parse("512m"), 512_000_000)
+        XCTAssertEqual(ByteCount.parse("1.5GB"), 1_500_000_000)
+        for bad in ["", "G", "-1G", "4X", "nan", "1e30T"] { XCTAssertNil(ByteCount.parse(bad), bad) }
     }
 
     func testTheDefaultJobMemoryIsHalfOfPhysicalMemoryPerWorker() {

@@ -31,20 +31,18 @@ extension SweepSpec {
     public func dataShape() throws -> DataShape {
         let limited = { (count: Int, limit: Int?) in limit.map { min(count, max(0, $0)) } ?? count }
         switch dataset.name {
-        case "synthetic":
+        case .synthetic:
             return DataShape(trainCount: limited(dataset.trainSize, dataset.trainLimit),
                              testCount: limited(dataset.testSize, dataset.testLimit),
                              features: dataset.features, classes: dataset.classes,
                              sourceTrainCount: dataset.trainSize, sourceTestCount: dataset.testSize)
-        case "fashion-mnist":
+        case .fashionMNIST:
             return try Self.idxShape(folder: Dataset.fashionMNISTFolder, classes: 10, limits: dataset)
-        case "idx":
+        case .idx:
             guard let path = dataset.path else {
                 throw DataFileError(path: "dataset", problem: "name \"idx\" needs a path: a folder holding the four IDX files")
             }
             return try Self.idxShape(folder: URL(fileURLWithPath: path), classes: nil, limits: dataset)
-        default:
-            throw DataFileError(path: "dataset", problem: "unknown name \"\(dataset.name)\"; expected fashion-mnist, idx or synthetic")
         }
     }
 

@@ -21,7 +21,7 @@ struct SweepCostModel {
         self.spec = spec
         self.shape = shape
         layerSizes = [shape.features] + spec.model.hidden + [shape.classes]
-        let synthetic = spec.dataset.name == "synthetic"
+        let synthetic = spec.dataset.name == .synthetic
         func countFields(size: Int, limit: Int?, sizeField: String, limitField: String) -> [String] {
             if let limit, !synthetic || limit < size { return [limitField] }
             return synthetic ? [sizeField] : [limitField]
@@ -36,9 +36,9 @@ struct SweepCostModel {
     /// The field naming where the data comes from (what loading reads whatever the limits).
     var sourceFields: [String] {
         switch spec.dataset.name {
-        case "synthetic": return ["/dataset/train_size", "/dataset/test_size"] + featureFields
-        case "idx": return ["/dataset/path"]
-        default: return ["/dataset/name"]
+        case .synthetic: return ["/dataset/train_size", "/dataset/test_size"] + featureFields
+        case .idx: return ["/dataset/path"]
+        case .fashionMNIST: return ["/dataset/name"]
         }
     }
 

@@ -123,7 +123,7 @@ struct SweepMemoryModel {
         if shape.testCount < shape.sourceTestCount {
             terms.append(Term(what: "test_limit copy", bytes: Double(shape.testCount) * (f + 1), fields: cost.testCountFields))
         }
-        if cost.spec.dataset.name == "synthetic" {
+        if cost.spec.dataset.name == .synthetic {
             terms.append(Term(what: "class prototypes", bytes: float * Double(shape.classes) * f,
                               fields: ["/dataset/classes"] + cost.featureFields))
         }
