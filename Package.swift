@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels"],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
-        .target(name: "HTTPServer", dependencies: ["CZlib"]),
+        .target(name: "HTTPServer", dependencies: ["CZlib"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit"]),
         .executableTarget(
             name: "prunelab",
@@ -42,7 +42,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer"]),
     ],
     swiftLanguageModes: [.v5]

@@ -27,19 +27,19 @@ public struct StaticFiles: Sendable {
         do {
             resolution = try resolve(relativePath, rawTarget: request.target)
         } catch let refusal as Refusal {
-            return .problem(status: refusal.status, title: HTTPStatus.reasonPhrase(refusal.status), detail: refusal.detail)
+            return .problem(status: refusal.status, detail: refusal.detail)
         } catch {
-            return .problem(status: 404, title: "Not Found", detail: "no file at /\(relativePath)")
+            return .problem(status: .notFound, detail: "no file at /\(relativePath)")
         }
         switch resolution {
         case .folderWithoutSlash:
             let target = RequestTarget(request.target)
-            var response = HTTPResponse(status: 301)
+            var response = HTTPResponse(status: .movedPermanently)
             response.headers.set("Location", target.rawPath + "/" + (target.rawQuery.map { "?" + $0 } ?? ""))
             return response
         case .file(let path):
             guard let file = FileSnapshot.read(path) else {
-                return .problem(status: 404, title: "Not Found", detail: "no file at /\(relativePath)")
+                return .problem(status: .notFound, detail: "no file at /\(relativePath)")
             }
             return FileResponder(file: file, contentType: Self.contentType(forPath: path), request: request).response()
         }
@@ -58,38 +58,38 @@ public struct StaticFiles: Sendable {
     }
 
     private struct Refusal: Error {
-        var status: Int
+        var status: HTTPStatus
         var detail: String
     }
 
     private func resolve(_ relativePath: String, rawTarget: String) throws -> Resolution {
         if Self.hasEncodedSeparatorOrNUL(RequestTarget(rawTarget).rawPath) {
-            throw Refusal(status: 400, detail: "encoded slash, backslash or NUL in path")
+            throw Refusal(status: .badRequest, detail: "encoded slash, backslash or NUL in path")
         }
         guard !relativePath.contains("\0"), !relativePath.contains("\\") else {
-            throw Refusal(status: 400, detail: "NUL or backslash in path")
+            throw Refusal(status: .badRequest, detail: "NUL or backslash in path")
         }
         let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
         if components.contains(where: { $0 == ".." || $0 == "." }) {
-            throw Refusal(status: 400, detail: "dot segments are not allowed in paths")
+            throw Refusal(status: .badRequest, detail: "dot segments are not allowed in paths")
         }
         if components.contains(where: { $0.hasPrefix(".") }) {
-            throw Refusal(status: 404, detail: "hidden files are not served")
+            throw Refusal(status: .notFound, detail: "hidden files are not served")
         }
         let joined = components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")
         guard let real = Self.realPath(joined), isUnderRoot(real) else {
-            throw Refusal(status: 404, detail: "no file at /\(relativePath)")
+            throw Refusal(status: .notFound, detail: "no file at /\(relativePath)")
         }
         var info = stat()
-        guard stat(real, &info) == 0 else { throw Refusal(status: 404, detail: "no file at /\(relativePath)") }
+        guard stat(real, &info) == 0 else { throw Refusal(status: .notFound, detail: "no file at /\(relativePath)") }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             if !relativePath.isEmpty && !relativePath.hasSuffix("/") { return .folderWithoutSlash }
             guard let index = Self.realPath(real + "/index.html"), isUnderRoot(index), Self.isRegularFile(index) else {
-                throw Refusal(status: 404, detail: "no index.html in /\(relativePath)")
+                throw Refusal(status: .notFound, detail: "no index.html in /\(relativePath)")
             }
             return .file(index)
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: 404, detail: "not a regular file: /\(relativePath)") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: .notFound, detail: "not a regular file: /\(relativePath)") }
         return .file(real)
     }
 

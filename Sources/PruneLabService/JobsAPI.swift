@@ -212,5 +212,5 @@ struct JobsAPI: Sendable {
 private struct JobList: Encodable { var jobs: [JobView] }
 
 private func json<T: Encodable>(_ status: Int, _ value: T, headers: HTTPHeaders = [:]) -> HTTPResponse {
-    HTTPResponse(status: status, contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)
+    HTTPResponse(status: HTTPStatus(status), contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)
 }

@@ -14,7 +14,7 @@ final class RequestParserTests: XCTestCase {
         return requests
     }
 
-    private func expectError(_ text: String, _ status: Int, file: StaticString = #filePath, line: UInt = #line) {
+    private func expectError(_ text: String, _ status: HTTPStatus, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try parseAll(text), file: file, line: line) { error in
             XCTAssertEqual((error as? HTTPParseError)?.status, status, "\(text.debugDescription): \(error)", file: file, line: line)
         }
@@ -187,7 +187,7 @@ final class AccessLogWriterTests: XCTestCase {
         rewind(file)
         var text = ""
         var buffer = [CChar](repeating: 0, count: 256)
-        while fgets(&buffer, Int32(buffer.count), file) != nil { text += String(cString: buffer) }
+        while fgets(&buffer, Int32(buffer.count), file) != nil { text += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 101)
         XCTAssertEqual(Set(lines), Set((0..<100).map { "line \($0)" } + ["last"]))
