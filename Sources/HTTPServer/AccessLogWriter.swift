@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +28,7 @@ public final class AccessLogWriter: Sendable {
     public static let standardOutput = AccessLogWriter(destination: .standardOutput)
 
     nonisolated(unsafe) private let destination: Destination
-    private let batch = Mutex(Batch())
+    private let batch = Locked(Batch())
     private let queue = DispatchQueue(label: "http.access-log")
     private static let flushDelay = 0.05
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Compressed bodies keyed by their ETag, so a popular static file is compressed once per
 /// version rather than once per request. Bodies without an ETag are compressed every time.
 final class GzipCache: Sendable {
@@ -10,7 +8,7 @@ final class GzipCache: Sendable {
         var storedBytes = 0
     }
 
-    private let entries = Mutex(Entries())
+    private let entries = Locked(Entries())
     private let maxEntries: Int
     private let maxBytes: Int
 

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,7 +40,7 @@ enum HTTPDate {
 
 /// The Date header value, formatted at most once a second.
 final class DateHeaderCache: Sendable {
-    private let cached = Mutex((second: 0, value: ""))
+    private let cached = Locked((second: 0, value: ""))
 
     func current() -> String {
         let now = time(nil)

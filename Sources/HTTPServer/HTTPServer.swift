@@ -129,6 +129,8 @@ final class ServerCore: Sendable {
     let timeouts: ConnectionStateMachine.Timeouts
     let preparer = ResponsePreparer(dateCache: DateHeaderCache(), gzipCache: GzipCache())
     private let registry = Mutex(Registry())
+    /// `Registry.draining`, readable on every response without the lock.
+    private let drainingFlag = Atomic(false)
 
     init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
         self.configuration = configuration
@@ -142,7 +144,7 @@ final class ServerCore: Sendable {
     }
 
     /// Shutdown has begun: every response from now on closes its connection.
-    var isDraining: Bool { registry.withLock { $0.draining } }
+    var isDraining: Bool { drainingFlag.load(ordering: .acquiring) }
 
     var openConnections: Int { registry.withLock { $0.connections.count } }
 
@@ -181,6 +183,7 @@ final class ServerCore: Sendable {
     func drainAll() {
         let open = registry.withLock { registry in
             registry.draining = true
+            drainingFlag.store(true, ordering: .releasing)
             return Array(registry.connections.values)
         }
         open.forEach { $0.drain() }
