@@ -11,19 +11,24 @@ import Glibc
 /// Rarely contended state uses `Mutex`. Unchecked because the mutex, not the compiler, makes
 /// `value` safe to share; it is reachable only inside `withLock`.
 final class Locked<Value>: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
+    /// Allocated, so that its address never changes (a stored property's `&` is not stable).
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value
 
     init(_ value: Value) {
         self.value = value
-        pthread_mutex_init(&mutex, nil)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
     }
 
-    deinit { pthread_mutex_destroy(&mutex) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
 
     func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
     }
 }
