@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels"],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
-        .target(name: "HTTPServer", dependencies: ["CZlib"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "HTTPServer", dependencies: ["CZlib"]),
         // Linux process calls (pipe2, closefrom for posix_spawn, CPU affinity, parent-death signal).
         .target(name: "CProcess", path: "Sources/CProcess"),
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
@@ -46,7 +46,7 @@ let package = Package(
         // Test helpers shared by the test targets (running Python checkers).
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v6]

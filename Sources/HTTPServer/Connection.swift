@@ -1,69 +1,54 @@
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One accepted TCP connection: reads requests, runs the handler, writes responses strictly in
-/// request order, and enforces the timeouts.
+/// One accepted TCP connection: the socket side of a `ConnectionStateMachine`. It turns
+/// readiness, timer and handler events into machine events and executes the actions they
+/// return; every protocol decision (what to parse, when to answer, when to close, which
+/// timeout applies) is the machine's.
 ///
-/// All mutable state lives on `queue`, a serial queue of its own. Readiness comes from dispatch
-/// sources on the non-blocking socket, so a connection waiting for bytes holds no thread. The
-/// handler runs on `queue` too: an untargeted serial queue is served by Dispatch's overcommitting
-/// pool, which adds a thread when all are busy, so a handler that blocks delays only its own
-/// connection (measured: six handlers sleeping 3 s did not delay a static file). A shared
-/// concurrent handler queue was both slower (a thread hop per request) and starved once a few
-/// handlers blocked. Streamed bodies are produced on a queue of their own for the same reason.
+/// All mutable state lives on `queue`, a serial queue of its own (hence `@unchecked Sendable`:
+/// the queue, not a lock, guards it). Readiness comes from dispatch sources on the non-blocking
+/// socket, so a connection waiting for bytes holds no thread. The handler runs on `queue` too:
+/// an untargeted serial queue is served by Dispatch's overcommitting pool, which adds a thread
+/// when all are busy, so a handler that blocks delays only its own connection (measured: six
+/// handlers sleeping 3 s did not delay a static file). A shared concurrent handler queue was
+/// both slower (a thread hop per request) and starved once a few handlers blocked. Streamed
+/// bodies are produced on a queue of their own for the same reason.
 final class Connection: @unchecked Sendable {
+    typealias Action = ConnectionStateMachine.Action
+
     let fd: Int32
     let remoteAddress: String
     let queue: DispatchQueue
     private let core: ServerCore
+    private var machine: ConnectionStateMachine
+
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private let timer: DispatchSourceTimer
+    private var timerArmedFor: ContinuousClock.Instant?
+    /// Dispatch sources must be resumed as often as suspended, so their state is tracked here.
     private var readSuspended = false
-    private var writeResumed = false
+    /// The last send would have blocked: the write source is watching until the socket drains.
+    private var waitingForWritable = false
     private var pendingCancelHandlers = 2
-
-    private var input = ByteBuffer()
-    private var output = ByteBuffer()
-    private var parser: RequestParser
-
-    /// A handler is running or a streamed response is open: later requests wait their turn.
-    private var inFlight = false
-    /// `processInput` is on the stack.
-    private var processing = false
-    /// Close once the response in flight has been written (client asked, error, or shutdown).
-    private var closeWhenDone = false
-    /// The peer sent FIN: no more requests will come.
-    private var inputClosed = false
-    /// Output shut down after the last response; reading only to drain the peer (no RST).
-    private var lingering = false
+    /// The socket is released (the machine may have asked, or an I/O error or deadline forced it).
     private(set) var closed = false
     /// Woken when a streaming handler waits for the peer to read.
     private var streamWaiter: DispatchSemaphore?
 
-    private var idleSince = DispatchTime.now()
-    private var headStarted: DispatchTime?
-    private var bodyStarted: DispatchTime?
-    private var lastWriteProgress = DispatchTime.now()
-    private var lingerSince = DispatchTime.now()
-    private var timerArmedFor: DispatchTime?
-
     private static let readChunk = 64 * 1024
-    /// Pipelined bytes buffered while a request is in flight before reading pauses.
-    private static let inputHighWater = 256 * 1024
-    /// Unsent output beyond which no further request is processed and streams wait.
-    private static let outputHighWater = 256 * 1024
-    private static let lingerTime = 2.0
 
     init(fd: Int32, remoteAddress: String, core: ServerCore) {
         self.fd = fd
         self.remoteAddress = remoteAddress
         self.core = core
         self.queue = DispatchQueue(label: "http.connection")
-        self.parser = RequestParser(limits: core.parserLimits)
+        self.machine = ConnectionStateMachine(limits: core.parserLimits, timeouts: core.timeouts, now: .now)
         self.timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
@@ -73,7 +58,7 @@ final class Connection: @unchecked Sendable {
             read.setEventHandler { [weak self] in self?.handleReadable() }
             read.setCancelHandler { [self] in cancelHandlerFinished() }
             let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            write.setEventHandler { [weak self] in self?.flush() }
+            write.setEventHandler { [weak self] in self?.handleWritable() }
             write.setCancelHandler { [self] in cancelHandlerFinished() }
             readSource = read
             writeSource = write
@@ -81,21 +66,57 @@ final class Connection: @unchecked Sendable {
             timer.schedule(deadline: .distantFuture)
             timer.resume()
             read.resume()
-            updateTimer()
+            settle()
         }
     }
 
-    /// Shutdown: close now if idle, else after the response in flight.
+    /// Shutdown: close now if idle, else after the exchange in progress.
     func drain() {
         queue.async { [self] in
             guard !closed else { return }
-            closeWhenDone = true
-            if !inFlight && output.isEmpty && parser.phase(buffer: input) == .idle { beginLingeringClose() }
+            run(machine.drain(at: .now))
         }
     }
 
     /// Deadline passed: drop the connection whatever it is doing.
     func forceClose() { queue.async { [self] in close() } }
+
+    // MARK: Executing actions
+
+    /// Executes actions until the machine waits, writing pending output along the way.
+    private func run(_ first: Action) {
+        var action = first
+        while !closed {
+            switch action {
+            case .handle(let request):
+                action = handle(request)
+            case .answer(let error):
+                action = answer(error)
+            case .shutdownOutput:
+                Glibc.shutdown(fd, Int32(SHUT_WR))
+                action = .wait
+            case .close:
+                close()
+            case .wait:
+                if machine.hasPendingOutput && !waitingForWritable {
+                    action = writeOnce()
+                } else {
+                    settle()
+                    return
+                }
+            }
+        }
+    }
+
+    /// Watches the socket for what the machine needs next and arms its deadline.
+    private func settle() {
+        if !machine.isOutputFull, let waiter = streamWaiter {
+            streamWaiter = nil
+            waiter.signal()
+        }
+        updateReadInterest()
+        updateTimer()
+    }
 
     // MARK: Reading
 
@@ -105,81 +126,24 @@ final class Connection: @unchecked Sendable {
             while true {
                 let count = Glibc.read(fd, chunk.baseAddress, chunk.count)
                 if count > 0 {
-                    if !lingering { input.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
-                    if count < chunk.count || input.readableCount >= Self.inputHighWater { return }
+                    run(machine.received(UnsafeRawBufferPointer(rebasing: chunk[0..<count]), at: .now))
                 } else if count == 0 {
-                    inputClosed = true
-                    return
-                } else {
-                    switch errno {
-                    case EINTR: continue
-                    case EAGAIN, EWOULDBLOCK: return
-                    default:
-                        close()   // ECONNRESET and friends: the peer is gone.
-                        return
-                    }
+                    run(machine.inputEnded(at: .now))
+                } else if errno == EINTR {
+                    continue
+                } else if errno != EAGAIN && errno != EWOULDBLOCK {
+                    close()   // ECONNRESET and friends: the peer is gone.
                 }
+                return   // more input raises the (level-triggered) source again
             }
         }
-        guard !closed else { return }
-        if lingering {
-            if inputClosed { close() } else { updateReadInterest() }
-            return
-        }
-        processInput()
     }
 
-    /// Parses and dispatches buffered requests, one at a time, while nothing is in flight.
-    /// Re-entry (a response finished inside the loop) returns at once: the running loop goes
-    /// on, so thousands of pipelined requests never deepen the stack.
-    private func processInput() {
-        guard !processing else { return }
-        processing = true
-        defer { processing = false }
-        while !closed && !inFlight && !lingering && !closeWhenDone && output.readableCount < Self.outputHighWater {
-            let event: RequestParser.Event
-            do {
-                event = try parser.parse(&input)
-            } catch let error as HTTPParseError {
-                fail(error)
-                break
-            } catch {
-                fail(HTTPParseError(400, "unreadable request"))
-                break
-            }
-            switch event {
-            case .needMore:
-                switch parser.phase(buffer: input) {
-                case .idle: headStarted = nil
-                case .head: if headStarted == nil { headStarted = .now() }
-                case .body: if bodyStarted == nil { bodyStarted = .now() }
-                }
-                if inputClosed {
-                    // Nothing more will arrive: a partial request can never complete.
-                    if output.isEmpty { close() } else { closeWhenDone = true }
-                }
-                updateReadInterest()
-                updateTimer()
-                return
-            case .sendContinue:
-                bodyStarted = .now()
-                output.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-                flush()
-            case .request(let request):
-                headStarted = nil
-                bodyStarted = nil
-                dispatch(request)
-            }
-        }
-        updateReadInterest()
-        updateTimer()
-    }
-
-    /// Reads while idle or while a little pipelined input is buffered; pauses otherwise
-    /// (backpressure), and stops for good at end of input.
+    /// Reads while the machine wants input; pauses otherwise (backpressure), and stops for
+    /// good at end of input.
     private func updateReadInterest() {
         guard let readSource, !closed else { return }
-        let wanted = !inputClosed && (lingering || input.readableCount < Self.inputHighWater)
+        let wanted = machine.wantsInput
         if wanted && readSuspended {
             readSource.resume()
             readSuspended = false
@@ -191,7 +155,7 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Exchanges
 
-    private func dispatch(_ parsed: ParsedRequest) {
+    private func handle(_ parsed: ParsedRequest) -> Action {
         let head = parsed.head
         let target = RequestTarget(head.target)
         let context = ExchangeContext(
@@ -199,68 +163,52 @@ final class Connection: @unchecked Sendable {
             acceptEncoding: head.headers["Accept-Encoding"], hasRange: head.headers["Range"] != nil,
             remoteAddress: remoteAddress, started: DispatchTime.now().uptimeNanoseconds)
         guard let path = target.decodedPath, let query = target.decodedQuery else {
-            fail(HTTPParseError(400, "malformed percent-encoding in request target"))
-            return
+            return answer(HTTPParseError(.badRequest, "malformed percent-encoding in request target"))
         }
         let request = HTTPRequest(method: head.method, target: head.target, path: path, query: query,
                                   headers: head.headers, body: parsed.body, remoteAddress: remoteAddress)
-        inFlight = true
         let response: HTTPResponse
         do {
             response = try core.handler(request)
         } catch {
-            response = .problem(status: 500, detail: "the request handler failed")
+            response = .problem(status: .internalServerError, detail: "the request handler failed")
         }
-        send(response, context: context)
+        return respond(response, context: context)
     }
 
-    private func send(_ response: HTTPResponse, context: ExchangeContext) {
-        guard !closed else { return }
-        let prepared = core.preparer.prepare(response, for: context, mustClose: closeWhenDone || core.isDraining)
-        if !prepared.keepAlive { closeWhenDone = true }
-        output.append(prepared.head)
+    /// Answers a request that broke the rules (or timed out); the machine closes after it.
+    private func answer(_ error: HTTPParseError) -> Action {
+        let context = ExchangeContext(method: nil, path: "-", minorVersion: 1, keepAlive: false, acceptEncoding: nil,
+                                      hasRange: false, remoteAddress: remoteAddress,
+                                      started: DispatchTime.now().uptimeNanoseconds)
+        return respond(.problem(status: error.status, detail: error.detail), context: context)
+    }
+
+    private func respond(_ response: HTTPResponse, context: ExchangeContext) -> Action {
+        let mustClose = machine.persistence == .closeAfterResponse || core.isDraining
+        let prepared = core.preparer.prepare(response, for: context, mustClose: mustClose)
         switch prepared.payload {
         case nil:
-            finishExchange(context: context, status: prepared.status, bodyBytes: 0)
+            logExchange(context: context, status: prepared.status, bodyBytes: 0)
+            return machine.responseReady(head: prepared.head, keepAlive: prepared.keepAlive, at: .now)
         case .bytes(let body)?:
-            output.append(body)
-            finishExchange(context: context, status: prepared.status, bodyBytes: body.count)
+            logExchange(context: context, status: prepared.status, bodyBytes: body.count)
+            return machine.responseReady(head: prepared.head, body: body, keepAlive: prepared.keepAlive, at: .now)
         case .stream(let produce, let chunked)?:
-            let stream = ConnectionStream(connection: self, chunked: chunked, context: context, status: prepared.status)
+            let action = machine.streamStarted(head: prepared.head, chunked: chunked, keepAlive: prepared.keepAlive, at: .now)
+            let stream = ConnectionStream(connection: self, context: context, status: prepared.status)
             DispatchQueue(label: "http.stream").async {
                 produce(stream)
                 stream.finish()
             }
-        }
-        flush()
-    }
-
-    /// The response is queued for writing: log it and move on to the next request.
-    private func finishExchange(context: ExchangeContext, status: Int, bodyBytes: Int) {
-        inFlight = false
-        idleSince = .now()
-        logExchange(context: context, status: status, bodyBytes: bodyBytes)
-        if closeWhenDone {
-            if output.isEmpty { beginLingeringClose() }
-        } else {
-            processInput()
+            return action
         }
     }
 
-    private func logExchange(context: ExchangeContext, status: Int, bodyBytes: Int) {
+    private func logExchange(context: ExchangeContext, status: HTTPStatus, bodyBytes: Int) {
         guard let log = core.configuration.accessLog else { return }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - context.started) / 1e6
-        log("\(context.remoteAddress) \(context.method) \(context.path) \(status) \(bodyBytes) \(Self.format(milliseconds))ms")
-    }
-
-    /// Answers a request that broke the rules (or timed out) and closes.
-    private func fail(_ error: HTTPParseError) {
-        let context = ExchangeContext(method: "-", path: "-", minorVersion: 1, keepAlive: false, acceptEncoding: nil,
-                                      hasRange: false, remoteAddress: remoteAddress,
-                                      started: (headStarted ?? .now()).uptimeNanoseconds)
-        closeWhenDone = true
-        inFlight = true
-        send(.problem(status: error.status, detail: error.detail), context: context)
+        log("\(context.remoteAddress) \(context.method?.rawValue ?? "-") \(context.path) \(status.code) \(bodyBytes) \(Self.format(milliseconds))ms")
     }
 
     private static func format(_ milliseconds: Double) -> String {
@@ -271,15 +219,12 @@ final class Connection: @unchecked Sendable {
     // MARK: Streaming
 
     /// Called from a streaming handler's thread. Returns false once the client is gone.
-    fileprivate func streamWrite(_ bytes: [UInt8], chunked: Bool) -> Bool {
+    fileprivate func streamWrite(_ bytes: [UInt8]) -> Bool {
         let (open, waiter): (Bool, DispatchSemaphore?) = queue.sync {
             guard !closed else { return (false, nil) }
-            if chunked { output.append(Array((String(bytes.count, radix: 16) + "\r\n").utf8)) }
-            output.append(bytes)
-            if chunked { output.append([CR, LF]) }
-            flush()
+            run(machine.streamed(bytes, at: .now))
             guard !closed else { return (false, nil) }
-            guard output.readableCount > Self.outputHighWater else { return (true, nil) }
+            guard machine.isOutputFull else { return (true, nil) }
             let waiter = DispatchSemaphore(value: 0)
             streamWaiter = waiter
             return (true, waiter)
@@ -292,82 +237,47 @@ final class Connection: @unchecked Sendable {
         return true
     }
 
-    fileprivate func streamFinished(chunked: Bool, context: ExchangeContext, status: Int, bodyBytes: Int) {
+    fileprivate func streamFinished(context: ExchangeContext, status: HTTPStatus, bodyBytes: Int) {
         queue.async { [self] in
-            guard !closed else {
-                logExchange(context: context, status: status, bodyBytes: bodyBytes)
-                return
-            }
-            if chunked { output.append(Array("0\r\n\r\n".utf8)) }
-            finishExchange(context: context, status: status, bodyBytes: bodyBytes)
-            flush()
+            logExchange(context: context, status: status, bodyBytes: bodyBytes)
+            guard !closed else { return }
+            run(machine.streamFinished(at: .now))
         }
     }
+
+    fileprivate var isOpen: Bool { queue.sync { !closed } }
 
     // MARK: Writing
 
-    private func flush() {
-        guard !closed else { return }
-        while !output.isEmpty {
-            let sent = output.withUnsafeReadableBytes { bytes in
-                Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-            }
-            if sent > 0 {
-                output.consume(sent)
-                lastWriteProgress = .now()
-            } else if sent < 0 && errno == EINTR {
-                continue
-            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                setWriteInterest(true)
-                updateTimer()
-                return
-            } else {
-                close()   // EPIPE, ECONNRESET: a normal end.
-                return
-            }
+    /// One send of the pending output; the machine hears how far it got.
+    private func writeOnce() -> Action {
+        let (sent, error) = machine.withPendingOutput { bytes in
+            let sent = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            return (sent, errno)
         }
-        setWriteInterest(false)
-        if let waiter = streamWaiter {
-            streamWaiter = nil
-            waiter.signal()
+        if sent > 0 { return machine.wrote(sent, at: .now) }
+        if sent < 0 && error == EINTR { return .wait }
+        if sent < 0 && (error == EAGAIN || error == EWOULDBLOCK) {
+            waitingForWritable = true
+            writeSource?.resume()
+            return .wait
         }
-        if !inFlight {
-            if closeWhenDone {
-                beginLingeringClose()
-            } else {
-                processInput()
-            }
-        }
-        updateTimer()
+        return .close   // EPIPE, ECONNRESET: a normal end.
     }
 
-    private func setWriteInterest(_ wanted: Bool) {
-        guard let writeSource, wanted != writeResumed else { return }
-        if wanted { writeSource.resume() } else { writeSource.suspend() }
-        writeResumed = wanted
+    private func handleWritable() {
+        guard !closed, waitingForWritable else { return }
+        waitingForWritable = false
+        writeSource?.suspend()
+        run(.wait)
     }
 
     // MARK: Closing
 
-    /// Sends FIN after the last response and reads until the peer's FIN (or briefly), so that
-    /// unread request bytes do not turn the close into a reset that destroys the response.
-    private func beginLingeringClose() {
-        guard !closed, !lingering else { return }
-        lingering = true
-        lingerSince = .now()
-        Glibc.shutdown(fd, Int32(SHUT_WR))
-        input = ByteBuffer()
-        if inputClosed {
-            close()
-        } else {
-            updateReadInterest()
-            updateTimer()
-        }
-    }
-
     private func close() {
         guard !closed else { return }
         closed = true
+        machine.connectionLost()
         timer.cancel()
         if let readSource {
             readSource.cancel()
@@ -375,11 +285,9 @@ final class Connection: @unchecked Sendable {
         }
         if let writeSource {
             writeSource.cancel()
-            if !writeResumed { writeSource.resume() }
+            if !waitingForWritable { writeSource.resume() }
         }
         if readSource == nil { Glibc.close(fd) }
-        input = ByteBuffer()
-        output = ByteBuffer()
         if let waiter = streamWaiter {
             streamWaiter = nil
             waiter.signal()
@@ -395,84 +303,63 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Timeouts
 
-    private enum Timeout { case idle, head, body, write, linger }
-
-    private func currentDeadline() -> (DispatchTime, Timeout)? {
-        let configuration = core.configuration
-        if closed { return nil }
-        if lingering { return (lingerSince + Self.lingerTime, .linger) }
-        if !output.isEmpty { return (lastWriteProgress + configuration.writeTimeout, .write) }
-        if inFlight { return nil }
-        switch parser.phase(buffer: input) {
-        case .idle: return (idleSince + configuration.idleTimeout, .idle)
-        case .head: return ((headStarted ?? idleSince) + configuration.headTimeout, .head)
-        case .body: return ((bodyStarted ?? idleSince) + configuration.bodyTimeout, .body)
-        }
-    }
-
     /// Moves the timer earlier when needed; a later deadline is picked up when the timer fires,
     /// so the common case costs no system call.
     private func updateTimer() {
-        guard let (deadline, _) = currentDeadline() else { return }
-        if let armed = timerArmedFor, armed <= deadline { return }
-        timer.schedule(deadline: deadline, leeway: .milliseconds(20))
-        timerArmedFor = deadline
+        guard !closed, let deadline = machine.nextDeadline() else { return }
+        if let armed = timerArmedFor, armed <= deadline.instant { return }
+        let delay = max(0, Self.seconds(ContinuousClock.now.duration(to: deadline.instant)))
+        timer.schedule(deadline: .now() + delay, leeway: .milliseconds(20))
+        timerArmedFor = deadline.instant
     }
 
     private func handleTimer() {
         timerArmedFor = nil
-        guard let (deadline, kind) = currentDeadline() else { return }
-        guard DispatchTime.now() >= deadline else {
-            updateTimer()
-            return
-        }
-        switch kind {
-        case .idle, .write, .linger:
-            close()
-        case .head:
-            fail(HTTPParseError(408, "request head not received within \(core.configuration.headTimeout) s"))
-        case .body:
-            fail(HTTPParseError(408, "request body not received within \(core.configuration.bodyTimeout) s"))
-        }
+        guard !closed else { return }
+        run(machine.timerFired(at: .now))
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 
 /// The `ResponseStream` a streaming handler writes to.
-private final class ConnectionStream: ResponseStream, @unchecked Sendable {
-    private let connection: Connection
-    private let chunked: Bool
-    private let context: ExchangeContext
-    private let status: Int
-    private let lock = NSLock()
-    private var finished = false
-    private var bytesWritten = 0
+private final class ConnectionStream: ResponseStream {
+    private struct Progress {
+        var finished = false
+        var bytesWritten = 0
+    }
 
-    init(connection: Connection, chunked: Bool, context: ExchangeContext, status: Int) {
+    private let connection: Connection
+    private let context: ExchangeContext
+    private let status: HTTPStatus
+    private let progress = Mutex(Progress())
+
+    init(connection: Connection, context: ExchangeContext, status: HTTPStatus) {
         self.connection = connection
-        self.chunked = chunked
         self.context = context
         self.status = status
     }
 
     @discardableResult func write(_ bytes: [UInt8]) -> Bool {
-        lock.lock()
-        let done = finished
-        bytesWritten += bytes.count
-        lock.unlock()
+        let done = progress.withLock { progress in
+            progress.bytesWritten += bytes.count
+            return progress.finished
+        }
         guard !done else { return false }
-        // An empty chunk would end a chunked body: nothing to send.
-        if bytes.isEmpty { return connection.queue.sync { !connection.closed } }
-        return connection.streamWrite(bytes, chunked: chunked)
+        if bytes.isEmpty { return connection.isOpen }
+        return connection.streamWrite(bytes)
     }
 
     func finish() {
-        lock.lock()
-        let alreadyFinished = finished
-        finished = true
-        let total = bytesWritten
-        lock.unlock()
+        let (alreadyFinished, total) = progress.withLock { progress in
+            defer { progress.finished = true }
+            return (progress.finished, progress.bytesWritten)
+        }
         if !alreadyFinished {
-            connection.streamFinished(chunked: chunked, context: context, status: status, bodyBytes: total)
+            connection.streamFinished(context: context, status: status, bodyBytes: total)
         }
     }
 }

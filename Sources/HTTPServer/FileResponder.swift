@@ -11,31 +11,31 @@ struct FileResponder {
         headers.set("Last-Modified", HTTPDate.format(secondsSince1970: file.modifiedSeconds))
         headers.set("Cache-Control", "no-cache")
         headers.set("X-Content-Type-Options", "nosniff")
-        if notModified() { return HTTPResponse(status: 304, headers: headers) }
+        if notModified() { return HTTPResponse(status: .notModified, headers: headers) }
 
         headers.set("Content-Type", contentType)
         headers.set("Accept-Ranges", "bytes")
         let size = file.bytes.count
-        guard request.method == "GET", let rangeHeader = request.headers["Range"], rangeStillValid() else {
-            return HTTPResponse(status: 200, headers: headers, body: .bytes(file.bytes))
+        guard request.method == .get, let rangeHeader = request.headers["Range"], rangeStillValid() else {
+            return HTTPResponse(status: .ok, headers: headers, body: .bytes(file.bytes))
         }
         switch ByteRange.parse(rangeHeader, size: size) {
         case .ignore:
-            return HTTPResponse(status: 200, headers: headers, body: .bytes(file.bytes))
+            return HTTPResponse(status: .ok, headers: headers, body: .bytes(file.bytes))
         case .unsatisfiable:
-            var response = HTTPResponse.problem(status: 416, title: "Range Not Satisfiable",
+            var response = HTTPResponse.problem(status: .rangeNotSatisfiable,
                                                 detail: "range \(rangeHeader) is outside the \(size)-byte file")
             response.headers.set("Content-Range", "bytes */\(size)")
             return response
         case .range(let range):
             headers.set("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)")
-            return HTTPResponse(status: 206, headers: headers, body: .bytes(Array(file.bytes[range])))
+            return HTTPResponse(status: .partialContent, headers: headers, body: .bytes(Array(file.bytes[range])))
         }
     }
 
     /// If-None-Match (weak comparison, lists, "*") wins over If-Modified-Since.
     private func notModified() -> Bool {
-        guard request.method == "GET" || request.method == "HEAD" else { return false }
+        guard request.method == .get || request.method == .head else { return false }
         if let ifNoneMatch = request.headers["If-None-Match"] {
             let tags = ifNoneMatch.commaSeparatedElements()
             return tags.contains("*") || tags.contains { Self.opaque($0) == Self.opaque(file.etag) || Self.opaque($0) == Self.opaque(ContentCoding.gzipETag(file.etag)) }

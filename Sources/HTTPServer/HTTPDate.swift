@@ -39,19 +39,16 @@ enum HTTPDate {
 }
 
 /// The Date header value, formatted at most once a second.
-final class DateHeaderCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var second = 0
-    private var value = ""
+final class DateHeaderCache: Sendable {
+    private let cached = Locked((second: 0, value: ""))
 
     func current() -> String {
         let now = time(nil)
-        lock.lock()
-        defer { lock.unlock() }
-        if now != second {
-            second = now
-            value = HTTPDate.format(secondsSince1970: now)
+        return cached.withLock { cached in
+            if now != cached.second {
+                cached = (now, HTTPDate.format(secondsSince1970: now))
+            }
+            return cached.value
         }
-        return value
     }
 }

@@ -51,7 +51,7 @@ public struct HTTPHeaders: Sequence, Sendable, ExpressibleByDictionaryLiteral {
 
 /// A parsed request as a handler sees it.
 public struct HTTPRequest: Sendable {
-    public var method: String
+    public var method: HTTPMethod
     /// The request target exactly as received (path and query, still percent-encoded).
     public var target: String
     /// The path, percent-decoded exactly once.
@@ -64,7 +64,7 @@ public struct HTTPRequest: Sendable {
     public var pathParameters: [String: String]
     public var remoteAddress: String
 
-    public init(method: String, target: String, path: String, query: [(name: String, value: String)] = [],
+    public init(method: HTTPMethod, target: String, path: String, query: [(name: String, value: String)] = [],
                 headers: HTTPHeaders = [:], body: [UInt8] = [], pathParameters: [String: String] = [:],
                 remoteAddress: String = "") {
         self.method = method
@@ -95,17 +95,17 @@ public enum HTTPBody: Sendable {
 }
 
 public struct HTTPResponse: Sendable {
-    public var status: Int
+    public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: HTTPBody
 
-    public init(status: Int, headers: HTTPHeaders = [:], body: HTTPBody = .bytes([])) {
+    public init(status: HTTPStatus, headers: HTTPHeaders = [:], body: HTTPBody = .bytes([])) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
-    public init(status: Int, contentType: String, body: [UInt8], headers: HTTPHeaders = [:]) {
+    public init(status: HTTPStatus, contentType: String, body: [UInt8], headers: HTTPHeaders = [:]) {
         var h = headers
         h.set("Content-Type", contentType)
         self.init(status: status, headers: h, body: .bytes(body))

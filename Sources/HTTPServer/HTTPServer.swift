@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,17 +9,23 @@ import Glibc
 ///
 /// ```swift
 /// let router = Router()
-/// router.add("GET", "/healthz") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("ok".utf8)) }
+/// router.add(.get, "/healthz") { _ in HTTPResponse(status: .ok, contentType: "text/plain", body: Array("ok".utf8)) }
 /// let server = HTTPServer(configuration: HTTPServerConfiguration(), handler: router.handler)
 /// let port = try server.start()
 /// server.runUntilTerminated()
 /// ```
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: Sendable {
+    /// The listening socket, once started. Unchecked only because swift-corelibs-libdispatch
+    /// does not mark its (thread-safe) source objects Sendable.
+    private struct Listener: @unchecked Sendable {
+        var fd: Int32 = -1
+        var source: DispatchSourceRead?
+        /// Out of descriptors: the source is suspended for a moment.
+        var paused = false
+    }
+
     private let core: ServerCore
-    private let lock = NSLock()
-    private var listenerFD: Int32 = -1
-    private var acceptSource: DispatchSourceRead?
-    private var acceptPaused = false
+    private let listener = Mutex(Listener())
     private let acceptQueue = DispatchQueue(label: "http.accept")
 
     public init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
@@ -34,10 +41,7 @@ public final class HTTPServer: @unchecked Sendable {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
         source.setEventHandler { [weak self] in self?.acceptPending() }
         source.setCancelHandler { Glibc.close(fd) }
-        lock.lock()
-        listenerFD = fd
-        acceptSource = source
-        lock.unlock()
+        listener.withLock { $0 = Listener(fd: fd, source: source) }
         source.resume()
         return port
     }
@@ -46,13 +50,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// after `deadline` seconds drops whatever is still open. Returns when all are closed.
     public func shutdown(deadline: Double = 10) {
         acceptQueue.sync {
-            lock.lock()
-            let source = acceptSource
-            acceptSource = nil
-            lock.unlock()
-            if let source {
+            listener.withLock { listener in
+                guard let source = listener.source else { return }
+                listener.source = nil
                 source.cancel()
-                if acceptPaused { source.resume() }
+                if listener.paused { source.resume() }
             }
         }
         core.drainAll()
@@ -78,9 +80,7 @@ public final class HTTPServer: @unchecked Sendable {
     public var openConnections: Int { core.openConnections }
 
     private func acceptPending() {
-        lock.lock()
-        let fd = listenerFD
-        lock.unlock()
+        let fd = listener.withLock { $0.fd }
         while true {
             guard let (client, remote) = Sockets.accept(fd) else {
                 switch errno {
@@ -99,26 +99,38 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Resource exhaustion: a level-triggered source would spin, so stop watching briefly.
     private func pauseAccepting() {
-        guard let source = acceptSource, !acceptPaused else { return }
-        source.suspend()
-        acceptPaused = true
+        let paused = listener.withLock { listener in
+            guard let source = listener.source, !listener.paused else { return false }
+            source.suspend()
+            listener.paused = true
+            return true
+        }
+        guard paused else { return }
         acceptQueue.asyncAfter(deadline: .now() + 0.1) { [weak self] in
-            guard let self, self.acceptPaused, let source = self.acceptSource else { return }
-            self.acceptPaused = false
-            source.resume()
+            self?.listener.withLock { listener in
+                guard listener.paused, let source = listener.source else { return }
+                listener.paused = false
+                source.resume()
+            }
         }
     }
 }
 
 /// What connections share: configuration, handler, queues, and the registry of open ones.
-final class ServerCore: @unchecked Sendable {
+final class ServerCore: Sendable {
+    private struct Registry {
+        var connections: [ObjectIdentifier: Connection] = [:]
+        var draining = false
+    }
+
     let configuration: HTTPServerConfiguration
     let handler: HTTPHandler
     let parserLimits: ParserLimits
+    let timeouts: ConnectionStateMachine.Timeouts
     let preparer = ResponsePreparer(dateCache: DateHeaderCache(), gzipCache: GzipCache())
-    private let lock = NSLock()
-    private var connections: [ObjectIdentifier: Connection] = [:]
-    private var draining = false
+    private let registry = Mutex(Registry())
+    /// `Registry.draining`, readable on every response without the lock.
+    private let drainingFlag = Atomic(false)
 
     init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
         self.configuration = configuration
@@ -126,32 +138,23 @@ final class ServerCore: @unchecked Sendable {
         var limits = ParserLimits()
         limits.maxBody = configuration.maxBodySize
         self.parserLimits = limits
+        self.timeouts = ConnectionStateMachine.Timeouts(
+            head: .seconds(configuration.headTimeout), body: .seconds(configuration.bodyTimeout),
+            idle: .seconds(configuration.idleTimeout), write: .seconds(configuration.writeTimeout))
     }
 
     /// Shutdown has begun: every response from now on closes its connection.
-    var isDraining: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return draining
-    }
+    var isDraining: Bool { drainingFlag.load(ordering: .acquiring) }
 
-    var openConnections: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return connections.count
-    }
+    var openConnections: Int { registry.withLock { $0.connections.count } }
 
     func admit(fd: Int32, remote: String) {
-        lock.lock()
-        let full = connections.count >= configuration.maxConnections
-        let refuse = full || draining
-        var connection: Connection?
-        if !refuse {
+        let connection = registry.withLock { registry -> Connection? in
+            guard registry.connections.count < configuration.maxConnections, !registry.draining else { return nil }
             let admitted = Connection(fd: fd, remoteAddress: remote, core: self)
-            connections[ObjectIdentifier(admitted)] = admitted
-            connection = admitted
+            registry.connections[ObjectIdentifier(admitted)] = admitted
+            return admitted
         }
-        lock.unlock()
         guard let connection else {
             refuse503(fd: fd, remote: remote)
             return
@@ -160,13 +163,13 @@ final class ServerCore: @unchecked Sendable {
     }
 
     private func refuse503(fd: Int32, remote: String) {
-        let response = HTTPResponse.problem(status: 503, detail: "too many open connections; retry shortly")
+        let response = HTTPResponse.problem(status: .serviceUnavailable, detail: "too many open connections; retry shortly")
         var headers = response.headers
         headers.set("Connection", "close")
         headers.set("Retry-After", "1")
         if case .bytes(let body) = response.body {
             headers.set("Content-Length", String(body.count))
-            Sockets.refuse(fd, with: ResponsePreparer.serializeHead(status: 503, headers: headers) + body)
+            Sockets.refuse(fd, with: ResponsePreparer.serializeHead(status: .serviceUnavailable, headers: headers) + body)
             configuration.accessLog?("\(remote) - - 503 \(body.count) 0.0ms")
         }
         // Give the client a moment to read the answer before the descriptor goes away.
@@ -174,23 +177,19 @@ final class ServerCore: @unchecked Sendable {
     }
 
     func connectionClosed(_ connection: Connection) {
-        lock.lock()
-        connections.removeValue(forKey: ObjectIdentifier(connection))
-        lock.unlock()
+        _ = registry.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
     }
 
     func drainAll() {
-        lock.lock()
-        draining = true
-        let open = Array(connections.values)
-        lock.unlock()
+        let open = registry.withLock { registry in
+            registry.draining = true
+            drainingFlag.store(true, ordering: .releasing)
+            return Array(registry.connections.values)
+        }
         open.forEach { $0.drain() }
     }
 
     func forceCloseAll() {
-        lock.lock()
-        let open = Array(connections.values)
-        lock.unlock()
-        open.forEach { $0.forceClose() }
+        registry.withLock { Array($0.connections.values) }.forEach { $0.forceClose() }
     }
 }

@@ -95,7 +95,7 @@ enum Sockets {
                 $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
                     var inAddress = address.pointee.sin_addr
                     inet_ntop(AF_INET, &inAddress, &text, socklen_t(text.count))
-                    return (AF_INET, String(cString: text), Int(UInt16(bigEndian: address.pointee.sin_port)))
+                    return (AF_INET, Self.string(nulTerminated: text), Int(UInt16(bigEndian: address.pointee.sin_port)))
                 }
             }
         case AF_INET6:
@@ -103,7 +103,7 @@ enum Sockets {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
                     var in6Address = address.pointee.sin6_addr
                     inet_ntop(AF_INET6, &in6Address, &text, socklen_t(text.count))
-                    return (AF_INET6, String(cString: text), Int(UInt16(bigEndian: address.pointee.sin6_port)))
+                    return (AF_INET6, Self.string(nulTerminated: text), Int(UInt16(bigEndian: address.pointee.sin6_port)))
                 }
             }
         default:
@@ -115,5 +115,10 @@ enum Sockets {
     static func refuse(_ fd: Int32, with bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// The text of a C buffer up to its first NUL.
+    private static func string(nulTerminated text: [CChar]) -> String {
+        String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -1,9 +1,9 @@
 /// Why a request cannot be served: the status to answer with, and a detail for the client.
 /// The connection always closes after one of these (its framing can no longer be trusted).
 struct HTTPParseError: Error, Equatable {
-    var status: Int
+    var status: HTTPStatus
     var detail: String
-    init(_ status: Int, _ detail: String) {
+    init(_ status: HTTPStatus, _ detail: String) {
         self.status = status
         self.detail = detail
     }
@@ -18,7 +18,7 @@ enum BodyFraming: Equatable {
 
 /// A request line and header block that passed every framing rule.
 struct RequestHead {
-    var method: String
+    var method: HTTPMethod
     var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1 (and later 1.x).
     var minorVersion: Int
@@ -228,9 +228,9 @@ struct RequestParser {
             throw HTTPParseError(400, "malformed request target")
         }
         let minorVersion = try version(versionBytes)
-        let method = String(decoding: methodBytes, as: UTF8.self)
+        let method = HTTPMethod(String(decoding: methodBytes, as: UTF8.self))
         let target = String(decoding: targetBytes, as: UTF8.self)
-        guard target.hasPrefix("/") || (target == "*" && method == "OPTIONS") || isAbsoluteForm(target) else {
+        guard target.hasPrefix("/") || (target == "*" && method == .options) || isAbsoluteForm(target) else {
             throw HTTPParseError(400, "request target must be a path or an absolute URI")
         }
 
@@ -292,7 +292,7 @@ struct RequestParser {
     }
 
     /// Host, framing (RFC 9112 section 6.3), persistence and expectations.
-    private static func semantics(method: String, target: String, minorVersion: Int, headers: HTTPHeaders,
+    private static func semantics(method: HTTPMethod, target: String, minorVersion: Int, headers: HTTPHeaders,
                                   limits: ParserLimits) throws -> RequestHead {
         let hosts = headers.values("Host")
         if hosts.count > 1 { throw HTTPParseError(400, "more than one Host header") }

@@ -1,6 +1,7 @@
 /// What the server must know of a request to finish its response.
 struct ExchangeContext {
-    var method: String
+    /// Nil for a request that could not be read.
+    var method: HTTPMethod?
     var path: String
     var minorVersion: Int
     var keepAlive: Bool
@@ -9,7 +10,7 @@ struct ExchangeContext {
     var remoteAddress: String
     var started: UInt64
 
-    var isHead: Bool { method == "HEAD" }
+    var isHead: Bool { method == .head }
 }
 
 /// A response ready for the wire: its head and what follows it.
@@ -19,7 +20,7 @@ struct PreparedResponse {
         /// Chunked (HTTP/1.1) or close-delimited (HTTP/1.0) stream.
         case stream(@Sendable (ResponseStream) -> Void, chunked: Bool)
     }
-    var status: Int
+    var status: HTTPStatus
     var head: [UInt8]
     /// Nothing to send after the head for HEAD requests and bodiless statuses.
     var payload: Payload?
@@ -44,7 +45,7 @@ struct ResponsePreparer {
 
         var payload: PreparedResponse.Payload?
         var keepAlive = context.keepAlive && !mustClose && !handlerWantsClose
-        if HTTPStatus.forbidsBody(response.status) {
+        if response.status.forbidsBody {
             payload = nil
         } else {
             switch response.body {
@@ -72,8 +73,8 @@ struct ResponsePreparer {
     }
 
     /// gzip for textual bodies over 1 KB when the client accepts it; never for ranges.
-    private func encode(_ body: inout [UInt8], headers: inout HTTPHeaders, status: Int, context: ExchangeContext) {
-        guard status == 200, body.count >= ContentCoding.minimumSize, headers["Content-Encoding"] == nil,
+    private func encode(_ body: inout [UInt8], headers: inout HTTPHeaders, status: HTTPStatus, context: ExchangeContext) {
+        guard status == .ok, body.count >= ContentCoding.minimumSize, headers["Content-Encoding"] == nil,
               headers["Content-Range"] == nil, !context.hasRange,
               let contentType = headers["Content-Type"], ContentCoding.isCompressible(contentType: contentType) else { return }
         let vary = headers.values("Vary").flatMap { $0.commaSeparatedElements() }
@@ -93,8 +94,8 @@ struct ResponsePreparer {
         !name.isEmpty && name.utf8.allSatisfy(isTokenByte) && value.utf8.allSatisfy(isFieldValueByte)
     }
 
-    static func serializeHead(status: Int, headers: HTTPHeaders) -> [UInt8] {
-        var text = "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n"
+    static func serializeHead(status: HTTPStatus, headers: HTTPHeaders) -> [UInt8] {
+        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         return Array(text.utf8)

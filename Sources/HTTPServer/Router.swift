@@ -1,71 +1,78 @@
-import Foundation
-
-/// Dispatches requests by method and path pattern; falls back to static files for GET and HEAD.
+/// Collects routes, then hands out a handler over an immutable `RouteTable` built from them.
 ///
 /// Patterns are literal segments and `{name}` parameters, e.g. `/jobs/{id}/events`. A parameter
 /// matches one non-empty segment, percent-decoded once, and reaches the handler in
 /// `HTTPRequest.pathParameters`. Routes are tried in the order they were added. HEAD is served
 /// by the GET route (the server drops the body). A path that matches routes of other methods
 /// only gives 405 with `Allow`; no match gives 404.
-public final class Router: @unchecked Sendable {
-    private struct Route {
-        var method: String
-        var segments: [Segment]
-        var handler: HTTPHandler
-    }
-
-    private enum Segment: Equatable {
-        case literal(String)
-        case parameter(String)
-    }
-
-    private let lock = NSLock()
-    private var routes: [Route] = []
+///
+/// Build the router once at start-up: `handler` freezes what was added so far, so serving a
+/// request takes no lock (routes added later reach only handlers taken later).
+public final class Router {
+    private var routes: [RouteTable.Route] = []
     private var staticFiles: StaticFiles?
 
     public init() {}
 
     /// Adds a route. `method` is case-sensitive ("GET"); `pattern` starts with "/".
-    public func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
+    public func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
         precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
-        let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part -> Segment in
-            part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2
-                ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
-        }
-        lock.lock()
-        routes.append(Route(method: method, segments: segments, handler: handler))
-        lock.unlock()
+        routes.append(RouteTable.Route(method: method, pattern: pattern, handler: handler))
     }
 
     /// Serves `files` for GET and HEAD requests that no route matched.
     public func mountStatic(_ files: StaticFiles) {
-        lock.lock()
         staticFiles = files
-        lock.unlock()
     }
+
+    /// The routes as they stand now, immutable.
+    public var table: RouteTable { RouteTable(routes: routes, staticFiles: staticFiles) }
 
     /// The handler to give `HTTPServer`.
     public var handler: HTTPHandler {
-        { [self] request in try route(request) }
+        let table = self.table
+        return { request in try table.respond(to: request) }
+    }
+}
+
+/// Routes and static files, fixed once built: safe to share between connections without a lock.
+public struct RouteTable: Sendable {
+    struct Route: Sendable {
+        enum Segment: Equatable, Sendable {
+            case literal(String)
+            case parameter(String)
+        }
+
+        var method: HTTPMethod
+        var segments: [Segment]
+        var handler: HTTPHandler
+
+        init(method: HTTPMethod, pattern: String, handler: @escaping HTTPHandler) {
+            self.method = method
+            self.segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part in
+                part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2
+                    ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+            }
+            self.handler = handler
+        }
     }
 
-    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
-        lock.lock()
-        let routes = self.routes, staticFiles = self.staticFiles
-        lock.unlock()
+    let routes: [Route]
+    let staticFiles: StaticFiles?
 
+    public func respond(to request: HTTPRequest) throws -> HTTPResponse {
         // Split the still-encoded path, then decode each segment: an encoded "/" stays data.
         let rawPath = RequestTarget(request.target).rawPath
         var segments: [String] = []
         for raw in rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
             guard let segment = PercentDecoding.decode(raw) else {
-                return .problem(status: 400, title: "Bad Request", detail: "malformed percent-encoding in path")
+                return .problem(status: .badRequest, detail: "malformed percent-encoding in path")
             }
             segments.append(segment)
         }
 
-        let lookupMethod = request.method == "HEAD" ? "GET" : request.method
-        var allowed: [String] = []
+        let lookupMethod = request.method == .head ? .get : request.method
+        var allowed: [HTTPMethod] = []
         for route in routes {
             guard let parameters = Self.match(route.segments, segments) else { continue }
             if route.method == lookupMethod {
@@ -77,27 +84,27 @@ public final class Router: @unchecked Sendable {
         }
         if let staticFiles {
             let relativePath = String(request.path.drop { $0 == "/" })
-            if lookupMethod == "GET" {
+            if lookupMethod == .get {
                 if allowed.isEmpty || staticFiles.exists(relativePath) {
                     return staticFiles.response(for: request, relativePath: relativePath)
                 }
             } else if staticFiles.exists(relativePath) {
-                allowed += ["GET"]
+                allowed.append(.get)
             }
         }
         guard !allowed.isEmpty else {
-            return .problem(status: 404, title: "Not Found", detail: "no resource at \(request.path)")
+            return .problem(status: .notFound, detail: "no resource at \(request.path)")
         }
         var methods = Set(allowed)
-        if methods.contains("GET") { methods.insert("HEAD") }
-        let allow = methods.sorted().joined(separator: ", ")
-        var response = HTTPResponse.problem(status: 405, title: "Method Not Allowed",
+        if methods.contains(.get) { methods.insert(.head) }
+        let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
+        var response = HTTPResponse.problem(status: .methodNotAllowed,
                                             detail: "\(request.method) is not allowed on \(request.path); allowed: \(allow)")
         response.headers.set("Allow", allow)
         return response
     }
 
-    private static func match(_ pattern: [Segment], _ segments: [String]) -> [String: String]? {
+    private static func match(_ pattern: [Route.Segment], _ segments: [String]) -> [String: String]? {
         guard pattern.count == segments.count else { return nil }
         var parameters: [String: String] = [:]
         for (part, segment) in zip(pattern, segments) {

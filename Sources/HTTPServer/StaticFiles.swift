@@ -14,6 +14,8 @@ public struct StaticFiles: Sendable {
     public let root: URL
     /// The root with symlinks resolved, without a trailing slash (empty for "/").
     private let realRoot: String
+    /// Bytes of files served lately, reused while the file is unchanged.
+    private let cache = FileCache()
 
     public init(root: URL) {
         self.root = root
@@ -27,19 +29,19 @@ public struct StaticFiles: Sendable {
         do {
             resolution = try resolve(relativePath, rawTarget: request.target)
         } catch let refusal as Refusal {
-            return .problem(status: refusal.status, title: HTTPStatus.reasonPhrase(refusal.status), detail: refusal.detail)
+            return .problem(status: refusal.status, detail: refusal.detail)
         } catch {
-            return .problem(status: 404, title: "Not Found", detail: "no file at /\(relativePath)")
+            return .problem(status: .notFound, detail: "no file at /\(relativePath)")
         }
         switch resolution {
         case .folderWithoutSlash:
             let target = RequestTarget(request.target)
-            var response = HTTPResponse(status: 301)
+            var response = HTTPResponse(status: .movedPermanently)
             response.headers.set("Location", target.rawPath + "/" + (target.rawQuery.map { "?" + $0 } ?? ""))
             return response
-        case .file(let path):
-            guard let file = FileSnapshot.read(path) else {
-                return .problem(status: 404, title: "Not Found", detail: "no file at /\(relativePath)")
+        case .file(let path, let identity):
+            guard let file = cache.snapshot(of: path, identity: identity) else {
+                return .problem(status: .notFound, detail: "no file at /\(relativePath)")
             }
             return FileResponder(file: file, contentType: Self.contentType(forPath: path), request: request).response()
         }
@@ -53,44 +55,46 @@ public struct StaticFiles: Sendable {
     // MARK: Resolution
 
     private enum Resolution {
-        case file(String)
+        /// A regular file, and what it was when the path was resolved.
+        case file(String, FileIdentity)
         case folderWithoutSlash
     }
 
     private struct Refusal: Error {
-        var status: Int
+        var status: HTTPStatus
         var detail: String
     }
 
     private func resolve(_ relativePath: String, rawTarget: String) throws -> Resolution {
         if Self.hasEncodedSeparatorOrNUL(RequestTarget(rawTarget).rawPath) {
-            throw Refusal(status: 400, detail: "encoded slash, backslash or NUL in path")
+            throw Refusal(status: .badRequest, detail: "encoded slash, backslash or NUL in path")
         }
         guard !relativePath.contains("\0"), !relativePath.contains("\\") else {
-            throw Refusal(status: 400, detail: "NUL or backslash in path")
+            throw Refusal(status: .badRequest, detail: "NUL or backslash in path")
         }
         let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
         if components.contains(where: { $0 == ".." || $0 == "." }) {
-            throw Refusal(status: 400, detail: "dot segments are not allowed in paths")
+            throw Refusal(status: .badRequest, detail: "dot segments are not allowed in paths")
         }
         if components.contains(where: { $0.hasPrefix(".") }) {
-            throw Refusal(status: 404, detail: "hidden files are not served")
+            throw Refusal(status: .notFound, detail: "hidden files are not served")
         }
         let joined = components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")
         guard let real = Self.realPath(joined), isUnderRoot(real) else {
-            throw Refusal(status: 404, detail: "no file at /\(relativePath)")
+            throw Refusal(status: .notFound, detail: "no file at /\(relativePath)")
         }
         var info = stat()
-        guard stat(real, &info) == 0 else { throw Refusal(status: 404, detail: "no file at /\(relativePath)") }
+        guard stat(real, &info) == 0 else { throw Refusal(status: .notFound, detail: "no file at /\(relativePath)") }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             if !relativePath.isEmpty && !relativePath.hasSuffix("/") { return .folderWithoutSlash }
-            guard let index = Self.realPath(real + "/index.html"), isUnderRoot(index), Self.isRegularFile(index) else {
-                throw Refusal(status: 404, detail: "no index.html in /\(relativePath)")
+            guard let index = Self.realPath(real + "/index.html"), isUnderRoot(index),
+                  let identity = Self.regularFileIdentity(index) else {
+                throw Refusal(status: .notFound, detail: "no index.html in /\(relativePath)")
             }
-            return .file(index)
+            return .file(index, identity)
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: 404, detail: "not a regular file: /\(relativePath)") }
-        return .file(real)
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: .notFound, detail: "not a regular file: /\(relativePath)") }
+        return .file(real, FileIdentity(info))
     }
 
     /// "%2F", "%5C" or "%00" in any case: after decoding they could no longer be told apart
@@ -120,9 +124,10 @@ public struct StaticFiles: Sendable {
         return String(cString: resolved)
     }
 
-    private static func isRegularFile(_ path: String) -> Bool {
+    private static func regularFileIdentity(_ path: String) -> FileIdentity? {
         var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileIdentity(info)
     }
 
     // MARK: Content types
@@ -142,32 +147,4 @@ public struct StaticFiles: Sendable {
         "gif": "image/gif", "ico": "image/x-icon", "webp": "image/webp", "wasm": "application/wasm",
         "safetensors": "application/octet-stream",
     ]
-}
-
-/// A file's bytes and the metadata its validators come from, read through one descriptor.
-struct FileSnapshot {
-    var bytes: [UInt8]
-    var modifiedSeconds: Int
-    var etag: String
-
-    static func read(_ path: String) -> FileSnapshot? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        while filled < size {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, size - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
-        }
-        if filled < size { bytes.removeSubrange(filled...) }   // the file shrank while being read
-        let nanoseconds = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
-        let etag = "\"\(String(UInt(info.st_ino), radix: 16))-\(String(filled, radix: 16))-\(String(nanoseconds, radix: 16))\""
-        return FileSnapshot(bytes: bytes, modifiedSeconds: Int(info.st_mtim.tv_sec), etag: etag)
-    }
 }

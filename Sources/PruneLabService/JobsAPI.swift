@@ -268,5 +268,5 @@ private struct JobList: Encodable {
 }
 
 private func json<T: Encodable>(_ status: Int, _ value: T, headers: HTTPHeaders = [:]) -> HTTPResponse {
-    HTTPResponse(status: status, contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)
+    HTTPResponse(status: HTTPStatus(status), contentType: "application/json", body: Array(APIJSON.data(value)), headers: headers)
 }

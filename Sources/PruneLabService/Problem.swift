@@ -20,7 +20,7 @@ struct Problem: Encodable {
     }
 
     func response(headers: HTTPHeaders = [:]) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "application/problem+json",
+        HTTPResponse(status: HTTPStatus(status), contentType: "application/problem+json",
                      body: Array(APIJSON.data(self)), headers: headers)
     }
 

@@ -94,7 +94,7 @@ public final class PruneLabService: @unchecked Sendable {
         handler = { request in
             do {
                 let response = try routed(request)
-                metrics.countRequest(status: response.status)
+                metrics.countRequest(status: response.status.code)
                 return response
             } catch {
                 metrics.countRequest(status: 500)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import HTTPServer
 #if canImport(Glibc)
@@ -182,7 +183,7 @@ final class RawClient {
 }
 
 /// A server on a free loopback port for one test; shut down by the test's teardown.
-final class TestServer {
+final class TestServer: Sendable {
     let server: HTTPServer
     let port: Int
     let host: String
@@ -215,17 +216,16 @@ final class TestServer {
     func stop() { server.shutdown(deadline: 2) }
 }
 
-final class LogCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-    func append(_ line: String) { lock.lock(); storage.append(line); lock.unlock() }
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+final class LogCollector: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
+    var lines: [String] { storage.withLock { $0 } }
 }
 
 /// A handler that echoes what the server understood, for framing tests.
 let echoHandler: HTTPHandler = { request in
     var headers = HTTPHeaders()
-    headers.set("X-Method", request.method)
+    headers.set("X-Method", request.method.rawValue)
     headers.set("X-Path", request.path)
     headers.set("X-Body-Length", String(request.body.count))
     return HTTPResponse(status: 200, contentType: "application/octet-stream", body: request.body, headers: headers)

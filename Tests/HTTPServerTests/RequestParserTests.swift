@@ -14,7 +14,7 @@ final class RequestParserTests: XCTestCase {
         return requests
     }
 
-    private func expectError(_ text: String, _ status: Int, file: StaticString = #filePath, line: UInt = #line) {
+    private func expectError(_ text: String, _ status: HTTPStatus, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try parseAll(text), file: file, line: line) { error in
             XCTAssertEqual((error as? HTTPParseError)?.status, status, "\(text.debugDescription): \(error)", file: file, line: line)
         }
@@ -117,80 +117,5 @@ final class RequestParserTests: XCTestCase {
         buffer.append(Array("BAD\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
         XCTAssertThrowsError(try parser.parse(&buffer))
         XCTAssertThrowsError(try parser.parse(&buffer), "no request is read after a framing error")
-    }
-}
-
-/// Small pieces of the response side.
-final class ResponseRulesTests: XCTestCase {
-    func testAcceptEncoding() {
-        XCTAssertTrue(ContentCoding.acceptsGzip("gzip"))
-        XCTAssertTrue(ContentCoding.acceptsGzip("deflate, GZIP;q=0.1"))
-        XCTAssertTrue(ContentCoding.acceptsGzip("*;q=0.5"))
-        XCTAssertFalse(ContentCoding.acceptsGzip("gzip;q=0"))
-        XCTAssertFalse(ContentCoding.acceptsGzip("gzip;q=0.000, *"))
-        XCTAssertFalse(ContentCoding.acceptsGzip("br, identity"))
-        XCTAssertFalse(ContentCoding.acceptsGzip(""))
-        XCTAssertFalse(ContentCoding.acceptsGzip(nil))
-    }
-
-    func testCompressibleTypes() {
-        for type in ["text/html; charset=utf-8", "text/csv", "application/json", "application/problem+json", "image/svg+xml",
-                     "text/javascript; charset=utf-8"] {
-            XCTAssertTrue(ContentCoding.isCompressible(contentType: type), type)
-        }
-        for type in ["image/png", "application/octet-stream", "text/event-stream-ish/bad"] where !type.hasPrefix("text/") {
-            XCTAssertFalse(ContentCoding.isCompressible(contentType: type), type)
-        }
-    }
-
-    func testHTTPDateRoundTrip() {
-        XCTAssertEqual(HTTPDate.format(secondsSince1970: 784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT")
-        XCTAssertEqual(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784_111_777)
-        XCTAssertNil(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT"))
-        XCTAssertNil(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 PST"))
-    }
-
-    func testByteRanges() {
-        XCTAssertEqual(ByteRange.parse("bytes=0-0", size: 5), .range(0..<1))
-        XCTAssertEqual(ByteRange.parse(" bytes=3-", size: 5), .range(3..<5))
-        XCTAssertEqual(ByteRange.parse("bytes=-2", size: 5), .range(3..<5))
-        XCTAssertEqual(ByteRange.parse("bytes=5-", size: 5), .unsatisfiable)
-        XCTAssertEqual(ByteRange.parse("bytes=0-", size: 0), .unsatisfiable)
-        XCTAssertEqual(ByteRange.parse("bytes=-", size: 5), .ignore)
-        XCTAssertEqual(ByteRange.parse("bytes=1-2, 3-4", size: 5), .ignore)
-        XCTAssertEqual(ByteRange.parse("bytes=99999999999999999999-", size: 5), .ignore)
-    }
-
-    func testHeaderNamesCompareIgnoringASCIICaseOnly() {
-        XCTAssertTrue(HTTPHeaders.namesMatch("Content-Length", "content-LENGTH"))
-        XCTAssertFalse(HTTPHeaders.namesMatch("Content-Length", "Content-Lengt"))
-        XCTAssertFalse(HTTPHeaders.namesMatch("a-b", "a\u{0D}b"), "only letters fold")
-        XCTAssertFalse(HTTPHeaders.namesMatch("[", "{"))
-    }
-
-    func testGzipRoundTripsThroughZlib() throws {
-        let text = Array(String(repeating: "pruning ", count: 500).utf8)
-        XCTAssertEqual(try gunzip(try XCTUnwrap(Gzip.compress(text))), text)
-        XCTAssertEqual(try gunzip(try XCTUnwrap(Gzip.compress([]))), [])
-    }
-}
-
-final class AccessLogWriterTests: XCTestCase {
-    func testLinesArriveWholeAndInOrderAfterFlushOrDelay() throws {
-        let file = try XCTUnwrap(tmpfile())
-        defer { fclose(file) }
-        let writer = AccessLogWriter(file: file)
-        DispatchQueue.concurrentPerform(iterations: 100) { writer.write("line \($0)") }
-        writer.write("last")
-        usleep(200_000)   // the batch flush runs by itself
-        writer.flush()
-        rewind(file)
-        var text = ""
-        var buffer = [CChar](repeating: 0, count: 256)
-        while fgets(&buffer, Int32(buffer.count), file) != nil { text += String(cString: buffer) }
-        let lines = text.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 101)
-        XCTAssertEqual(Set(lines), Set((0..<100).map { "line \($0)" } + ["last"]))
-        XCTAssertEqual(lines.last, "last")
     }
 }
