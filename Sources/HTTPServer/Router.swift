@@ -2,7 +2,7 @@
 ///
 /// Patterns are literal segments and `{name}` parameters, e.g. `/jobs/{id}/events`. A parameter
 /// matches one non-empty segment, percent-decoded once, and reaches the handler in
-/// `HTTPRequest.pathParameters`. Routes are tried in the order they were added. HEAD is served
+/// `HTTPRequest.pathParameters`. Routes are tried in the order they were added, among the most specific patterns the path matches (a literal segment beats a parameter). HEAD is served
 /// by the GET route (the server drops the body). A path that matches routes of other methods
 /// only gives 405 with `Allow`; no match gives 404.
 ///
@@ -46,6 +46,8 @@ public struct RouteTable: Sendable {
         var method: HTTPMethod
         var segments: [Segment]
         var handler: HTTPHandler
+        /// Per segment, whether it is a literal: how narrow a resource the pattern names.
+        var specificity: [Bool] { segments.map { if case .literal = $0 { true } else { false } } }
 
         init(method: HTTPMethod, pattern: String, handler: @escaping HTTPHandler) {
             self.method = method
@@ -72,9 +74,12 @@ public struct RouteTable: Sendable {
         }
 
         let lookupMethod = request.method == .head ? .get : request.method
+        // A path names one resource: of the patterns it matches, the most specific (a literal
+        // beats a parameter, from the left), so /jobs/1/cancel is not also /jobs/{id}/{file}.
+        let matching = routes.compactMap { route in Self.match(route.segments, segments).map { (route, $0) } }
+        let resource = matching.map { $0.0.specificity }.max { Self.isMoreSpecific($1, than: $0) }
         var allowed: [HTTPMethod] = []
-        for route in routes {
-            guard let parameters = Self.match(route.segments, segments) else { continue }
+        for (route, parameters) in matching where route.specificity == resource {
             if route.method == lookupMethod {
                 var routed = request
                 routed.pathParameters = parameters
@@ -102,6 +107,12 @@ public struct RouteTable: Sendable {
                                             detail: "\(request.method) is not allowed on \(request.path); allowed: \(allow)")
         response.headers.set("Allow", allow)
         return response
+    }
+
+    /// Whether a pattern with literals at `a` names a narrower resource than one with literals at `b`.
+    private static func isMoreSpecific(_ a: [Bool], than b: [Bool]) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return x }
+        return false
     }
 
     private static func match(_ pattern: [Route.Segment], _ segments: [String]) -> [String: String]? {

@@ -19,6 +19,7 @@ final class RouterTests: XCTestCase {
             HTTPResponse(status: 200, contentType: "text/plain",
                          body: Array("\(request.pathParameters["id"] ?? "")|\(request.pathParameters["name"] ?? "")".utf8))
         }
+        router.add("POST", "/jobs/{id}/files/cancel") { _ in HTTPResponse(status: 202) }
         router.add("GET", "/boom") { _ in throw CocoaError(.fileReadCorruptFile) }
         server = try TestServer(handler: router.handler)
     }
@@ -65,6 +66,16 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(response.status, 405)
         XCTAssertEqual(response.headers["Allow"], "DELETE, GET, HEAD")
         XCTAssertEqual(try get("/jobs", method: "PATCH")?.headers["Allow"], "GET, HEAD, POST")
+    }
+
+    /// A literal segment names its own resource: GET of /jobs/1/files/cancel is not the
+    /// parameter route's file "cancel", and its Allow lists only that resource's methods.
+    func testALiteralBeatsAParameterAndAllowNamesOneResource() throws {
+        let wrong = try XCTUnwrap(try get("/jobs/1/files/cancel"))
+        XCTAssertEqual(wrong.status, 405)
+        XCTAssertEqual(wrong.headers["Allow"], "POST")
+        XCTAssertEqual(try get("/jobs/1/files/cancel", method: "POST")?.status, 202)
+        XCTAssertEqual(String(decoding: try XCTUnwrap(try get("/jobs/1/files/cancelled")).body, as: UTF8.self), "1|cancelled")
     }
 
     func testHeadUsesTheGetRouteWithoutBody() throws {
