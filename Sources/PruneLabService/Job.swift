@@ -42,6 +42,9 @@ public struct JobRecord: Codable, Equatable, Sendable {
     public var attemptLog: [JobAttempt]
     /// The cores the job's sweep process had in its last attempt (its share with several workers).
     public var cores: Int?
+    /// What admission estimated the job costs (peak memory, FLOPs, seconds); nil for jobs
+    /// accepted before estimates existed.
+    public var estimate: JobEstimate?
     /// The record format this was read from (`FormatVersion.jobRecord` once saved again); records
     /// without one were written by version 1.
     public var formatVersion: Int
@@ -63,7 +66,7 @@ public struct JobRecord: Codable, Equatable, Sendable {
         case id, state, spec, progress, error, attempts, cores
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
         case idempotencyKey = "idempotency_key", cancelRequested = "cancel_requested", attemptLog = "attempt_log"
-        case formatVersion = "format_version"
+        case formatVersion = "format_version", estimate
     }
 
     public init(from decoder: Decoder) throws {
@@ -82,6 +85,7 @@ public struct JobRecord: Codable, Equatable, Sendable {
         // Records written before attempt logs existed have none.
         attemptLog = try c.decodeIfPresent([JobAttempt].self, forKey: .attemptLog) ?? []
         cores = try c.decodeIfPresent(Int.self, forKey: .cores)
+        estimate = try c.decodeIfPresent(JobEstimate.self, forKey: .estimate)
         formatVersion = try c.decodeIfPresent(Int.self, forKey: .formatVersion) ?? 1
         guard formatVersion <= FormatVersion.jobRecord else {
             throw DecodingError.dataCorruptedError(forKey: .formatVersion, in: c, debugDescription:
@@ -104,6 +108,7 @@ public struct JobRecord: Codable, Equatable, Sendable {
         try c.encode(attempts, forKey: .attempts)
         try c.encode(attemptLog, forKey: .attemptLog)
         try c.encodeIfPresent(cores, forKey: .cores)
+        try c.encodeIfPresent(estimate, forKey: .estimate)
         // Always the current format: whatever was read is written back upgraded.
         try c.encode(FormatVersion.jobRecord, forKey: .formatVersion)
     }

@@ -11,9 +11,13 @@ public struct JobLimits: Sendable {
     public var retainFinished: Int?
     /// The hard memory limit of one job's process (`--max-job-memory`); nil: none.
     public var maxJobMemoryBytes: Int?
-    /// The memory limit a job's process gets. By default `maxJobMemoryBytes` for every job; an
-    /// admission estimate can replace it with the job's estimate plus a margin.
-    public var memoryLimit: @Sendable (JobRecord, JobLimits) -> Int? = { _, limits in limits.maxJobMemoryBytes }
+    /// Estimated seconds beyond which a job is refused (`--max-job-seconds`); nil: none.
+    public var maxJobSeconds: Double? = 86_400
+    /// The memory limit a job's process gets: its estimate plus a margin, at most
+    /// `maxJobMemoryBytes` (which jobs without an estimate get).
+    public var memoryLimit: @Sendable (JobRecord, JobLimits) -> Int? = { record, limits in
+        Admission.memoryLimit(for: record, limits: limits)
+    }
 
     public init() {}
 

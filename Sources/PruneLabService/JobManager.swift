@@ -191,7 +191,7 @@ public final class JobManager: @unchecked Sendable {
     // MARK: Commands
 
     /// Queues a validated spec. The record is on disk before this returns.
-    public func submit(_ spec: SweepSpec, idempotencyKey: String? = nil) throws -> Submission {
+    public func submit(_ spec: SweepSpec, idempotencyKey: String? = nil, estimate: JobEstimate? = nil) throws -> Submission {
         condition.lock()
         if let key = idempotencyKey, let id = idempotencyKeys[key], let existing = records[id] {
             condition.unlock()
@@ -202,7 +202,8 @@ public final class JobManager: @unchecked Sendable {
             condition.unlock()
             return .queueFull(queued: queued, limit: limits.maxQueued)
         }
-        let record = JobRecord(spec: spec, idempotencyKey: idempotencyKey)
+        var record = JobRecord(spec: spec, idempotencyKey: idempotencyKey)
+        record.estimate = estimate
         records[record.id] = record
         if let key = idempotencyKey { idempotencyKeys[key] = record.id }
         let write = persistLocked(record)

@@ -10,7 +10,7 @@ struct JobView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, phase, progress, epoch, epochs, step, level, levels, method, sparsity, spec, error
-        case attempts, artifacts, links, cores
+        case attempts, artifacts, links, cores, estimate
         case attemptLog = "attempt_log"
         case stepsPerEpoch = "steps_per_epoch", repeatIndex = "repeat", etaSeconds = "eta_seconds"
         case samplesPerSecond = "samples_per_second", createdAt = "created_at", startedAt = "started_at"
@@ -34,7 +34,7 @@ struct JobView: Encodable {
         try c.encode(p?.method, forKey: .method)
         try c.encode(p?.sparsity, forKey: .sparsity)
         try c.encode(p?.repeatIndex, forKey: .repeatIndex)
-        try c.encode(record.state == .running ? p?.etaSeconds : nil, forKey: .etaSeconds)
+        try c.encode(etaSeconds, forKey: .etaSeconds)
         try c.encode(p?.samplesPerSecond, forKey: .samplesPerSecond)
         try c.encode(record.createdAt, forKey: .createdAt)
         try c.encode(record.startedAt, forKey: .startedAt)
@@ -44,9 +44,20 @@ struct JobView: Encodable {
         try c.encode(record.attempts, forKey: .attempts)
         try c.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
         try c.encode(record.cores, forKey: .cores)
+        try c.encode(record.estimate, forKey: .estimate)
         try c.encode(record.spec, forKey: .spec)
         try c.encode(Dictionary(uniqueKeysWithValues: artifacts.map { ($0, "\(path)/\($0)") }), forKey: .artifacts)
         try c.encode(["self": path, "events": "\(path)/events"], forKey: .links)
+    }
+
+    /// Running: from this attempt's pace (or the estimate until there is one); queued: the
+    /// estimate; finished: none.
+    private var etaSeconds: Double? {
+        switch record.state {
+        case .running: return record.progress?.etaSeconds ?? record.estimate.map { $0.seconds * (1 - fraction) }
+        case .queued: return record.estimate?.seconds
+        case .succeeded, .failed, .cancelled: return nil
+        }
     }
 
     /// 0 before the first report, 1 once succeeded.

@@ -6,6 +6,7 @@ import PruneKit
 /// (documented in OpenAPIDocument.swift). Handlers only read and queue: they never wait for a sweep.
 struct JobsAPI: Sendable {
     let jobs: JobManager
+    var admission: Admission { Admission(limits: jobs.limits) }
     /// When set, POST and DELETE need `Authorization: Bearer <token>`.
     let token: String?
     /// Seconds a client is told to wait when the queue is full.
@@ -57,9 +58,17 @@ struct JobsAPI: Sendable {
         } catch let invalid as SpecValidationError {
             return Self.invalidSpec(invalid.errors)
         }
-        let refusals = SpecFileChecks.errors(in: spec)
-        if !refusals.isEmpty { return Self.refusedSpec(refusals) }
-        switch try jobs.submit(spec, idempotencyKey: key) {
+        let verdict = admission.judge(spec)
+        switch request.query.first(where: { $0.name == "dry_run" })?.value {
+        case nil, "false": break
+        case "true": return json(200, DryRun(estimate: verdict.estimate, admissible: verdict.admissible, problems: verdict.problems))
+        case let other?: return invalidQuery("/dry_run", "must be true or false, got \"\(other)\"")
+        }
+        if let unknown = request.query.first(where: { $0.name != "dry_run" }) {
+            return invalidQuery("/\(unknown.name)", "unknown query parameter \"\(unknown.name)\"; the only one is dry_run")
+        }
+        if !verdict.admissible { return Self.refusedSpec(verdict.problems, estimate: verdict.estimate) }
+        switch try jobs.submit(spec, idempotencyKey: key, estimate: verdict.estimate) {
         case .created(let record):
             return accepted(record, replayed: false)
         case .replayed(let record):
@@ -82,10 +91,17 @@ struct JobsAPI: Sendable {
     }
 
     /// A spec that fits the schema but cannot run here: its data is missing, or it is over a limit.
-    static func refusedSpec(_ errors: [SpecFieldError]) -> HTTPResponse {
-        Problem("spec-refused", status: 422, title: "Sweep spec refused",
-                detail: errors.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "),
-                errors: errors).response()
+    static func refusedSpec(_ errors: [SpecFieldError], estimate: JobEstimate? = nil) -> HTTPResponse {
+        // One sentence per problem (several fields may share one, e.g. the memory estimate's drivers).
+        var sentences: [String] = []
+        for error in errors {
+            let sentence = error.detail.hasPrefix("peak memory") || error.detail.hasPrefix("estimated") ? error.detail : "\(error.pointer): \(error.detail)"
+            if !sentences.contains(sentence) { sentences.append(sentence) }
+        }
+        var problem = Problem("spec-refused", status: 422, title: "Sweep spec refused",
+                              detail: sentences.joined(separator: "; "), errors: errors)
+        problem.estimate = estimate
+        return problem.response()
     }
 
     private func accepted(_ record: JobRecord, replayed: Bool) -> HTTPResponse {
@@ -252,6 +268,22 @@ struct JobsAPI: Sendable {
     private func view(_ record: JobRecord) -> JobView {
         JobView(record: record, artifacts: jobs.existingArtifacts(of: record.id))
     }
+}
+
+/// The answer to `POST /jobs?dry_run=true`: what the job would cost and whether it would be accepted.
+private struct DryRun: Encodable {
+    var estimate: JobEstimate?
+    var admissible: Bool
+    var problems: [SpecFieldError]
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(estimate, forKey: .estimate)   // null when the data could not be looked at
+        try c.encode(admissible, forKey: .admissible)
+        try c.encode(problems, forKey: .problems)
+    }
+
+    enum CodingKeys: String, CodingKey { case estimate, admissible, problems }
 }
 
 private struct JobList: Encodable {

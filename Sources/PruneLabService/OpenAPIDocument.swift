@@ -44,7 +44,10 @@ enum OpenAPIDocument {
         "security": [{}, {"bearer": []}],
         "parameters": [
           {"name": "Idempotency-Key", "in": "header", "required": false,
-           "description": "1 to 255 visible ASCII characters.", "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+           "description": "1 to 255 visible ASCII characters.", "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+          {"name": "dry_run", "in": "query", "required": false,
+           "description": "true: create no job; answer 200 with the estimate and whether the job would be accepted.",
+           "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}}
         ],
         "requestBody": {
           "required": true,
@@ -52,6 +55,13 @@ enum OpenAPIDocument {
                                            "example": {"dataset": {"name": "synthetic"}, "model": {"hidden": [32]}, "training": {"epochs": 1}}}}
         },
         "responses": {
+          "200": {
+            "description": "A dry run: what the job would cost, and the problems a 422 would name (empty when admissible).",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["estimate", "admissible", "problems"],
+              "properties": {"estimate": {"anyOf": [{"$ref": "#/components/schemas/Estimate"}, {"type": "null"}]},
+                             "admissible": {"type": "boolean"},
+                             "problems": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}}}}}
+          },
           "202": {
             "description": "Queued (or, for a replayed Idempotency-Key, the job it created).",
             "headers": {
@@ -229,15 +239,28 @@ enum OpenAPIDocument {
           "title": {"type": "string"},
           "status": {"type": "integer"},
           "detail": {"type": "string"},
-          "errors": {"type": "array", "items": {"type": "object", "required": ["pointer", "detail"],
-            "properties": {"pointer": {"type": "string", "description": "JSON Pointer (RFC 6901) into the submitted spec."},
-                           "detail": {"type": "string"}}}}
+          "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+          "estimate": {"$ref": "#/components/schemas/Estimate"}
+        }
+      },
+      "FieldError": {"type": "object", "required": ["pointer", "detail"],
+        "properties": {"pointer": {"type": "string", "description": "JSON Pointer (RFC 6901) into the submitted spec."},
+                       "detail": {"type": "string"}}},
+      "Estimate": {
+        "type": "object", "description": "What a job costs, estimated before it is accepted.",
+        "required": ["peak_memory_bytes", "flops", "seconds", "memory_drivers", "time_drivers"],
+        "properties": {
+          "peak_memory_bytes": {"type": "integer", "description": "Peak resident memory of the job's process."},
+          "flops": {"type": "number", "description": "Multiply-adds x 2 of training, fine-tuning, evaluations and timings."},
+          "seconds": {"type": "number", "description": "The work at this machine's measured rates."},
+          "memory_drivers": {"type": "array", "items": {"type": "string"}, "description": "JSON Pointers of the fields driving peak memory, biggest first."},
+          "time_drivers": {"type": "array", "items": {"type": "string"}, "description": "JSON Pointers of the fields driving the seconds, biggest first."}
         }
       },
       "Job": {
         "type": "object",
         "required": ["id", "state", "phase", "progress", "eta_seconds", "created_at", "started_at", "finished_at",
-                     "error", "spec", "artifacts", "links", "cancel_requested", "attempts", "attempt_log", "cores"],
+                     "error", "spec", "artifacts", "links", "cancel_requested", "attempts", "attempt_log", "cores", "estimate"],
         "properties": {
           "id": {"type": "string", "format": "uuid"},
           "state": {"$ref": "#/components/schemas/JobState"},
@@ -252,7 +275,7 @@ enum OpenAPIDocument {
           "method": {"type": ["string", "null"]},
           "sparsity": {"type": ["number", "null"]},
           "repeat": {"type": ["integer", "null"]},
-          "eta_seconds": {"type": ["number", "null"]},
+          "eta_seconds": {"type": ["number", "null"], "description": "Seconds left: from the running attempt's pace, or the estimate until there is one; for a queued job, its estimate."},
           "samples_per_second": {"type": ["number", "null"]},
           "created_at": {"type": "string", "format": "date-time"},
           "started_at": {"type": ["string", "null"], "format": "date-time"},
@@ -267,6 +290,8 @@ enum OpenAPIDocument {
                              "outcome": {"type": ["string", "null"], "enum": ["succeeded", "failed", "crashed", "cancelled", "interrupted", null]},
                              "reason": {"type": ["string", "null"]}}}},
           "cores": {"type": ["integer", "null"], "description": "CPUs the job's process had in its last attempt."},
+          "estimate": {"anyOf": [{"$ref": "#/components/schemas/Estimate"}, {"type": "null"}],
+                       "description": "What admission estimated the job costs; null for jobs from before estimates."},
           "spec": {"$ref": "#/components/schemas/SweepSpec"},
           "artifacts": {"type": "object", "description": "File name to URL, for the files that exist so far.",
                         "additionalProperties": {"type": "string"}},

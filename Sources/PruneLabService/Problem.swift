@@ -10,6 +10,8 @@ struct Problem: Encodable {
     var status: Int
     var detail: String
     var errors: [SpecFieldError]?
+    /// A refusal over the server's limits carries the estimate it was judged by.
+    var estimate: JobEstimate?
 
     init(_ kind: String, status: Int, title: String, detail: String, errors: [SpecFieldError]? = nil) {
         self.type = "urn:prunelab:problem:\(kind)"

@@ -1,9 +1,9 @@
 import Foundation
 import PruneKit
 
-/// Checks a parsed spec against this machine: files it names must exist, and its network must
-/// fit the limits for the data's size. (SweepSpec.parse checks the spec against its schema;
-/// this is what only the service, which will run it, can check: a refusal here is a 422.)
+/// Checks a parsed spec against this machine: the files it names must exist. (SweepSpec.parse
+/// checks the spec against its schema; this is what only the service, which will run it, can
+/// check: a refusal here is a 422. `Admission` goes on with the data's shape and the limits.)
 enum SpecFileChecks {
     static let fashionMNISTFolder = "/usr/share/datasets/fashion-mnist"
 
@@ -23,16 +23,6 @@ enum SpecFileChecks {
         case .synthetic:
             break
         }
-        return limitErrors(in: spec)
-    }
-
-    /// The parameter limit, where the input size is known before loading: synthetic data and
-    /// Fashion-MNIST (784 inputs, 10 classes). The runner checks IDX folders once it reads them.
-    static func limitErrors(in spec: SweepSpec) -> [SpecFieldError] {
-        switch spec.dataset.name {
-        case .synthetic: return spec.limitErrors(inputs: spec.dataset.features, classes: spec.dataset.classes)
-        case .fashionMNIST: return spec.limitErrors(inputs: 784, classes: 10)
-        case .idx: return []
-        }
+        return []
     }
 }

@@ -48,6 +48,10 @@ struct ServeCommand: ParsableCommand {
                                valueName: "bytes"))
     var maxJobMemory: String?
 
+    @Option(name: .customLong("max-job-seconds"),
+            help: ArgumentHelp("Refuse jobs estimated to take longer, at this machine's measured rate (0: no limit).", valueName: "seconds"))
+    var maxJobSeconds: Double = 86_400
+
     @Flag(name: .customLong("no-auth"), help: "Serve on a non-loopback address without PRUNELAB_TOKEN (anyone reaching it can run and delete jobs).")
     var noAuth = false
 
@@ -57,6 +61,7 @@ struct ServeCommand: ParsableCommand {
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100, got \(maxAttempts)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
         if let retain, retain < 0 { throw ValidationError("--retain must be 0 or more, got \(retain)") }
+        guard maxJobSeconds >= 0, maxJobSeconds.isFinite else { throw ValidationError("--max-job-seconds must be 0 or more, got \(maxJobSeconds)") }
         if let maxJobMemory, (ByteCount.parse(maxJobMemory) ?? 0) <= 0 {
             throw ValidationError("--max-job-memory must be a size such as 4G, 512M or 1073741824, got \(maxJobMemory)")
         }
@@ -82,6 +87,7 @@ struct ServeCommand: ParsableCommand {
         configuration.limits.retainFinished = retain
         configuration.limits.maxJobMemoryBytes = maxJobMemory.flatMap(ByteCount.parse)
             ?? JobLimits.defaultJobMemoryBytes(workers: workers)
+        configuration.limits.maxJobSeconds = maxJobSeconds > 0 ? maxJobSeconds : nil
         if let token = ProcessInfo.processInfo.environment["PRUNELAB_TOKEN"], !token.isEmpty {
             configuration.token = token
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PruneKit
 import PruneLabService
 
 /// `prunelab sweep-child`: one attempt of a service job, started by `prunelab serve` (hidden
@@ -34,6 +35,9 @@ struct SweepChildCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before any large allocation: resident memory is what the sweep holds, as the estimate
+        // that set this process's memory limit assumes (see MallocPolicy).
+        MallocPolicy.applyToThisProcess()
         var settings = SweepChild.Settings(specFile: URL(fileURLWithPath: spec),
                                            outputDirectory: URL(fileURLWithPath: out, isDirectory: true))
         settings.memoryLimitBytes = memoryLimit

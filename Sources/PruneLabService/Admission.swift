@@ -1,0 +1,53 @@
+import Foundation
+import PruneKit
+
+/// Every job is costed before it is accepted: its data is looked at (shapes only, from the IDX
+/// headers), its network checked against the parameter limit for that data, and its peak memory
+/// and seconds estimated and held against the server's limits. A spec that fails any of these is
+/// valid but refused (422), with the fields that drive the problem as JSON Pointers.
+struct Admission: Sendable {
+    var limits: JobLimits
+
+    struct Verdict: Sendable {
+        /// Nil when the data could not even be looked at.
+        var estimate: JobEstimate?
+        var problems: [SpecFieldError]
+        var admissible: Bool { problems.isEmpty }
+    }
+
+    func judge(_ spec: SweepSpec) -> Verdict {
+        let missing = SpecFileChecks.errors(in: spec)
+        if !missing.isEmpty { return Verdict(estimate: nil, problems: missing) }
+        let shape: DataShape
+        do {
+            shape = try spec.dataShape()
+        } catch {
+            let pointer = spec.dataset.name == .idx ? "/dataset/path" : "/dataset/name"
+            return Verdict(estimate: nil, problems: [SpecFieldError(pointer: pointer, detail: ErrorText.message(for: error))])
+        }
+        // Estimated even when over the parameter limit: the figures tell by how much.
+        var problems = spec.limitErrors(inputs: shape.features, classes: shape.classes)
+        let estimate = spec.estimate(shape: shape)
+        if let limit = limits.maxJobMemoryBytes, let text = estimate.memoryProblem(limit: limit) {
+            problems += Self.fieldErrors(text, estimate.memoryDrivers)
+        }
+        if let limit = limits.maxJobSeconds, let text = estimate.timeProblem(limit: limit) {
+            problems += Self.fieldErrors(text, estimate.timeDrivers)
+        }
+        return Verdict(estimate: estimate, problems: problems)
+    }
+
+    /// One error per driving field, each with the whole sentence, so that a form can mark
+    /// every field involved; at least one, at the root, if no field drives it.
+    static func fieldErrors(_ text: String, _ pointers: [String]) -> [SpecFieldError] {
+        (pointers.isEmpty ? [""] : pointers).map { SpecFieldError(pointer: $0, detail: text) }
+    }
+
+    /// The hard memory limit of a job's process: its estimate plus a margin (a quarter, at
+    /// least 64 MB), never above the server's per-job limit.
+    static func memoryLimit(for record: JobRecord, limits: JobLimits) -> Int? {
+        guard let estimate = record.estimate else { return limits.maxJobMemoryBytes }
+        let withMargin = estimate.peakMemoryBytes + max(64 << 20, estimate.peakMemoryBytes / 4)
+        return min(withMargin, limits.maxJobMemoryBytes ?? .max)
+    }
+}
