@@ -63,17 +63,35 @@ public struct SmallDenseShape: Equatable, Sendable {
         return abs(weightCount(below) - target) <= abs(weightCount(above) - target) ? below : above
     }
 
-    /// Coordinate descent on the hidden widths: the count is linear in each width given the
-    /// others, so each round sets every width to its best value in turn, until none moves.
+    /// Per-layer widths: for every width of the first hidden layer, coordinate descent on the
+    /// others (the count is linear in each width given its neighbours, so each pass sets every
+    /// width to its best value in turn, until none moves); the nearest count wins. With two
+    /// hidden layers this is exhaustive, so it finds the nearest reachable count.
     static func perLayer(_ original: [Int], target: Int, start: [Int]) -> [Int] {
-        var sizes = start
+        var best = start
+        var bestDistance = abs(weightCount(start) - target)
+        for first in 1...original[1] {
+            var sizes = start
+            sizes[1] = first
+            descend(&sizes, original: original, target: target, from: 2)
+            let distance = abs(weightCount(sizes) - target)
+            if distance < bestDistance {
+                best = sizes
+                bestDistance = distance
+            }
+        }
+        return best
+    }
+
+    private static func descend(_ sizes: inout [Int], original: [Int], target: Int, from firstFree: Int) {
+        guard firstFree < sizes.count - 1 else { return }
         for _ in 0..<1000 {
             var moved = false
-            for i in 1..<sizes.count - 1 {
+            for i in firstFree..<sizes.count - 1 {
                 let coefficient = sizes[i - 1] + sizes[i + 1]
                 let rest = weightCount(sizes) - coefficient * sizes[i]
                 let ideal = Double(target - rest) / Double(coefficient)
-                // Both neighbours of the ideal width, the nearer count wins (ties: the smaller width).
+                // The widths either side of the ideal; the nearer count wins (ties: the smaller width).
                 let candidates = [Int(ideal.rounded(.down)), Int(ideal.rounded(.up))].map { min(original[i], max(1, $0)) }
                 let best = candidates.min { abs(rest + coefficient * $0 - target) < abs(rest + coefficient * $1 - target) }!
                 if abs(rest + coefficient * best - target) < abs(rest + coefficient * sizes[i] - target) {
@@ -83,6 +101,5 @@ public struct SmallDenseShape: Equatable, Sendable {
             }
             if !moved { break }
         }
-        return sizes
     }
 }
