@@ -14,9 +14,11 @@ public struct SweepRunner {
     /// atomically as each point completes), summary.csv, accuracy.svg, loss.svg, latency.svg, weights.svg,
     /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
     /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
+    /// accuracy-compression.svg and layers.svg come with every sweep of this version, sensitivity.svg
+    /// with the each-layer scope only.
     public static let artifactNames = [
         "results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg",
-        "model.safetensors", "spec.json",
+        "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg",
     ]
 
     public let spec: SweepSpec
