@@ -95,7 +95,9 @@ final class ResultsCSVTests: XCTestCase {
         let good = ResultsCSV.fields(sampleRow())
         let cases: [(Int, String, String)] = [(0, "pruning", "method"), (2, "one", "repeat"), (6, "high", "accuracy"),
                                               (5, "0.5;x", "layer_sparsity"), (10, "1.5", "nonzero_parameters"),
-                                              (8, "n/a", "accuracy_before_finetune")]
+                                              (8, "n/a", "accuracy_before_finetune"), (15, "twice", "schedule"),
+                                              (16, "2.5", "step"), (17, "control", "variant"), (18, "first", "layer"),
+                                              (24, "1;x", "layer_dead_units"), (25, "soon", "train_seconds")]
         for (index, value, column) in cases {
             var fields = good
             fields[index] = value
