@@ -57,14 +57,15 @@ extension SweepRunner {
         for (stepIndex, target) in targets.enumerated() {
             if cancellation.isCancelled { throw SweepCancelled() }
             let points = line.filter { $0.targetSparsity == target }
-            let later = line.filter { targets.firstIndex(of: $0.targetSparsity)! >= stepIndex }
-            if later.allSatisfy({ completed[$0] != nil }) && (config.schedule == .iterative || points.allSatisfy({ completed[$0] != nil })) {
-                let skipped = config.schedule == .iterative ? later : points
-                for point in skipped { tracker.skip(tracker.units(of: point)) }
-                if config.schedule == .iterative { break }
-                continue
-            }
-            if config.schedule != .iterative && points.allSatisfy({ completed[$0] != nil }) {
+            let done = { (point: SweepPoint) in completed[point] != nil }
+            if config.schedule == .iterative {
+                // Later steps start from this one: it is replayed unless everything after it is done too.
+                let later = line.filter { targets.firstIndex(of: $0.targetSparsity)! >= stepIndex }
+                if later.allSatisfy(done) {
+                    for point in later { tracker.skip(tracker.units(of: point)) }
+                    break
+                }
+            } else if points.allSatisfy(done) {
                 for point in points { tracker.skip(tracker.units(of: point)) }
                 continue
             }
