@@ -108,6 +108,19 @@ final class SweepScheduleTests: XCTestCase {
         }
     }
 
+    func testTaylorUnitRemovesUnitsPhysicallyInEveryScheduleItRunsWith() throws {
+        for schedule in PruningMethod.taylorUnit.allowedSchedules {
+            let pruning = PruningSpec(methods: [.taylorUnit], sparsities: [50], finetuneEpochs: schedule == .gradual ? 0 : 1,
+                                      schedule: schedule, gradual: GradualSpec(endEpoch: 1, everySteps: 3))
+            let rows = try SweepRunner(spec: spec(pruning), outputDirectory: makeTemporaryFolder(self)).run().rows
+            XCTAssertEqual(rows.count, 1, "\(schedule)")
+            XCTAssertEqual(rows[0].kernel, "shrunk", "\(schedule)")
+            // 16 and 8 hidden units halved: 16x8 + 8x4 + 8x4 weights remain.
+            XCTAssertEqual(rows[0].macs, 16 * 8 + 8 * 4 + 4 * 4, "\(schedule)")
+            XCTAssertEqual(rows[0].layerSparsity, [0.5, 0.75, 0.5], "\(schedule)")
+        }
+    }
+
     func testEachLayerScopePrunesOneLayerAtATime() throws {
         let pruning = PruningSpec(methods: [.weight, .unit], sparsities: [50, 90], scope: .eachLayer)
         let rows = try SweepRunner(spec: spec(pruning), outputDirectory: makeTemporaryFolder(self)).run().rows

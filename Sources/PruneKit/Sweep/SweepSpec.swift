@@ -156,10 +156,13 @@ public struct PruningSpec: Codable, Equatable, Sendable {
         try c.encode(sparsities, forKey: .sparsities)
         try c.encode(pruneLastLayer, forKey: .pruneLastLayer)
         try c.encode(finetuneEpochs, forKey: .finetuneEpochs)
-        try c.encode(schedule, forKey: .schedule)
-        try c.encode(rewind, forKey: .rewind)
-        try c.encode(gradual, forKey: .gradual)
-        try c.encode(controls, forKey: .controls)
-        try c.encode(scope, forKey: .scope)
+        // Fields at today's behaviour are left out, so a one-shot spec encodes as before
+        // schedules existed (and parsers of that version still read it back).
+        let defaults = PruningSpec()
+        if schedule != defaults.schedule { try c.encode(schedule, forKey: .schedule) }
+        if let rewind { try c.encode(rewind, forKey: .rewind) }
+        if gradual != defaults.gradual { try c.encode(gradual, forKey: .gradual) }
+        if controls != defaults.controls { try c.encode(controls, forKey: .controls) }
+        if scope != defaults.scope { try c.encode(scope, forKey: .scope) }
     }
 }
