@@ -104,7 +104,7 @@ enum OpenAPIDocument {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
         {"name": "artifact", "in": "path", "required": true,
-         "schema": {"type": "string", "enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json"]}}
+         "schema": {"type": "string", "enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg"]}}
       ],
       "get": {
         "tags": ["jobs"],
