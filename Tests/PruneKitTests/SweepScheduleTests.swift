@@ -30,8 +30,19 @@ final class SweepScheduleTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(partial.count, stopAfterRows, file: file, line: line)
         XCTAssertLessThan(partial.count, straight.rows.count, file: file, line: line)
         var trainedAgain = false
-        let resumed = try runner.run { p in if p.phase == .training { trainedAgain = true } }
+        var prunedAgain = Set<SweepPoint>()
+        let resumed = try runner.run { p in
+            if p.phase == .training { trainedAgain = true }
+            if p.phase == .pruning, let m = p.method, let t = p.sparsity, let r = p.repeatIndex {
+                prunedAgain.insert(SweepPoint(method: m, targetSparsity: t, repeatIndex: r))
+            }
+        }
         XCTAssertFalse(trainedAgain, file: file, line: line)
+        // Iterative lines go on from the step kept on disk: no step measured before is pruned again
+        // (and a step whose network was on disk, stopped while being measured, needs no pruning either).
+        let missing = Set(straight.rows.map(\.point).filter { point in point.variant == .pruned && !partial.contains { $0.point == point } })
+        XCTAssertTrue(prunedAgain.isSubset(of: missing), "replayed \(prunedAgain.subtracting(missing))", file: file, line: line)
+        XCTAssertFalse(prunedAgain.isEmpty, file: file, line: line)
         XCTAssertEqual(withoutTimings(resumed.rows), withoutTimings(straight.rows), file: file, line: line)
         XCTAssertEqual(withoutTimings(Array(resumed.rows.prefix(partial.count))), withoutTimings(partial), file: file, line: line)
         return straight.rows
@@ -70,6 +81,43 @@ final class SweepScheduleTests: XCTestCase {
         let rows = try assertResumeGivesTheSameRows(spec(pruning, repeats: 2), stopAfterRows: 11)
         XCTAssertEqual(rows.count, 2 * 2 * 4)
         XCTAssertEqual(rows.filter { $0.repeatIndex == 1 && $0.method == .globalWeight }.map(\.epochsTrained), [3, 4, 5, 6])
+    }
+
+    func testWithoutItsCheckpointAResumedLineReplaysItsStepsToTheSameRows() throws {
+        let pruning = PruningSpec(methods: [.randomWeight], sparsities: [20, 50, 80], finetuneEpochs: 1, schedule: .iterative)
+        let folder = try makeTemporaryFolder(self)
+        let straight = try SweepRunner(spec: spec(pruning), outputDirectory: folder).run().rows
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasPrefix("step-") {
+            try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        try AtomicFile.write(ResultsCSV.encode(Array(straight.prefix(2))), to: folder.appendingPathComponent("results.csv"))
+        var pruned: [Double] = []
+        let resumed = try SweepRunner(spec: spec(pruning), outputDirectory: folder).run { p in
+            if p.phase == .pruning, let s = p.sparsity { pruned.append(s) }
+        }
+        XCTAssertEqual(pruned, [20, 50, 80], "the first two steps are replayed")
+        XCTAssertEqual(withoutTimings(resumed.rows), withoutTimings(straight))
+    }
+
+    func testIterativeCheckpointReadsBackTheStepItHolds() throws {
+        let folder = try makeTemporaryFolder(self)
+        let trained = PruningFixtures.randomMLP([8, 12, 10, 4], bias: true)
+        for method in [PruningMethod.randomWeight, .unit] {
+            let network = ScheduleSteps.iterativeStep(previous: nil, trained: trained, method: method, sparsity: 36,
+                                                      options: PruningOptions(seed: 3))
+            let checkpoint = IterativeCheckpoint(folder: folder, method: method, layer: 1, repeatIndex: 2)
+            let before = Evaluation(accuracy: 0.1 + 0.2, loss: 1e-300)
+            try checkpoint.write(IterativeCheckpoint.Step(network: network, beforeTraining: before, trainSeconds: 1.5), step: 2)
+            let back = try XCTUnwrap(checkpoint.read(step: 2, method: method, sparsity: 36, layerSizes: [8, 12, 10, 4]))
+            XCTAssertEqual(back.network.model, network.model, "\(method)")
+            XCTAssertEqual(back.network.masks, network.masks, "\(method)")
+            XCTAssertEqual(back.network.keptUnits, network.keptUnits, "\(method)")
+            XCTAssertEqual(back.network.layerSparsity, network.layerSparsity, "\(method)")
+            XCTAssertEqual(back.beforeTraining, before)
+            XCTAssertEqual(back.trainSeconds, 1.5)
+            XCTAssertNil(try checkpoint.read(step: 3, method: method, sparsity: 36, layerSizes: [8, 12, 10, 4]), "another step")
+            XCTAssertNil(try checkpoint.read(step: 2, method: method, sparsity: 50, layerSizes: [8, 12, 10, 4]), "another target")
+        }
     }
 
     func testRewindToInitialisationStartsEachStepFromTheInitialWeights() throws {

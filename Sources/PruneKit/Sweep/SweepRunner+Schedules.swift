@@ -44,9 +44,10 @@ extension SweepRunner {
                        data: context.data.train, batchSize: spec.training.batchSize)
     }
 
-    /// Runs the points of one (repeat, method, layer) line in order. Iterative steps chain, so a
-    /// resumed line replays the steps before its first missing point (deterministically: the
-    /// same networks) without measuring them again; other schedules skip what is done.
+    /// Runs the points of one (repeat, method, layer) line in order. Iterative steps chain: each
+    /// step's network is kept on disk (`IterativeCheckpoint`), and a resumed line goes on from
+    /// it; without a usable checkpoint it replays the earlier steps (deterministically: the same
+    /// networks) without measuring them again. Other schedules skip what is done.
     func runLine(_ line: [SweepPoint], method: PruningMethod, layer: Int?, context: inout RepeatContext,
                  completed: inout [SweepPoint: ResultRow], tracker: inout SweepProgressTracker,
                  cancellation: CancellationFlag, save: ([SweepPoint: ResultRow]) throws -> Void) throws {
@@ -54,7 +55,24 @@ extension SweepRunner {
         let targets = config.targets(spec.pruning.sparsities)
         let rewindTo = try rewindSource(context)
         var previous: PrunedNetwork?
-        for (stepIndex, target) in targets.enumerated() {
+        var startIndex = 0
+        let checkpoint = config.schedule == .iterative
+            ? IterativeCheckpoint(folder: outputDirectory, method: method, layer: layer, repeatIndex: context.repeatIndex) : nil
+        // Resuming an iterative line: the network of the last step whose points are all done
+        // lets the line go on from there rather than replay every earlier step.
+        if let checkpoint,
+           let first = targets.indices.first(where: { i in line.contains { $0.targetSparsity == targets[i] && completed[$0] == nil } }) {
+            if first > 0,
+               let kept = try checkpoint.read(step: first, method: method, sparsity: targets[first - 1], layerSizes: context.layerSizes) {
+                previous = kept.network
+                startIndex = first
+            } else if try checkpoint.read(step: first + 1, method: method, sparsity: targets[first], layerSizes: context.layerSizes) != nil {
+                // That step's own network is on disk (stopped while measuring it): the loop takes it from there.
+                startIndex = first
+            }
+            for point in line where targets.firstIndex(of: point.targetSparsity)! < startIndex { tracker.skip(tracker.units(of: point)) }
+        }
+        for (stepIndex, target) in targets.enumerated() where stepIndex >= startIndex {
             if cancellation.isCancelled { throw SweepCancelled() }
             let points = line.filter { $0.targetSparsity == target }
             let done = { (point: SweepPoint) in completed[point] != nil }
@@ -71,8 +89,17 @@ extension SweepRunner {
             }
             let step = config.schedule == .iterative ? stepIndex + 1 : nil
             let pruned = points.first { $0.variant == .pruned }!
-            let produced = try produce(pruned, previous: previous, rewindTo: rewindTo, options: options(context, layer: layer),
+            let produced: ProducedNetwork
+            if let checkpoint,
+               let kept = try checkpoint.read(step: stepIndex + 1, method: method, sparsity: target, layerSizes: context.layerSizes) {
+                // This step's network is on disk (a run stopped while measuring it or its controls).
+                produced = ProducedNetwork(network: kept.network, beforeTraining: kept.beforeTraining, trainSeconds: kept.trainSeconds)
+            } else {
+                produced = try produce(pruned, previous: previous, rewindTo: rewindTo, options: options(context, layer: layer),
                                        context: context, tracker: &tracker, cancellation: cancellation)
+                try checkpoint?.write(IterativeCheckpoint.Step(network: produced.network, beforeTraining: produced.beforeTraining,
+                                                               trainSeconds: produced.trainSeconds), step: stepIndex + 1)
+            }
             previous = produced.network
             for point in points {
                 if completed[point] != nil {

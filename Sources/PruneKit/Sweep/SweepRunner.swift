@@ -15,7 +15,8 @@ public struct SweepRunner {
     /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
     /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
     /// accuracy-compression.svg and layers.svg come with every sweep of this version, sensitivity.svg
-    /// with the each-layer scope only.
+    /// with the each-layer scope only. Not listed (working files, kept for resuming): model-epoch-K.safetensors
+    /// (rewind to epoch k) and step-METHOD[-layer-L]-repeat-R[.mask].safetensors (an iterative line's latest step).
     public static let artifactNames = [
         "results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg",
         "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg",
