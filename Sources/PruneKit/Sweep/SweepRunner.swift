@@ -51,6 +51,11 @@ public struct SweepRunner {
     /// Runs or resumes: a checkpoint present is loaded instead of training; points already in results.csv are skipped.
     public func run(cancellation: CancellationFlag = CancellationFlag(),
                     progress: @escaping (SweepProgress) -> Void = { _ in }) throws -> SweepOutcome {
+        // Refused before anything is loaded or written.
+        let configuration = spec.scheduleConfiguration
+        if let problem = configuration.problems(methods: spec.pruning.methods).first {
+            throw SweepError.unrunnableSchedule(pointers: problem.pointers, message: problem.message)
+        }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         progress(SweepProgress(phase: .loading, fraction: 0))
         try claimOutputDirectory()
@@ -61,10 +66,6 @@ public struct SweepRunner {
             throw SweepError.modelTooLarge(parameters: parameters, limit: SpecLimits.maxParameters)
         }
 
-        let configuration = spec.scheduleConfiguration
-        if let problem = configuration.problems(methods: spec.pruning.methods).first {
-            throw SweepError.unrunnableSchedule(pointers: problem.pointers, message: problem.message)
-        }
         var tracker = SweepProgressTracker(spec: spec, trainCount: data.train.count, testCount: data.test.count, callback: progress)
         let plan = points
         var completed: [SweepPoint: ResultRow] = [:]
