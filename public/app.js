@@ -53,7 +53,7 @@ function applySchema(form, fields) {
     if (control.matches("div") && field.items && field.items.enum) {
       // A list of choices: one checkbox per allowed value, the defaults checked.
       const boxes = field.items.enum.map((value) => el("label", { class: "check" },
-        el("input", Object.assign({ type: "checkbox", name: "method", value }, field.default.includes(value) ? { checked: "" } : {})),
+        el("input", Object.assign({ type: "checkbox", name: field.pointer, value }, field.default.includes(value) ? { checked: "" } : {})),
         ` ${value}`));
       control.replaceChildren(el("span", { class: "label" }, control.dataset.label || "Choose"), ...boxes);
     } else if (control.matches("select") && field.enum) {
@@ -91,7 +91,7 @@ function readSpec(form) {
     else if (types.includes("array") && field.items && field.items.enum) {
       value = [...control.querySelectorAll("input:checked")].map((box) => box.value);
     } else if (types.includes("array")) value = listOf(control.value);
-    else if (types.includes("integer") || types.includes("number")) value = numberOrText(control.value);
+    else if (types.includes("integer") || types.includes("number") || field.anyOf) value = numberOrText(control.value);
     else value = control.value;
     if (value === undefined) continue;
     const keys = field.pointer.split("/").slice(1);
@@ -106,6 +106,8 @@ function showDatasetFields(form) {
   const dataset = form.elements.dataset.value, optimizer = form.elements.optimizer.value;
   for (const label of form.querySelectorAll("[data-show]")) label.hidden = !label.dataset.show.split(" ").includes(dataset);
   for (const label of form.querySelectorAll("[data-show-optimizer]")) label.hidden = label.dataset.showOptimizer !== optimizer;
+  const schedule = form.elements.schedule.value;
+  for (const label of form.querySelectorAll("[data-show-schedule]")) label.hidden = label.dataset.showSchedule !== schedule;
 }
 
 function clearErrors(form) {

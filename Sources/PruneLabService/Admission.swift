@@ -16,7 +16,7 @@ struct Admission: Sendable {
     }
 
     func judge(_ spec: SweepSpec) -> Verdict {
-        let missing = SpecFileChecks.errors(in: spec)
+        let missing = SpecFileChecks.errors(in: spec) + spec.refusals()
         if !missing.isEmpty { return Verdict(estimate: nil, problems: missing) }
         let shape: DataShape
         do {

@@ -161,7 +161,7 @@ enum OpenAPIDocument {
         {"name": "artifact", "in": "path", "required": true,
          "description": "One of the listed files, or `model-repeat-R.safetensors` (R from 1) for the checkpoint of a later repeat.",
          "schema": {"type": "string", "anyOf": [
-           {"enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json"]},
+           {"enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg"]},
            {"pattern": "^model-repeat-[1-9][0-9]*\\.safetensors$"}]}}
       ],
       "get": {

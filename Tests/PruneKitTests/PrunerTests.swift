@@ -108,8 +108,11 @@ final class PrunerTests: XCTestCase {
 
     func testZeroSparsityChangesNothingForEveryMethod() {
         let model = PruningFixtures.randomMLP(sizes, bias: true)
+        // SNIP and Taylor read a batch of training data.
+        let data = SyntheticData.make(trainSize: 40, testSize: 4, features: sizes[0], classes: sizes.last!, seed: 1).train
         for method in PruningMethod.allCases {
-            let pruned = Pruner.prune(model, method: method, sparsity: 0, pruneLastLayer: true, seed: 3)
+            let pruned = Pruner.prune(model, method: method, sparsity: 0,
+                                      options: PruningOptions(pruneLastLayer: true, seed: 3, data: data, batchSize: 8))
             XCTAssertEqual(pruned.model, model, "\(method)")
             XCTAssertEqual(pruned.achievedSparsity, 0, "\(method)")
             XCTAssertEqual(pruned.layerSparsity, [0, 0, 0, 0], "\(method)")

@@ -16,14 +16,44 @@ final class ResultsCSVTests: XCTestCase {
     func testHeaderIsTheDocumentedOne() {
         XCTAssertEqual(ResultsCSV.encode([]), """
             method,target_sparsity,repeat,seed,achieved_sparsity,layer_sparsity,accuracy,loss,accuracy_before_finetune,\
-            loss_before_finetune,nonzero_parameters,total_parameters,dense_seconds,pruned_seconds,kernel
+            loss_before_finetune,nonzero_parameters,total_parameters,dense_seconds,pruned_seconds,kernel,\
+            schedule,step,variant,layer,epochs_trained,compression_ratio,macs,dense_macs,dead_units,layer_dead_units,train_seconds
 
             """)
     }
 
     func testRowIsWrittenInColumnOrder() {
         let line = ResultsCSV.encode([sampleRow(finetuned: true)]).split(separator: "\n")[1]
-        XCTAssertEqual(line, "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr")
+        XCTAssertEqual(line, "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr,one-shot,,pruned,,,,,,,,")
+        var lottery = sampleRow()
+        lottery.schedule = .iterative
+        lottery.step = 3
+        lottery.variant = .randomReinit
+        lottery.layer = 1
+        lottery.epochsTrained = 9
+        lottery.compressionRatio = 4.5
+        lottery.macs = 1200
+        lottery.denseMacs = 5400
+        lottery.deadUnits = 3
+        lottery.layerDeadUnits = [1, 2]
+        lottery.trainSeconds = 1.25
+        XCTAssertTrue(ResultsCSV.encode([lottery]).hasSuffix(",csr,iterative,3,random-reinit,1,9,4.5,1200,5400,3,1;2,1.25\n"))
+        XCTAssertEqual(try ResultsCSV.decode(ResultsCSV.encode([lottery])), [lottery])
+    }
+
+    func testFilesOfTheFirstFormatStillReadAsOneShotRows() throws {
+        let old = ResultsCSV.firstHeader.joined(separator: ",") + "\n"
+            + "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr\n"
+        let rows = try ResultsCSV.decode(old)
+        XCTAssertEqual(rows, [sampleRow(finetuned: true)])
+        XCTAssertEqual(rows[0].schedule, .oneShot)
+        XCTAssertEqual(rows[0].variant, .pruned)
+        XCTAssertNil(rows[0].layer)
+        XCTAssertNil(rows[0].epochsTrained)
+        // A short line in an old file is refused against the old column count.
+        XCTAssertThrowsError(try ResultsCSV.decode(old + "weight,80\n")) { error in
+            XCTAssertEqual(error as? ResultsCSV.FormatError, ResultsCSV.FormatError(line: 3, column: nil, detail: "expected 15 fields, got 2"))
+        }
     }
 
     func testRowsReadBackExactlyIncludingAwkwardDoubles() throws {
@@ -57,7 +87,7 @@ final class ResultsCSVTests: XCTestCase {
         let text = ResultsCSV.encode([sampleRow()]) + "weight,80\n"
         XCTAssertThrowsError(try ResultsCSV.decode(text)) { error in
             XCTAssertEqual(error as? ResultsCSV.FormatError,
-                           ResultsCSV.FormatError(line: 3, column: nil, detail: "expected 15 fields, got 2"))
+                           ResultsCSV.FormatError(line: 3, column: nil, detail: "expected 26 fields, got 2"))
         }
     }
 
@@ -65,7 +95,9 @@ final class ResultsCSVTests: XCTestCase {
         let good = ResultsCSV.fields(sampleRow())
         let cases: [(Int, String, String)] = [(0, "pruning", "method"), (2, "one", "repeat"), (6, "high", "accuracy"),
                                               (5, "0.5;x", "layer_sparsity"), (10, "1.5", "nonzero_parameters"),
-                                              (8, "n/a", "accuracy_before_finetune")]
+                                              (8, "n/a", "accuracy_before_finetune"), (15, "twice", "schedule"),
+                                              (16, "2.5", "step"), (17, "control", "variant"), (18, "first", "layer"),
+                                              (24, "1;x", "layer_dead_units"), (25, "soon", "train_seconds")]
         for (index, value, column) in cases {
             var fields = good
             fields[index] = value

@@ -14,6 +14,8 @@ final class SpecSchemaTests: XCTestCase {
         spec.dataset.path = "/x"
         spec.dataset.trainLimit = 1
         spec.dataset.testLimit = 1
+        spec.pruning.rewind = .epoch(1)
+        spec.pruning.gradual.endEpoch = 2
         let encoded = try JSONValue.parse(JSONEncoder().encode(spec))
         var leaves: [String] = []
         func walk(_ value: JSONValue, _ pointer: String) {
@@ -40,7 +42,7 @@ final class SpecSchemaTests: XCTestCase {
     /// (checked by Python's jsonschema, an independent validator).
     func testParserAcceptsExactlyWhatTheJSONSchemaAccepts() throws {
         var generator = SeededGenerator(seed: 7)
-        let documents = (0..<1500).map { _ in RandomSpecDocument.make(&generator) }
+        let documents = (0..<2500).map { _ in RandomSpecDocument.make(&generator) }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("spec-documents-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try JSONValue.object(["schema": SpecJSONSchema.input, "documents": .array(documents)]).serialized().write(to: file)

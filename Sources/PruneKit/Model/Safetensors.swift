@@ -47,14 +47,29 @@ public enum Safetensors {
         try AtomicFile.write(file, to: url)
     }
 
-    /// Reads an MLP written by `write` (or any safetensors file holding F32 tensors named as
-    /// above). Errors name the file and what is wrong: a short file, a malformed header, a
-    /// missing or misshapen tensor, offsets out of bounds or overlapping, a dtype other than F32.
     /// The `__metadata__` strings of a safetensors file (empty when it has none).
     public static func metadata(of url: URL) throws -> [String: String] {
-        let (header, _, _) = try readHeader(url)
-        return header["__metadata__"] as? [String: String] ?? [:]
+        func fail(_ problem: String) -> DataFileError { DataFileError(path: url.path, problem: problem) }
+        // Only the header is read: a checkpoint's weights can be large.
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch { throw fail("cannot be read (\(error.localizedDescription))") }
+        defer { try? handle.close() }
+        let lengthBytes = (try? handle.read(upToCount: 8)) ?? Data()
+        guard lengthBytes.count == 8 else { throw fail("is \(lengthBytes.count) bytes long, shorter than the 8-byte header length") }
+        let headerLength = lengthBytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard headerLength <= UInt64(maxHeaderLength) else { throw fail("declares a \(headerLength)-byte header") }
+        let headerData = (try? handle.read(upToCount: Int(headerLength))) ?? Data()
+        guard headerData.count == Int(headerLength) else {
+            throw fail("declares a \(headerLength)-byte header but the file has \(headerData.count) bytes after the length")
+        }
+        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw fail("has a header that is not a JSON object")
+        }
+        guard let metadata = header["__metadata__"] else { return [:] }
+        guard let strings = metadata as? [String: String] else { throw fail("has __metadata__ that is not an object of strings") }
+        return strings
     }
+
 
     /// The file's bytes, its parsed JSON header, and where the tensor data starts.
     private static func readHeader(_ url: URL) throws -> (header: [String: Any], file: Data, dataStart: Int) {
@@ -74,6 +89,9 @@ public enum Safetensors {
         return (header, file, dataStart)
     }
 
+    /// Reads an MLP written by `write` (or any safetensors file holding F32 tensors named as
+    /// above). Errors name the file and what is wrong: a short file, a malformed header, a
+    /// missing or misshapen tensor, offsets out of bounds or overlapping, a dtype other than F32.
     public static func read(from url: URL) throws -> MLP {
         func fail(_ problem: String) -> DataFileError { DataFileError(path: url.path, problem: problem) }
         let (header, file, dataStart) = try readHeader(url)

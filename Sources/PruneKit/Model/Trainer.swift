@@ -27,6 +27,22 @@ public struct TrainingConfig: Sendable {
     }
 }
 
+/// Optional calls into a training run, for schedules that prune while training or rewind.
+public struct TrainingHooks {
+    /// Asked before every step (counted from 0 over the whole run) for masks to hold from that
+    /// step on (nil: keep the current ones), with a way to read the current weights. Once the
+    /// masks have changed, they are re-applied after every update (the optimizer's state of a
+    /// newly masked weight would otherwise move it off zero).
+    public var maskUpdate: ((Int, () -> MLP) -> WeightMasks?)?
+    /// Receives the model after each epoch (1-based): the weights a rewind goes back to.
+    public var epochEnded: ((Int, MLP) -> Void)?
+
+    public init(maskUpdate: ((Int, () -> MLP) -> WeightMasks?)? = nil, epochEnded: ((Int, MLP) -> Void)? = nil) {
+        self.maskUpdate = maskUpdate
+        self.epochEnded = epochEnded
+    }
+}
+
 /// Where a training run is, reported through `Trainer.train`'s progress callback.
 public struct TrainingProgress: Sendable {
     /// 1-based epoch and step within it.
@@ -67,6 +83,11 @@ public struct Trainer {
     /// Progress is reported at most this often (and always after an epoch's last step).
     public static let progressInterval: Double = 0.1
 
+    /// Steps in one epoch over `sampleCount` samples (the last batch may be smaller).
+    public func stepsPerEpoch(sampleCount: Int) -> Int {
+        (sampleCount + config.batchSize - 1) / config.batchSize
+    }
+
     public init(config: TrainingConfig) {
         self.config = config
     }
@@ -76,7 +97,10 @@ public struct Trainer {
     /// The masks are applied to the model first, then the gradients of masked weights are
     /// zeroed each step: with zero state and zero gradient, Adam and SGD leave them at 0 exactly.
     /// The optimizer starts fresh on each call. On cancellation the model is left as it was.
+    ///
+    /// `hooks` may change the masks during the run and receive the model after each epoch.
     public func train(_ model: inout MLP, on data: LabeledImages, epochs: Int, masks: WeightMasks? = nil,
+                      hooks: TrainingHooks = TrainingHooks(),
                       cancellation: CancellationFlag? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws {
         // Reachable from a spec or a data file: thrown with a message, never a precondition.
         guard config.batchSize > 0 else { throw TrainingError("batch size must be positive, got \(config.batchSize)") }
@@ -98,6 +122,8 @@ public struct Trainer {
         var order = Array(0..<data.count)
         let stepsPerEpoch = (data.count + config.batchSize - 1) / config.batchSize
 
+        var globalStep = 0
+        var masksChanged = false
         for epoch in 1...epochs {
             generator.shuffle(&order)
             let epochStart = DispatchTime.now().uptimeNanoseconds
@@ -107,7 +133,13 @@ public struct Trainer {
             for step in 1...stepsPerEpoch {
                 if cancellation?.isCancelled == true { throw SweepCancelled() }
                 let batch = order[(step - 1) * config.batchSize..<min(data.count, step * config.batchSize)]
+                if let maskUpdate = hooks.maskUpdate, let newMasks = maskUpdate(globalStep, { session.exportModel() }) {
+                    session.replaceMasks(newMasks)
+                    masksChanged = true
+                }
                 lossSum += session.step(data: data, indices: batch, optimizer: optimizer)
+                if masksChanged { session.applyMasks() }
+                globalStep += 1
                 seen += batch.count
 
                 let now = DispatchTime.now().uptimeNanoseconds
@@ -118,6 +150,7 @@ public struct Trainer {
                                               samplesPerSecond: Double(seen) / seconds, loss: lossSum / Double(seen)))
                 }
             }
+            hooks.epochEnded?(epoch, session.exportModel())
         }
         model = session.exportModel()
     }

@@ -16,7 +16,7 @@ final class TrainingSession {
     let parameters: FloatBuffer
     let gradients: FloatBuffer
     /// Per layer, 1 where the weight trains and 0 where it is held at zero; nil: unmasked.
-    private let masks: [FloatBuffer?]
+    private var masks: [FloatBuffer?]
     /// The batch's input rows, scaled to [0, 1].
     private let input: FloatBuffer
     private let labels: UnsafeMutablePointer<Int32>
@@ -78,6 +78,33 @@ final class TrainingSession {
             }
             if let biasOffset = slot.biasOffset {
                 model.biases[i].withUnsafeBufferPointer { (parameters.pointer + biasOffset).update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
+    }
+
+    /// Holds `newMasks` from now on and zeroes the weights they remove (gradual pruning). The
+    /// optimizer's state for those weights is not zero, so after a change the caller re-applies
+    /// the masks after every update (`applyMasks`) to keep the weights at zero.
+    func replaceMasks(_ newMasks: WeightMasks) {
+        precondition(newMasks.layers.count == layers.count, "one mask slot per layer")
+        for (i, slot) in layers.enumerated() {
+            guard let mask = newMasks.layers[i] else {
+                masks[i] = nil
+                continue
+            }
+            precondition(mask.rows == slot.inputs && mask.cols == slot.outputs, "mask \(mask.rows)x\(mask.cols) for a \(slot.inputs)x\(slot.outputs) layer")
+            let buffer = masks[i] ?? FloatBuffer(count: mask.count)
+            mask.data.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: mask.count) }
+            masks[i] = buffer
+        }
+        applyMasks()
+    }
+
+    /// Zeroes the masked weights in the parameters.
+    func applyMasks() {
+        for (i, slot) in layers.enumerated() {
+            if let mask = masks[i] {
+                VectorKernels.multiply(parameters.pointer + slot.weightOffset, by: mask.pointer, count: mask.count)
             }
         }
     }

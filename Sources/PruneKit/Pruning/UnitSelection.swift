@@ -13,17 +13,11 @@ enum UnitSelection {
         return sums.map { $0.squareRoot() }
     }
 
-    /// The units kept after removing the `count` with the smallest norm (ties: the lower index
-    /// goes first), in ascending order.
-    static func keepLargestNorms(_ norms: [Double], removing count: Int) -> [Int] {
-        precondition(count >= 0 && count <= norms.count, "cannot remove \(count) of \(norms.count) units")
-        let byNorm = norms.indices.sorted { norms[$0] != norms[$1] ? norms[$0] < norms[$1] : $0 < $1 }
-        return byNorm[count...].sorted()
-    }
-
-    /// The units kept after removing `count` of `units` at random, in ascending order.
-    static func keepRandom(units: Int, removing count: Int, using random: inout SeededGenerator) -> [Int] {
-        let removed = Set(random.drawDistinct(count, from: units))
-        return (0..<units).filter { !removed.contains($0) }
+    /// The units of `survivors` kept after removing the `count` of them with the lowest score
+    /// (ties: the lower index goes first), in ascending order.
+    static func keepHighest(_ scores: [Double], among survivors: [Int], removing count: Int) -> [Int] {
+        precondition(count >= 0 && count <= survivors.count, "cannot remove \(count) of \(survivors.count) units")
+        let byScore = survivors.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
+        return byScore[count...].sorted()
     }
 }

@@ -1,24 +1,28 @@
 /// Chooses which single weights to remove (as flat row-major indices into a layer's weights).
 enum WeightSelection {
-    /// The `count` entries of `values` with the smallest |w|; ties go to the lower index.
-    static func smallestMagnitudes(_ values: [Float], count: Int) -> [Int] {
-        smallestMagnitudes(acrossLayers: [values], count: count)[0]
-    }
-
-    /// The `count` smallest |w| over all `layers` taken together (one global threshold), returned
-    /// per layer. Ties go to the earlier layer, then the lower index.
-    static func smallestMagnitudes(acrossLayers layers: [[Float]], count: Int) -> [[Int]] {
+    /// The `count` lowest non-negative `scores` over all layers taken together (one threshold),
+    /// returned per layer. Weights a `held` mask already removed (mask 0) come first, so they stay
+    /// removed; then the lowest scores, ties to the earlier layer, then the lower index.
+    static func lowestScores(acrossLayers layers: [[Float]], held: [Matrix?], count: Int) -> [[Int]] {
+        precondition(held.count == layers.count, "one held mask slot per layer")
         let total = layers.reduce(0) { $0 + $1.count }
-        precondition(count >= 0 && count <= total, "cannot remove \(count) of \(total) weights")
+        let alreadyRemoved = zip(layers, held).reduce(0) { sum, pair in
+            sum + (pair.1.map { mask in mask.data.reduce(0) { $1 == 0 ? $0 + 1 : $0 } } ?? 0)
+        }
+        let count = max(count, alreadyRemoved)
+        precondition(count <= total, "cannot remove \(count) of \(total) weights")
         precondition(total <= Int(UInt32.max), "more weights than a 32-bit position can name")
         // For non-negative floats the IEEE bit pattern orders like the value, so one integer
-        // sort of (|w| bits, global position) orders by magnitude and breaks ties by position.
+        // sort of (score bits + 1, global position) orders by score and breaks ties by position;
+        // held-removed weights get 0 in place of their score, below every survivor.
         var keys = [UInt64]()
         keys.reserveCapacity(total)
         var position: UInt64 = 0
-        for values in layers {
-            for w in values {
-                keys.append(UInt64(abs(w).bitPattern) << 32 | position)
+        for (values, mask) in zip(layers, held) {
+            for (i, score) in values.enumerated() {
+                precondition(!(score < 0), "scores must not be negative")
+                let rank: UInt64 = mask.map { $0.data[i] == 0 } == true ? 0 : UInt64(score.bitPattern) + 1
+                keys.append(rank << 32 | position)
                 position += 1
             }
         }
@@ -34,8 +38,13 @@ enum WeightSelection {
         return chosen
     }
 
-    /// `count` distinct positions of `0 ..< n`, uniformly at random.
-    static func random(from n: Int, count: Int, using random: inout SeededGenerator) -> [Int] {
-        random.drawDistinct(count, from: n)
+    /// `count` positions of `0 ..< n`: those a `held` mask already removed, and the rest drawn
+    /// uniformly from the survivors. Ascending.
+    static func random(from n: Int, count: Int, held: Matrix?, using random: inout SeededGenerator) -> [Int] {
+        guard let held else { return random.drawDistinct(count, from: n) }
+        let survivors = (0..<n).filter { held.data[$0] != 0 }
+        let removedBefore = n - survivors.count
+        let drawn = random.drawDistinct(max(0, count - removedBefore), from: survivors.count).map { survivors[$0] }
+        return ((0..<n).filter { held.data[$0] == 0 } + drawn).sorted()
     }
 }

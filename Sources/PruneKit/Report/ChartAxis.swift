@@ -33,6 +33,13 @@ public struct ChartAxis: Equatable, Sendable {
         self.ticks = ticks
     }
 
+    /// An axis with exactly these bounds and ticks.
+    public init(lower: Double, upper: Double, ticks: [Double]) {
+        self.lower = lower
+        self.upper = upper
+        self.ticks = ticks
+    }
+
     /// The smallest of 1, 2, 5 x 10^n at least `raw`.
     static func niceStep(_ raw: Double) -> Double {
         let magnitude = pow(10, (log10(raw)).rounded(.down))

@@ -20,16 +20,21 @@ public struct LineChart: Sendable {
         public var points: [Point]
         /// Dotted: a secondary series of the same method (before fine-tuning).
         public var dotted: Bool
-        public init(name: String, color: String, points: [Point], dotted: Bool = false) {
+        /// Dashed: a control of the method (random reinitialisation, small dense).
+        public var dashed: Bool
+        public init(name: String, color: String, points: [Point], dotted: Bool = false, dashed: Bool = false) {
             self.name = name
             self.color = color
             self.points = points.sorted { $0.x < $1.x }
             self.dotted = dotted
+            self.dashed = dashed
         }
+
+        var dash: String? { dotted ? LineChart.dottedDash : dashed ? LineChart.controlDash : nil }
     }
 
-    /// Dash patterns: the baseline dashed, secondary series dotted.
-    static let baselineDash = "6 4", dottedDash = "2 3"
+    /// Dash patterns: the baseline dashed, secondary series dotted, controls in long dashes.
+    static let baselineDash = "6 4", dottedDash = "2 3", controlDash = "9 4"
 
     /// A horizontal reference drawn dashed across the plot (the unpruned network).
     public struct Baseline: Sendable {
@@ -47,6 +52,8 @@ public struct LineChart: Sendable {
     public var yIncludes: [Double]
     /// Fixed x range when given (sparsity: 0...100).
     public var xRange: ClosedRange<Double>?
+    /// Tick values and labels of the x axis when they are not plain numbers (log2 compression: 1x, 2x, 4x...).
+    public var xTicks: [(value: Double, label: String)]?
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], baseline: Baseline? = nil,
                 yIncludes: [Double] = [], xRange: ClosedRange<Double>? = nil) {
@@ -57,6 +64,13 @@ public struct LineChart: Sendable {
         self.baseline = baseline
         self.yIncludes = yIncludes
         self.xRange = xRange
+    }
+
+    /// The same chart with its own x ticks.
+    public func withXTicks(_ ticks: [(value: Double, label: String)]) -> LineChart {
+        var chart = self
+        chart.xTicks = ticks
+        return chart
     }
 
     static let width = 760.0, height = 460.0
@@ -70,7 +84,10 @@ public struct LineChart: Sendable {
         var ys = series.flatMap { $0.points.flatMap { [$0.y.mean - $0.y.std, $0.y.mean + $0.y.std] } } + yIncludes
         if let baseline { ys.append(baseline.value) }
         ys = ys.filter(\.isFinite)
-        let xAxis = ChartAxis(covering: xRange?.lowerBound ?? xs.min() ?? 0, xRange?.upperBound ?? xs.max() ?? 1)
+        var xAxis = ChartAxis(covering: xRange?.lowerBound ?? xs.min() ?? 0, xRange?.upperBound ?? xs.max() ?? 1)
+        if let xTicks, let first = xTicks.first, let last = xTicks.last, last.value > first.value {
+            xAxis = ChartAxis(lower: first.value, upper: last.value, ticks: xTicks.map(\.value))
+        }
         let yAxis = ChartAxis(covering: ys.min() ?? 0, ys.max() ?? 1)
         let px = { (x: Double) in xAxis.position(x, from: Self.plotLeft, to: Self.plotRight) }
         let py = { (y: Double) in yAxis.position(y, from: Self.plotBottom, to: Self.plotTop) }
@@ -98,7 +115,8 @@ public struct LineChart: Sendable {
             let x = px(t)
             grid.append(SVG.line(x1: x, y1: Self.plotTop, x2: x, y2: Self.plotBottom, stroke: "#e5e5e5"))
             xTicks.append(SVG.line(x1: x, y1: Self.plotBottom, x2: x, y2: Self.plotBottom + 5, stroke: "#333333"))
-            xTicks.append(SVG.text(xAxis.label(t), x: x, y: Self.plotBottom + 19, anchor: "middle"))
+            let label = self.xTicks?.first { $0.value == t }?.label ?? xAxis.label(t)
+            xTicks.append(SVG.text(label, x: x, y: Self.plotBottom + 19, anchor: "middle"))
         }
         var yTicks: [SVGElement] = []
         for t in yAxis.ticks {
@@ -134,7 +152,7 @@ public struct LineChart: Sendable {
         }
         var line = [("class", "line"), ("points", SVG.points(finite.map { (px($0.x), py($0.y.mean)) })),
                     ("fill", "none"), ("stroke", s.color), ("stroke-width", "2")]
-        if s.dotted { line.append(("stroke-dasharray", Self.dottedDash)) }
+        if let dash = s.dash { line.append(("stroke-dasharray", dash)) }
         parts.append(SVGElement("polyline", line))
         for p in finite {
             parts.append(SVGElement("circle", [("class", "point"), ("cx", SVG.format(px(p.x))), ("cy", SVG.format(py(p.y.mean))),
@@ -150,7 +168,7 @@ public struct LineChart: Sendable {
         var y = Self.plotTop + 8
         var entries: [SVGElement] = []
         for s in series {
-            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: s.color, width: 2.5, dash: s.dotted ? Self.dottedDash : nil))
+            entries.append(SVG.line(x1: x, y1: y, x2: x + 26, y2: y, stroke: s.color, width: 2.5, dash: s.dash))
             entries.append(SVG.text(s.name, x: x + 34, y: y + 4, cssClass: "legend-label"))
             y += 22
         }

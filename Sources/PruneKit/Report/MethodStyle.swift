@@ -8,6 +8,9 @@ public enum MethodStyle {
         case .globalWeight: return "#ff7f0e"
         case .randomWeight: return "#9467bd"
         case .randomUnit: return "#2ca02c"
+        case .taylorUnit: return "#17becf"
+        case .snip: return "#8c564b"
+        case .synflow: return "#e377c2"
         }
     }
 

@@ -36,16 +36,27 @@ public struct SummaryRow: Equatable, Sendable {
     public var prunedSeconds: Spread
     /// Kernels that ran the pruned network across repeats, e.g. "csr" or "csr;dense".
     public var kernels: String
+    /// The pruned network or one of its controls.
+    public var variant: PointVariant = .pruned
+    /// Each-layer scope: the only layer pruned; nil: all of them.
+    public var layer: Int?
+    /// Nil where the rows predate the column.
+    public var compressionRatio: Spread?
+    public var deadUnits: Spread?
+    /// Per layer, the mean fraction of its weights removed.
+    public var layerSparsity: [Double] = []
 
     /// Mean dense time over mean pruned time: how much faster the pruned network ran.
     public var speedup: Double { denseSeconds.mean / prunedSeconds.mean }
 
-    /// Groups `rows` by (method, sparsity), keeping the order in which each pair first appears.
+    /// Groups `rows` by every key column but the repeat (method, sparsity, variant, layer),
+    /// keeping the order in which each group first appears.
     public static func summarize(_ rows: [ResultRow]) -> [SummaryRow] {
         var order: [SweepPoint] = []
         var groups: [SweepPoint: [ResultRow]] = [:]
         for row in rows {
-            let key = SweepPoint(method: row.method, targetSparsity: row.targetSparsity, repeatIndex: 0)
+            var key = row.point
+            key.repeatIndex = 0
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(row)
         }
@@ -58,7 +69,7 @@ public struct SummaryRow: Equatable, Sendable {
             }
             var kernels: [String] = []
             for row in group where !kernels.contains(row.kernel) { kernels.append(row.kernel) }
-            return SummaryRow(
+            var summary = SummaryRow(
                 method: key.method, targetSparsity: key.targetSparsity, repeats: group.count,
                 achievedSparsity: spread(\.achievedSparsity), accuracy: spread(\.accuracy), loss: spread(\.loss),
                 accuracyBeforeFinetune: optionalSpread(\.accuracyBeforeFinetune),
@@ -66,6 +77,13 @@ public struct SummaryRow: Equatable, Sendable {
                 nonzeroParameters: spread { Double($0.nonzeroParameters) },
                 denseSeconds: spread(\.denseSeconds), prunedSeconds: spread(\.prunedSeconds),
                 kernels: kernels.joined(separator: ";"))
+            summary.variant = key.variant
+            summary.layer = key.layer
+            summary.compressionRatio = optionalSpread(\.compressionRatio)
+            summary.deadUnits = optionalSpread { $0.deadUnits.map(Double.init) }
+            let layers = group.map(\.layerSparsity.count).min() ?? 0
+            summary.layerSparsity = (0..<layers).map { l in group.reduce(0) { $0 + $1.layerSparsity[l] } / Double(group.count) }
+            return summary
         }
     }
 }
@@ -80,6 +98,7 @@ public enum SummaryCSV {
         "loss_before_finetune_mean", "loss_before_finetune_std",
         "nonzero_parameters_mean", "dense_seconds_mean", "dense_seconds_std",
         "pruned_seconds_mean", "pruned_seconds_std", "speedup", "kernels",
+        "variant", "layer", "compression_ratio_mean", "dead_units_mean",
     ]
 
     public static func encode(_ summary: [SummaryRow]) -> String {
@@ -92,6 +111,8 @@ public enum SummaryCSV {
                 s.lossBeforeFinetune.map { n($0.mean) } ?? "", s.lossBeforeFinetune.map { n($0.std) } ?? "",
                 n(s.nonzeroParameters.mean), n(s.denseSeconds.mean), n(s.denseSeconds.std),
                 n(s.prunedSeconds.mean), n(s.prunedSeconds.std), n(s.speedup), s.kernels,
+                s.variant.rawValue, s.layer.map(String.init) ?? "", s.compressionRatio.map { n($0.mean) } ?? "",
+                s.deadUnits.map { n($0.mean) } ?? "",
             ]
         })
     }

@@ -21,7 +21,8 @@ public enum SweepCharts {
         LineChart(
             title: "Test accuracy vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "test accuracy (%)",
             series: series(summary) { Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100) }
-                + beforeFinetune(summary) { $0.accuracyBeforeFinetune.map { Spread(mean: $0.mean * 100, std: $0.std * 100) } },
+                + beforeFinetune(summary) { $0.accuracyBeforeFinetune.map { Spread(mean: $0.mean * 100, std: $0.std * 100) } }
+                + controls(summary, x: \.targetSparsity) { Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100) },
             baseline: baseline.map { .init(label: "unpruned \(percent($0.accuracy.mean))", value: $0.accuracy.mean * 100) },
             yIncludes: [], xRange: 0...100
         ).svg()
@@ -50,26 +51,28 @@ public enum SweepCharts {
         ).svg()
     }
 
+    /// Per method, the pruned networks (every layer pruned together) as a solid line.
     static func series(_ summary: [SummaryRow], value: (SummaryRow) -> Spread) -> [LineChart.Series] {
         methods(summary).map { method in
             LineChart.Series(name: MethodStyle.label(method), color: MethodStyle.color(method),
-                             points: summary.filter { $0.method == method }.map { .init(x: $0.targetSparsity, y: value($0)) })
+                             points: summary.filter { $0.method == method && $0.isPrunedWhole }.map { .init(x: $0.targetSparsity, y: value($0)) })
         }
     }
 
     /// With fine-tuning: per method, the values right after pruning, dotted in the method's colour.
     static func beforeFinetune(_ summary: [SummaryRow], value: (SummaryRow) -> Spread?) -> [LineChart.Series] {
         methods(summary).compactMap { method in
-            let points = summary.filter { $0.method == method }.compactMap { row in value(row).map { LineChart.Point(x: row.targetSparsity, y: $0) } }
+            let points = summary.filter { $0.method == method && $0.isPrunedWhole }.compactMap { row in value(row).map { LineChart.Point(x: row.targetSparsity, y: $0) } }
             guard !points.isEmpty else { return nil }
             return LineChart.Series(name: "\(MethodStyle.label(method)) before fine-tuning", color: MethodStyle.color(method),
                                     points: points, dotted: true)
         }
     }
 
+    /// Methods with pruned rows of every layer together, in order of first appearance.
     static func methods(_ summary: [SummaryRow]) -> [PruningMethod] {
         var methods: [PruningMethod] = []
-        for row in summary where !methods.contains(row.method) { methods.append(row.method) }
+        for row in summary where row.isPrunedWhole && !methods.contains(row.method) { methods.append(row.method) }
         return methods
     }
 

@@ -27,12 +27,36 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var prunedSeconds: Double
     /// "csr", "dense" or "shrunk": what ran the pruned network.
     public var kernel: String
+    /// When pruning happened; rows of sweeps from before schedules existed are one-shot.
+    public var schedule: PruningSchedule
+    /// Iterative schedule: the 1-based step (round) that produced this network; nil otherwise.
+    public var step: Int?
+    /// The pruned network itself or one of its controls.
+    public var variant: PointVariant
+    /// Each-layer scope: the 0-based index of the only layer pruned; nil when every layer was.
+    public var layer: Int?
+    /// Every training epoch behind this network, the original training included (nil: not recorded).
+    public var epochsTrained: Int?
+    /// The original network's weights over this network's nonzero weights.
+    public var compressionRatio: Double?
+    /// Multiply-accumulates per sample as this network runs (nonzeros for CSR, the shrunk or
+    /// small shape's weights for dense kernels) and as the original network runs.
+    public var macs: Int?
+    public var denseMacs: Int?
+    /// Hidden units with no nonzero incoming or no nonzero outgoing weight, in all and per hidden layer.
+    public var deadUnits: Int?
+    public var layerDeadUnits: [Int]
+    /// Seconds this point spent training (fine-tuning, retraining, the control's training); 0: none.
+    public var trainSeconds: Double?
 
     public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int, seed: Int,
                 achievedSparsity: Double, layerSparsity: [Double], accuracy: Double, loss: Double,
                 accuracyBeforeFinetune: Double? = nil, lossBeforeFinetune: Double? = nil,
                 nonzeroParameters: Int, totalParameters: Int,
-                denseSeconds: Double, prunedSeconds: Double, kernel: String) {
+                denseSeconds: Double, prunedSeconds: Double, kernel: String,
+                schedule: PruningSchedule = .oneShot, step: Int? = nil, variant: PointVariant = .pruned, layer: Int? = nil,
+                epochsTrained: Int? = nil, compressionRatio: Double? = nil, macs: Int? = nil, denseMacs: Int? = nil,
+                deadUnits: Int? = nil, layerDeadUnits: [Int] = [], trainSeconds: Double? = nil) {
         self.method = method
         self.targetSparsity = targetSparsity
         self.repeatIndex = repeatIndex
@@ -48,11 +72,22 @@ public struct ResultRow: Codable, Sendable, Equatable {
         self.denseSeconds = denseSeconds
         self.prunedSeconds = prunedSeconds
         self.kernel = kernel
+        self.schedule = schedule
+        self.step = step
+        self.variant = variant
+        self.layer = layer
+        self.epochsTrained = epochsTrained
+        self.compressionRatio = compressionRatio
+        self.macs = macs
+        self.denseMacs = denseMacs
+        self.deadUnits = deadUnits
+        self.layerDeadUnits = layerDeadUnits
+        self.trainSeconds = trainSeconds
     }
 
     /// Identifies the point a row measured; a resumed sweep skips points already present.
     public var point: SweepPoint {
-        SweepPoint(method: method, targetSparsity: targetSparsity, repeatIndex: repeatIndex)
+        SweepPoint(method: method, targetSparsity: targetSparsity, repeatIndex: repeatIndex, variant: variant, layer: layer)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -62,19 +97,28 @@ public struct ResultRow: Codable, Sendable, Equatable {
         case accuracyBeforeFinetune = "accuracy_before_finetune", lossBeforeFinetune = "loss_before_finetune"
         case nonzeroParameters = "nonzero_parameters", totalParameters = "total_parameters"
         case denseSeconds = "dense_seconds", prunedSeconds = "pruned_seconds"
+        case schedule, step, variant, layer, macs
+        case epochsTrained = "epochs_trained", compressionRatio = "compression_ratio", denseMacs = "dense_macs"
+        case deadUnits = "dead_units", layerDeadUnits = "layer_dead_units", trainSeconds = "train_seconds"
     }
 }
 
-/// One (method, sparsity, repeat) point of a sweep.
+/// One (method, sparsity, repeat, variant, layer) point of a sweep: one row of results.csv.
 public struct SweepPoint: Hashable, Sendable {
     public var method: PruningMethod
     public var targetSparsity: Double
     public var repeatIndex: Int
+    /// The pruned network or one of its controls.
+    public var variant: PointVariant
+    /// Each-layer scope: the only layer pruned; nil: all of them.
+    public var layer: Int?
 
-    public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int) {
+    public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int, variant: PointVariant = .pruned, layer: Int? = nil) {
         self.method = method
         self.targetSparsity = targetSparsity
         self.repeatIndex = repeatIndex
+        self.variant = variant
+        self.layer = layer
     }
 }
 

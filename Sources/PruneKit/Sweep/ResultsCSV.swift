@@ -4,7 +4,12 @@ import Foundation
 /// round-trip form, so rows read back are exactly the rows written (resume relies on it).
 public enum ResultsCSV {
     /// The column names, in order (documented in the README).
-    public static let header = [
+    public static let header = firstHeader + [
+        "schedule", "step", "variant", "layer", "epochs_trained", "compression_ratio",
+        "macs", "dense_macs", "dead_units", "layer_dead_units", "train_seconds",
+    ]
+    /// The columns of results.csv before schedules existed: such files still read (one-shot rows) and resume.
+    public static let firstHeader = [
         "method", "target_sparsity", "repeat", "seed", "achieved_sparsity", "layer_sparsity",
         "accuracy", "loss", "accuracy_before_finetune", "loss_before_finetune",
         "nonzero_parameters", "total_parameters", "dense_seconds", "pruned_seconds", "kernel",
@@ -34,6 +39,11 @@ public enum ResultsCSV {
             row.accuracyBeforeFinetune.map(number) ?? "", row.lossBeforeFinetune.map(number) ?? "",
             String(row.nonzeroParameters), String(row.totalParameters),
             number(row.denseSeconds), number(row.prunedSeconds), row.kernel,
+            row.schedule.rawValue, row.step.map(String.init) ?? "", row.variant.rawValue, row.layer.map(String.init) ?? "",
+            row.epochsTrained.map(String.init) ?? "", row.compressionRatio.map(number) ?? "",
+            row.macs.map(String.init) ?? "", row.denseMacs.map(String.init) ?? "",
+            row.deadUnits.map(String.init) ?? "", row.layerDeadUnits.map(String.init).joined(separator: String(listSeparator)),
+            row.trainSeconds.map(number) ?? "",
         ]
     }
 
@@ -48,20 +58,20 @@ public enum ResultsCSV {
             throw FormatError(line: error.line, column: nil, detail: error.detail)
         }
         guard let first = records.first else { return [] }
-        guard first == header else {
+        guard first == header || first == firstHeader else {
             throw FormatError(line: 1, column: nil,
                               detail: "the header must be \(header.joined(separator: ",")), got \(first.joined(separator: ","))")
         }
         return try records.dropFirst().enumerated().map { offset, record in
-            try row(record, line: offset + 2)
+            try row(record, columns: first, line: offset + 2)
         }
     }
 
-    private static func row(_ record: [String], line: Int) throws -> ResultRow {
-        guard record.count == header.count else {
-            throw FormatError(line: line, column: nil, detail: "expected \(header.count) fields, got \(record.count)")
+    private static func row(_ record: [String], columns: [String], line: Int) throws -> ResultRow {
+        guard record.count == columns.count else {
+            throw FormatError(line: line, column: nil, detail: "expected \(columns.count) fields, got \(record.count)")
         }
-        let reader = FieldReader(record: record, line: line)
+        let reader = FieldReader(record: record, columns: columns, line: line)
         guard let method = PruningMethod(rawValue: record[0]) else {
             throw FormatError(line: line, column: "method", detail: "unknown method \"\(record[0])\"")
         }
@@ -75,7 +85,7 @@ public enum ResultsCSV {
                 layerSparsity.append(value)
             }
         }
-        return ResultRow(
+        var row = ResultRow(
             method: method, targetSparsity: try reader.double("target_sparsity"),
             repeatIndex: try reader.int("repeat"), seed: try reader.int("seed"),
             achievedSparsity: try reader.double("achieved_sparsity"), layerSparsity: layerSparsity,
@@ -85,15 +95,45 @@ public enum ResultsCSV {
             nonzeroParameters: try reader.int("nonzero_parameters"), totalParameters: try reader.int("total_parameters"),
             denseSeconds: try reader.double("dense_seconds"), prunedSeconds: try reader.double("pruned_seconds"),
             kernel: try reader.text("kernel"))
+        guard columns.count == header.count else { return row }
+        guard let schedule = PruningSchedule(rawValue: try reader.text("schedule")) else {
+            throw FormatError(line: line, column: "schedule", detail: "unknown schedule \"\(try reader.text("schedule"))\"")
+        }
+        guard let variant = PointVariant(rawValue: try reader.text("variant")) else {
+            throw FormatError(line: line, column: "variant", detail: "unknown variant \"\(try reader.text("variant"))\"")
+        }
+        row.schedule = schedule
+        row.variant = variant
+        row.step = try reader.optionalInt("step")
+        row.layer = try reader.optionalInt("layer")
+        row.epochsTrained = try reader.optionalInt("epochs_trained")
+        row.compressionRatio = try reader.optionalDouble("compression_ratio")
+        row.macs = try reader.optionalInt("macs")
+        row.denseMacs = try reader.optionalInt("dense_macs")
+        row.deadUnits = try reader.optionalInt("dead_units")
+        let deadText = try reader.text("layer_dead_units")
+        row.layerDeadUnits = try deadText.isEmpty ? [] : deadText.split(separator: listSeparator, omittingEmptySubsequences: false).map { part in
+            guard let value = Int(part) else {
+                throw FormatError(line: line, column: "layer_dead_units", detail: "\"\(part)\" is not an integer")
+            }
+            return value
+        }
+        row.trainSeconds = try reader.optionalDouble("train_seconds")
+        return row
     }
 
     /// Typed access to the fields of one record by column name.
     private struct FieldReader {
         let record: [String]
+        let columns: [String]
         let line: Int
 
         func text(_ column: String) throws -> String {
-            record[ResultsCSV.header.firstIndex(of: column)!]
+            record[columns.firstIndex(of: column)!]
+        }
+
+        func optionalInt(_ column: String) throws -> Int? {
+            try text(column).isEmpty ? nil : int(column)
         }
 
         func int(_ column: String) throws -> Int {

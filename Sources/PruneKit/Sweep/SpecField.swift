@@ -54,6 +54,10 @@ public struct SpecCondition: Equatable, Sendable {
     public var values: [String]
 
     public init(_ pointer: String, is values: String...) {
+        self.init(pointer, values)
+    }
+
+    public init(_ pointer: String, _ values: [String]) {
         self.pointer = pointer
         self.values = values
     }
@@ -101,7 +105,7 @@ public struct SpecField: Sendable {
 // MARK: - Typed constructors, one per Swift type of a spec property
 
 extension SpecField {
-    private init(_ pointer: String, _ type: SpecType, nullable: Bool = false, onlyWhen: SpecCondition? = nil,
+    init(_ pointer: String, _ type: SpecType, nullable: Bool = false, onlyWhen: SpecCondition? = nil,
                  requiredWhen: SpecCondition? = nil, doc: String,
                  read: @escaping @Sendable (SweepSpec) -> JSONValue, write: @escaping @Sendable (inout SweepSpec, JSONValue) -> Void) {
         self.pointer = pointer
@@ -133,6 +137,13 @@ extension SpecField {
         SpecField(pointer, .number(bounds), onlyWhen: onlyWhen, doc: doc,
                   read: { .number($0[keyPath: path]) },
                   write: { spec, value in if let d = value.numberValue { spec[keyPath: path] = d } })
+    }
+
+    static func optionalNumber(_ pointer: String, _ path: WritableKeyPath<SweepSpec, Double?> & Sendable, _ bounds: NumberBounds,
+                               onlyWhen: SpecCondition? = nil, doc: String) -> SpecField {
+        SpecField(pointer, .number(bounds), nullable: true, onlyWhen: onlyWhen, doc: doc,
+                  read: { $0[keyPath: path].map { .number($0) } ?? .null },
+                  write: { spec, value in spec[keyPath: path] = value.numberValue })
     }
 
     static func boolean(_ pointer: String, _ path: WritableKeyPath<SweepSpec, Bool> & Sendable, doc: String) -> SpecField {

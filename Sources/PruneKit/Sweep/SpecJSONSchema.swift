@@ -30,13 +30,15 @@ public enum SpecJSONSchema {
             if let field = SpecSchema.field(child) {
                 properties[key] = .object(fieldSchema(field, resolved: resolved))
                 if resolved, field.defaultValue != .null { required.append(key) }   // unset optionals are left out
-                if !resolved { conditions += self.conditions(of: field) }
             } else {
                 properties[key] = object(at: child, resolved: resolved)
                 if resolved { required.append(key) }
             }
         }
         if !resolved {
+            // Conditions sit on the object holding the field they depend on, which holds the
+            // conditional field too (directly or further down).
+            conditions += SpecSchema.fields.flatMap { self.conditions(of: $0) }.filter { $0.at == pointer }.map(\.schema)
             conditions += SpecSchema.rules.filter { $0.objectPointer == pointer }.map(\.jsonSchema)
         }
         var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
@@ -103,29 +105,46 @@ public enum SpecJSONSchema {
         return schema
     }
 
-    /// `onlyWhen` and `requiredWhen` of a field, as conditions on the object that holds it.
-    static func conditions(of field: SpecField) -> [JSONValue] {
-        var result: [JSONValue] = []
+    /// `onlyWhen` and `requiredWhen` of a field, as conditions on the object that holds the
+    /// condition's field (`at`).
+    static func conditions(of field: SpecField) -> [(at: String, schema: JSONValue)] {
+        var result: [(at: String, schema: JSONValue)] = []
         if let condition = field.onlyWhen {
+            let (at, keys) = relativeKeys(of: field.pointer, below: condition)
             // Either the condition holds, or the field is absent (or null, where null is allowed).
-            var absent: JSONValue = .object(["not": .object(["required": [.string(field.key)]])])
+            var absent: JSONValue = .object(["not": .object(["required": [.string(keys.last!)]])])
             if field.nullable {
-                absent = .object(["anyOf": [absent, .object(["properties": .object([field.key: .object(["type": "null"])])])]])
+                absent = .object(["anyOf": [absent, .object(["properties": .object([keys.last!: .object(["type": "null"])])])]])
             }
-            result.append(.object(["anyOf": [holds(condition, besides: field), absent]]))
+            result.append((at, .object(["anyOf": [holds(condition), nest(keys.dropLast(), absent, requiring: false)]])))
         }
         if let condition = field.requiredWhen {
-            result.append(.object(["anyOf": [.object(["not": holds(condition, besides: field)]),
-                                             .object(["required": [.string(field.key)],
-                                                      "properties": .object([field.key: .object(["not": .object(["type": "null"])])])])]]))
+            let (at, keys) = relativeKeys(of: field.pointer, below: condition)
+            let present: JSONValue = .object(["required": [.string(keys.last!)],
+                                              "properties": .object([keys.last!: .object(["not": .object(["type": "null"])])])])
+            result.append((at, .object(["anyOf": [.object(["not": holds(condition)]), nest(keys.dropLast(), present, requiring: true)]])))
         }
         return result
     }
 
+    /// The object holding the condition's field, and the keys from it down to `pointer`.
+    static func relativeKeys(of pointer: String, below condition: SpecCondition) -> (String, [String]) {
+        let at = String(condition.pointer[..<(condition.pointer.lastIndex(of: "/") ?? condition.pointer.startIndex)])
+        let rest = pointer.dropFirst(at.count).split(separator: "/").map(String.init)
+        return (at, rest)
+    }
+
+    /// `schema` applied to the object reached through `keys` (which must exist when `requiring`).
+    static func nest(_ keys: ArraySlice<String>, _ schema: JSONValue, requiring: Bool) -> JSONValue {
+        guard let first = keys.first else { return schema }
+        var wrapper: [String: JSONValue] = ["properties": .object([first: nest(keys.dropFirst(), schema, requiring: requiring)])]
+        if requiring { wrapper["required"] = [.string(first)] }
+        return .object(wrapper)
+    }
+
     /// A schema that holds when the condition's field, resolved (its value, else an implied
-    /// value, else its default), is one of the condition's values. The condition's field must
-    /// be a sibling of `field`.
-    static func holds(_ condition: SpecCondition, besides field: SpecField) -> JSONValue {
+    /// value, else its default), is one of the condition's values; on the object holding it.
+    static func holds(_ condition: SpecCondition) -> JSONValue {
         guard let subject = SpecSchema.field(condition.pointer) else { return true }
         let key = subject.key
         let values = condition.values.map { JSONValue.string($0) }

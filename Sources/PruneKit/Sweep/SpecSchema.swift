@@ -9,6 +9,8 @@ import Foundation
 public enum SpecSchema {
     static let synthetic = SpecCondition("/dataset/name", is: DatasetKind.synthetic.rawValue)
     static let idx = SpecCondition("/dataset/name", is: DatasetKind.idx.rawValue)
+    static let iterative = SpecCondition("/pruning/schedule", is: PruningSchedule.iterative.rawValue)
+    static let gradual = SpecCondition("/pruning/schedule", is: PruningSchedule.gradual.rawValue)
 
     public static let fields: [SpecField] = [
         .string("/name", \.name, length: 0...200,
@@ -58,7 +60,35 @@ public enum SpecSchema {
         .boolean("/pruning/prune_last_layer", \.pruning.pruneLastLayer,
                  doc: "also prune the output layer (weight methods only: unit methods never remove classes)"),
         .integer("/pruning/finetune_epochs", \.pruning.finetuneEpochs, 0...200,
-                 doc: "retrain each pruned network with its pruned weights held at zero, reporting accuracy before and after"),
+                 doc: "retrain each pruned network with its pruned weights held at zero, reporting accuracy before and after (one-shot and iterative only)"),
+        .choice("/pruning/schedule", \.pruning.schedule,
+                doc: "`one-shot`: each target pruned from the trained network; `iterative`: targets in increasing order, each step pruning the last further (mask kept) then retraining or rewinding; `gradual`: sparsity rises along Zhu & Gupta's cubic curve while training from initialisation; `at-init`: pruned at initialisation, then trained with the mask held"),
+        SpecField("/pruning/rewind", .choiceOrInteger(["init"], 1...199), nullable: true, onlyWhen: iterative,
+                  doc: "lottery tickets: after each iterative step the surviving weights go back to their initial values (`init`) or to those after epoch k of the first training, then train `training.epochs` − k epochs; needs `finetune_epochs` 0 and k < `training.epochs`",
+                  read: { spec in
+                      switch spec.pruning.rewind {
+                      case nil: return .null
+                      case .initialization?: return .string("init")
+                      case .epoch(let k)?: return .int(k)
+                      }
+                  },
+                  write: { spec, value in
+                      switch value {
+                      case .string: spec.pruning.rewind = .initialization
+                      case .int(let k): spec.pruning.rewind = .epoch(k)
+                      default: spec.pruning.rewind = nil
+                      }
+                  }),
+        .number("/pruning/gradual/start_epoch", \.pruning.gradual.startEpoch, .closed(0, 200), onlyWhen: gradual,
+                doc: "t0: where the cubic curve starts from 0 sparsity, in (fractional) epochs"),
+        .optionalNumber("/pruning/gradual/end_epoch", \.pruning.gradual.endEpoch, .aboveUpTo(0, 200), onlyWhen: gradual,
+                        doc: "t1: where it reaches the target, after `start_epoch` and at most `training.epochs`; null or absent: 0.75 × `training.epochs`"),
+        .integer("/pruning/gradual/every_steps", \.pruning.gradual.everySteps, 1...1_000_000, onlyWhen: gradual,
+                 doc: "masks are recomputed every this many training steps between t0 and t1, and held after"),
+        .distinctChoiceList("/pruning/controls", \.pruning.controls, count: 0...PruningControl.allCases.count,
+                            doc: "baselines that make a result believable: `random-reinit` (each point that trains after pruning, its mask from a fresh random initialisation) and `small-dense` (a dense network of the same depth with as many weights as the point keeps, trained from scratch)"),
+        .choice("/pruning/scope", \.pruning.scope,
+                doc: "`all` layers together, or `each-layer` alone with the others intact (sensitivity analysis)"),
 
         .integer("/repeats", \.repeats, 1...20,
                  doc: "independent models with seeds `training.seed + r`; summaries give mean and std"),
@@ -70,8 +100,46 @@ public enum SpecSchema {
         SpecImplication(given: "/dataset/path", sets: "/dataset/name", to: .string(DatasetKind.idx.rawValue)),
     ]
 
-    /// Rules across fields that the field entries cannot say alone. Each names every field involved.
-    public static let rules: [SpecRule] = []
+    /// Rules across fields that the field entries cannot say alone. Each names every field
+    /// involved, and says itself in JSON Schema too. (Relations between numbers, such as a rewind
+    /// epoch below `training.epochs`, JSON Schema cannot say: `SweepSpec.refusals()` has them.)
+    public static let rules: [SpecRule] = [
+        SpecRule(pointers: ["/pruning/methods", "/pruning/schedule"],
+                 doc: "each method runs only with some schedules: `weight`, `global-weight` and `random-weight` with all four; `unit`, `random-unit` and `taylor-unit` with all but `at-init` (they need a trained network); `snip` and `synflow` with `at-init` only, so `at-init` needs its `methods` given",
+                 jsonSchema: .object(["allOf": .array(PruningSchedule.allCases.map { schedule in
+                     let allowed = PruningMethod.allCases.filter { $0.allowedSchedules.contains(schedule) }
+                     var then: [String: JSONValue] = ["properties": ["methods": ["items": ["enum": .array(allowed.map { .string($0.rawValue) })]]]]
+                     if !PruningSpec().methods.allSatisfy(allowed.contains) { then["required"] = ["methods"] }
+                     return ["anyOf": [["not": SpecJSONSchema.holds(SpecCondition("/pruning/schedule", is: schedule.rawValue))], .object(then)]]
+                 })]),
+                 objectPointer: "/pruning",
+                 problem: { spec in
+                     let schedule = spec.pruning.schedule
+                     let wrong = spec.pruning.methods.filter { !$0.allowedSchedules.contains(schedule) }
+                     guard !wrong.isEmpty else { return nil }
+                     let allowed = PruningMethod.allCases.filter { $0.allowedSchedules.contains(schedule) }.map(\.rawValue)
+                     return "\(wrong.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")) cannot run with /pruning/schedule \"\(schedule.rawValue)\", which takes \(allowed.joined(separator: ", "))"
+                 }),
+        SpecRule(pointers: ["/pruning/finetune_epochs", "/pruning/schedule"],
+                 doc: "`finetune_epochs` must be 0 with `gradual` and `at-init`: they train `training.epochs` after (or while) pruning",
+                 jsonSchema: ["anyOf": [["not": SpecJSONSchema.holds(SpecCondition("/pruning/schedule", is: "gradual", "at-init"))],
+                                        ["properties": ["finetune_epochs": ["const": 0]]]]],
+                 objectPointer: "/pruning",
+                 problem: { spec in
+                     let schedule = spec.pruning.schedule
+                     guard spec.pruning.finetuneEpochs > 0, schedule == .gradual || schedule == .atInit else { return nil }
+                     return "must be 0 with /pruning/schedule \"\(schedule.rawValue)\", which trains training.epochs after pruning"
+                 }),
+        SpecRule(pointers: ["/pruning/finetune_epochs", "/pruning/rewind"],
+                 doc: "`rewind` needs `finetune_epochs` 0: a rewound network retrains `training.epochs` − k epochs instead",
+                 jsonSchema: ["anyOf": [["not": ["required": ["rewind"], "properties": ["rewind": ["not": ["type": "null"]]]]],
+                                        ["properties": ["finetune_epochs": ["const": 0]]]]],
+                 objectPointer: "/pruning",
+                 problem: { spec in
+                     guard spec.pruning.rewind != nil, spec.pruning.finetuneEpochs > 0 else { return nil }
+                     return "must be 0 with /pruning/rewind: a rewound network retrains training.epochs - k epochs instead"
+                 }),
+    ]
 
     /// The spec as a JSON document with every field the schema has (unset optional ones left
     /// out): what a client would send to get exactly this spec.

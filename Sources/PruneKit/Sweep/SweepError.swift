@@ -10,6 +10,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     case checkpointMismatch(path: String, expected: [Int], found: [Int], expectedBias: Bool, foundBias: Bool)
     /// A file the runner wrote before (spec.json, results.csv) no longer reads back.
     case unreadableFile(path: String, detail: String)
+    /// A combination of schedule fields and methods the engine does not run.
+    case unrunnableSchedule(pointers: [String], message: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
                 + "delete the checkpoint or choose another output folder"
         case let .unreadableFile(path, detail):
             return "\(path): \(detail)"
+        case let .unrunnableSchedule(pointers, message):
+            return "\(pointers.joined(separator: ", ")): \(message)"
         }
     }
 }

@@ -6,6 +6,8 @@ import Foundation
 /// Work is counted in "sample passes" (one forward pass of one sample): a training step
 /// costs about three (forward, input and weight gradients), evaluating a pruned network one
 /// pass over the test set, timing it six more (dense and pruned, three repetitions each).
+/// A point's training after pruning (fine-tuning, retraining) counts its epochs; the replay
+/// of earlier iterative steps on resume is not counted.
 /// The ETA extrapolates the rate measured since this run started, so points skipped on
 /// resume count as done but do not make the rate look faster than it is.
 struct SweepProgressTracker {
@@ -13,6 +15,8 @@ struct SweepProgressTracker {
     let pointUnits: Double
     let finetuneEpochUnits: Double
     let evaluationUnits: Double
+    /// A small-dense control: trained from scratch for training.epochs.
+    let smallDenseUnits: Double
     let total: Double
     let levels: Int
     let epochs: Int
@@ -32,15 +36,26 @@ struct SweepProgressTracker {
          callback: @escaping (SweepProgress) -> Void) {
         self.clock = clock
         started = clock()
+        let config = spec.scheduleConfiguration
         epochs = spec.training.epochs
-        finetuneEpochs = spec.pruning.finetuneEpochs
+        finetuneEpochs = config.retrainEpochs
         trainingEpochUnits = 3 * Double(trainCount)
         finetuneEpochUnits = 3 * Double(trainCount)
-        evaluationUnits = Double(testCount) * (spec.pruning.finetuneEpochs > 0 ? 2 : 1)
+        evaluationUnits = Double(testCount) * (finetuneEpochs > 0 ? 2 : 1)
         pointUnits = evaluationUnits + 6 * Double(testCount) + Double(finetuneEpochs) * finetuneEpochUnits
-        levels = spec.repeats * spec.pruning.methods.count * spec.pruning.sparsities.count
-        total = max(1, Double(spec.repeats * epochs) * trainingEpochUnits + Double(levels) * pointUnits)
+        let smallDense = Double(testCount) * 7 + Double(spec.training.epochs) * 3 * Double(trainCount)
+        smallDenseUnits = smallDense
+        let points = spec.points
+        levels = points.count
+        let perPoint = pointUnits
+        let pointTotal = points.reduce(0) { $0 + ($1.variant == .smallDense ? smallDense : perPoint) }
+        total = max(1, Double(spec.repeats * epochs) * trainingEpochUnits + pointTotal)
         self.callback = callback
+    }
+
+    /// The work of one point: evaluating and timing it, and its training after pruning.
+    func units(of point: SweepPoint) -> Double {
+        point.variant == .smallDense ? smallDenseUnits : pointUnits
     }
 
     /// Work that needs no doing (a checkpoint loaded, a point already in results.csv).

@@ -24,6 +24,13 @@ struct SweepReports {
         try write(SweepCharts.accuracy(summary, baseline: baseline, title: spec.name), "accuracy.svg")
         try write(SweepCharts.loss(summary, baseline: baseline, title: spec.name), "loss.svg")
         try write(SweepCharts.latency(summary, title: spec.name), "latency.svg")
+        if summary.contains(where: { $0.compressionRatio != nil }) {
+            try write(SweepCharts.accuracyCompression(summary, baseline: baseline, title: spec.name), "accuracy-compression.svg")
+        }
+        if let sensitivity = SweepCharts.sensitivity(summary, baseline: baseline, title: spec.name) {
+            try write(sensitivity, "sensitivity.svg")
+        }
+        if let layers = SweepCharts.layers(summary, title: spec.name) { try write(layers, "layers.svg") }
     }
 
     func writeWeightsChart(_ model: MLP) throws {

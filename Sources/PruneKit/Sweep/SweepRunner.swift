@@ -14,9 +14,12 @@ public struct SweepRunner {
     /// atomically as each point completes), summary.csv, accuracy.svg, loss.svg, latency.svg, weights.svg,
     /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
     /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
+    /// accuracy-compression.svg and layers.svg come with every sweep of this version, sensitivity.svg
+    /// with the each-layer scope only. Not listed (working files, kept for resuming): model-epoch-K.safetensors
+    /// (rewind to epoch k) and step-METHOD[-layer-L]-repeat-R[.mask].safetensors (an iterative line's latest step).
     public static let artifactNames = [
         "results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg",
-        "model.safetensors", "spec.json",
+        "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg",
     ]
 
     /// Every file a sweep of `repeats` repeats can write: `artifactNames`, then the checkpoints
@@ -41,13 +44,12 @@ public struct SweepRunner {
     /// The seed of repeat `r`.
     public func seed(repeatIndex: Int) -> Int { spec.training.seed + repeatIndex }
 
-    /// Every point of the sweep in the order it runs: repeat, then method, then sparsity.
-    public var points: [SweepPoint] {
-        (0..<spec.repeats).flatMap { r in
-            spec.pruning.methods.flatMap { method in
-                spec.pruning.sparsities.map { SweepPoint(method: method, targetSparsity: $0, repeatIndex: r) }
-            }
-        }
+    /// Every point of the sweep in the order it runs (see `SweepSpec.points`).
+    public var points: [SweepPoint] { spec.points }
+
+    /// The weights after epoch k of repeat `r`'s training, kept for rewinding.
+    public static func rewindName(repeatIndex: Int, epoch: Int) -> String {
+        repeatIndex == 0 ? "model-epoch-\(epoch).safetensors" : "model-repeat-\(repeatIndex)-epoch-\(epoch).safetensors"
     }
 
     func file(_ name: String) -> URL { outputDirectory.appendingPathComponent(name) }
@@ -55,6 +57,11 @@ public struct SweepRunner {
     /// Runs or resumes: a checkpoint present is loaded instead of training; points already in results.csv are skipped.
     public func run(cancellation: CancellationFlag = CancellationFlag(),
                     progress: @escaping (SweepProgress) -> Void = { _ in }) throws -> SweepOutcome {
+        // Refused before anything is loaded or written.
+        let configuration = spec.scheduleConfiguration
+        if let problem = configuration.problems(methods: spec.pruning.methods).first {
+            throw SweepError.unrunnableSchedule(pointers: problem.pointers, message: problem.message)
+        }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         progress(SweepProgress(phase: .loading, fraction: 0))
         try claimOutputDirectory()
@@ -84,26 +91,25 @@ public struct SweepRunner {
                                          tracker: &tracker, cancellation: cancellation)
             if r == 0 { try reports.writeWeightsChart(model) }
             reports.baselines.append(model.evaluate(on: data.test))
-            // Dense time depends only on the layer shapes, which every point of this repeat
-            // shares (pruned weights are zeros to a dense kernel): measured once, over 5 runs,
-            // and only if a point of this repeat is still to be measured (not on a finished resume).
-            var denseSeconds: Double?
+            var context = RepeatContext(repeatIndex: r, seed: seed(repeatIndex: r), layerSizes: layerSizes, trained: model,
+                                        data: data, timingInput: timingInput)
+            for (index, point) in plan.enumerated() where point.repeatIndex == r { context.levels[point] = index + 1 }
 
-            for (index, point) in plan.enumerated() where point.repeatIndex == r {
-                if cancellation.isCancelled { throw SweepCancelled() }
-                if completed[point] != nil {
-                    tracker.skip(tracker.pointUnits)
-                    continue
+            for method in spec.pruning.methods {
+                for layer in configuration.scopeLayers(method: method, layerCount: layerSizes.count - 1) {
+                    let line = plan.filter { $0.repeatIndex == r && $0.method == method && $0.layer == layer }
+                    if cancellation.isCancelled { throw SweepCancelled() }
+                    if line.allSatisfy({ completed[$0] != nil }) {
+                        for point in line { tracker.skip(tracker.units(of: point)) }
+                        continue
+                    }
+                    try runLine(line, method: method, layer: layer, context: &context, completed: &completed,
+                                tracker: &tracker, cancellation: cancellation) { completed in
+                        let rows = plan.compactMap { completed[$0] } + kept
+                        try AtomicFile.write(ResultsCSV.encode(rows), to: self.file("results.csv"))
+                        try reports.writeSummaryAndCharts(rows)
+                    }
                 }
-                let dense = denseSeconds ?? InferenceTimer.denseSeconds(of: model, input: timingInput, repetitions: 5)
-                denseSeconds = dense
-                let row = try measure(point, of: model, level: index + 1, data: data, timingInput: timingInput,
-                                      denseSeconds: dense, tracker: &tracker, cancellation: cancellation)
-                completed[point] = row
-                tracker.advance(tracker.pointUnits)
-                let rows = allRows()
-                try AtomicFile.write(ResultsCSV.encode(rows), to: file("results.csv"))
-                try reports.writeSummaryAndCharts(rows)
             }
         }
 
@@ -132,65 +138,31 @@ public struct SweepRunner {
             return model
         }
         let seed = seed(repeatIndex: r)
-        var model = MLP.glorotUniform(layerSizes: layerSizes, bias: spec.model.bias, seed: UInt64(seed))
+        var model = initialModel(layerSizes: layerSizes, seed: seed)
         var config = TrainingConfig(spec.training)
         config.seed = UInt64(seed)
         tracker.report(.training) { $0.repeatIndex = r; $0.epochs = spec.training.epochs }
-        try Trainer(config: config).train(&model, on: data.train, epochs: spec.training.epochs, cancellation: cancellation) { p in
+        // Rewinding to epoch k needs the weights after that epoch: kept as the training passes it.
+        var snapshot: MLP?
+        let rewindEpoch = rewindEpoch
+        let hooks = TrainingHooks(epochEnded: rewindEpoch.map { k in { epoch, model in if epoch == k { snapshot = model } } })
+        try Trainer(config: config).train(&model, on: data.train, epochs: spec.training.epochs, hooks: hooks,
+                                          cancellation: cancellation) { p in
             let partial = (Double(p.epoch - 1) + Double(p.step) / Double(p.stepsPerEpoch)) * tracker.trainingEpochUnits
             tracker.report(.training, partial: partial) { $0.fill(from: p); $0.repeatIndex = r }
         }
         tracker.advance(trainingUnits)
+        if let snapshot, let k = rewindEpoch {
+            try Safetensors.write(snapshot, to: file(Self.rewindName(repeatIndex: r, epoch: k)), metadata: [
+                "producer": "prunelab", "seed": String(seed), "epochs": String(k),
+                "layer_sizes": layerSizes.map(String.init).joined(separator: ","),
+            ])
+        }
         try Safetensors.write(model, to: checkpoint, metadata: [
             "seed": String(seed), "epochs": String(spec.training.epochs),
             "layer_sizes": layerSizes.map(String.init).joined(separator: ","),
         ])
         return model
-    }
-
-    /// Prunes `model` at one point, evaluates (and fine-tunes) it and times its inference.
-    private func measure(_ point: SweepPoint, of model: MLP, level: Int, data: Dataset, timingInput: Matrix,
-                         denseSeconds: Double, tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> ResultRow {
-        let seed = seed(repeatIndex: point.repeatIndex)
-        func describe(_ p: inout SweepProgress) {
-            p.level = level
-            p.method = point.method
-            p.sparsity = point.targetSparsity
-            p.repeatIndex = point.repeatIndex
-        }
-        tracker.report(.pruning, describe)
-        var pruned = Pruner.prune(model, method: point.method, sparsity: point.targetSparsity,
-                                  pruneLastLayer: spec.pruning.pruneLastLayer, seed: UInt64(seed))
-        tracker.report(.evaluating, describe)
-        var evaluation = pruned.model.evaluate(on: data.test)
-        var beforeFinetune: Evaluation?
-        var partial = tracker.evaluationUnits / 2
-
-        if spec.pruning.finetuneEpochs > 0 {
-            beforeFinetune = evaluation
-            var config = TrainingConfig(spec.training)
-            config.seed = UInt64(seed)
-            let epochUnits = tracker.finetuneEpochUnits
-            let start = partial
-            try Trainer(config: config).train(&pruned.model, on: data.train, epochs: spec.pruning.finetuneEpochs,
-                                              masks: pruned.masks, cancellation: cancellation) { p in
-                let done = start + (Double(p.epoch - 1) + Double(p.step) / Double(p.stepsPerEpoch)) * epochUnits
-                tracker.report(.fineTuning, partial: done) { describe(&$0); $0.fill(from: p) }
-            }
-            partial = start + Double(spec.pruning.finetuneEpochs) * epochUnits
-            tracker.report(.evaluating, partial: partial, describe)
-            evaluation = pruned.model.evaluate(on: data.test)
-        }
-        if cancellation.isCancelled { throw SweepCancelled() }
-        // Counted on the final network, so a mask that did not hold during fine-tuning would show.
-        let timing = InferenceTimer.measure(pruned, input: timingInput, denseSeconds: denseSeconds)
-        return ResultRow(
-            method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: seed,
-            achievedSparsity: pruned.achievedSparsity, layerSparsity: pruned.layerSparsity,
-            accuracy: evaluation.accuracy, loss: evaluation.loss,
-            accuracyBeforeFinetune: beforeFinetune?.accuracy, lossBeforeFinetune: beforeFinetune?.loss,
-            nonzeroParameters: pruned.model.nonzeroParameterCount, totalParameters: pruned.originalParameters,
-            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel)
     }
 
     // MARK: - Resume
@@ -224,6 +196,16 @@ public struct SweepRunner {
             if previous.training != spec.training { differences.append("training") }
             if previous.pruning.pruneLastLayer != spec.pruning.pruneLastLayer { differences.append("pruning.prune_last_layer") }
             if previous.pruning.finetuneEpochs != spec.pruning.finetuneEpochs { differences.append("pruning.finetune_epochs") }
+            if previous.pruning.schedule != spec.pruning.schedule { differences.append("pruning.schedule") }
+            if previous.pruning.rewind != spec.pruning.rewind { differences.append("pruning.rewind") }
+            if previous.pruning.schedule == .gradual && previous.pruning.gradual != spec.pruning.gradual { differences.append("pruning.gradual") }
+            if previous.pruning.scope != spec.pruning.scope { differences.append("pruning.scope") }
+            // Iterative rows depend on every earlier step: targets may only be added above the old ones.
+            let configuration = spec.scheduleConfiguration
+            if spec.pruning.schedule == .iterative
+                && !configuration.targets(spec.pruning.sparsities).starts(with: configuration.targets(previous.pruning.sparsities)) {
+                differences.append("pruning.sparsities")
+            }
             if !differences.isEmpty {
                 throw SweepError.outputDirectoryHoldsOtherSweep(path: outputDirectory.path, differences: differences)
             }

@@ -114,18 +114,59 @@ public struct PruningSpec: Codable, Equatable, Sendable {
     public var sparsities: [Double]
     public var pruneLastLayer: Bool
     public var finetuneEpochs: Int
+    public var schedule: PruningSchedule
+    /// Iterative only: rewind the survivors after each step (nil: keep training them).
+    public var rewind: RewindPoint?
+    public var gradual: GradualSpec
+    public var controls: [PruningControl]
+    public var scope: PruningScope
 
     public init(methods: [PruningMethod] = [.weight, .unit],
                 sparsities: [Double] = [0, 25, 50, 60, 70, 80, 90, 95, 97, 99],
-                pruneLastLayer: Bool = false, finetuneEpochs: Int = 0) {
+                pruneLastLayer: Bool = false, finetuneEpochs: Int = 0,
+                schedule: PruningSchedule = .oneShot, rewind: RewindPoint? = nil, gradual: GradualSpec = .init(),
+                controls: [PruningControl] = [], scope: PruningScope = .all) {
         self.methods = methods
         self.sparsities = sparsities
         self.pruneLastLayer = pruneLastLayer
         self.finetuneEpochs = finetuneEpochs
+        self.schedule = schedule
+        self.rewind = rewind
+        self.gradual = gradual
+        self.controls = controls
+        self.scope = scope
     }
 
     enum CodingKeys: String, CodingKey {
-        case methods, sparsities
+        case methods, sparsities, schedule, rewind, gradual, controls, scope
         case pruneLastLayer = "prune_last_layer", finetuneEpochs = "finetune_epochs"
+    }
+
+    /// Specs resolved before schedules existed lack the newer fields: they mean today's one-shot sweep.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(methods: try c.decode([PruningMethod].self, forKey: .methods),
+                  sparsities: try c.decode([Double].self, forKey: .sparsities),
+                  pruneLastLayer: try c.decode(Bool.self, forKey: .pruneLastLayer),
+                  finetuneEpochs: try c.decode(Int.self, forKey: .finetuneEpochs),
+                  schedule: try c.decodeIfPresent(PruningSchedule.self, forKey: .schedule) ?? .oneShot,
+                  rewind: try c.decodeIfPresent(RewindPoint.self, forKey: .rewind),
+                  gradual: try c.decodeIfPresent(GradualSpec.self, forKey: .gradual) ?? .init(),
+                  controls: try c.decodeIfPresent([PruningControl].self, forKey: .controls) ?? [],
+                  scope: try c.decodeIfPresent(PruningScope.self, forKey: .scope) ?? .all)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(methods, forKey: .methods)
+        try c.encode(sparsities, forKey: .sparsities)
+        try c.encode(pruneLastLayer, forKey: .pruneLastLayer)
+        try c.encode(finetuneEpochs, forKey: .finetuneEpochs)
+        // The resolved spec has every field (the schema describes each); an unset rewind is left out.
+        try c.encode(schedule, forKey: .schedule)
+        try c.encodeIfPresent(rewind, forKey: .rewind)
+        try c.encode(gradual, forKey: .gradual)
+        try c.encode(controls, forKey: .controls)
+        try c.encode(scope, forKey: .scope)
     }
 }
