@@ -71,6 +71,37 @@ function applySchema(form, fields) {
   }
 }
 
+/** Sets every control from a spec document (a preset's), fields it leaves out to their defaults. */
+function fillForm(form, document) {
+  for (const field of app.fields) {
+    const control = form.querySelector(`[data-pointer="${field.pointer}"]`);
+    if (!control) continue;
+    let value = document;
+    for (const key of field.pointer.split("/").slice(1)) value = value == null ? undefined : value[key];
+    if (value === undefined) value = field.default;
+    if (control.matches("div")) {
+      for (const box of control.querySelectorAll("input")) box.checked = (value || []).includes(box.value);
+    } else if (control.type === "checkbox") control.checked = value === true;
+    else control.value = value == null ? "" : Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  showDatasetFields(form);
+}
+
+async function loadPresets(form) {
+  const select = form.elements.preset;
+  const { presets } = await (await fetch("presets")).json();
+  for (const preset of presets) {
+    const option = new Option(preset.name, preset.name);
+    option.title = `${preset.summary}. Reproduces: ${preset.reproduces}`;
+    select.add(option);
+  }
+  select.addEventListener("change", () => {
+    const preset = presets.find((p) => p.name === select.value);
+    if (preset) fillForm(form, preset.spec);
+    $("#preset-note").textContent = preset ? `${preset.summary}. Reproduces ${preset.reproduces}.` : "";
+  });
+}
+
 function limitsText(field) {
   const low = field.minimum ?? field.exclusiveMinimum, high = field.maximum ?? field.exclusiveMaximum;
   if (field.items && field.items.enum) return "";
@@ -440,6 +471,7 @@ document.addEventListener("DOMContentLoaded", () => {
   fetch("openapi.json").then((r) => r.json()).then((doc) => {
     applySchema(form, doc["x-spec-fields"] || []);
     showDatasetFields(form);
+    return loadPresets(form);
   }).catch((error) => showBanner(`cannot read the spec schema: ${error}`, false));
   const fromHash = location.hash.match(/^#job=([0-9a-f-]+)$/);
   if (fromHash) app.selected = fromHash[1];

@@ -30,10 +30,19 @@ struct JobsAPI: Sendable {
             HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                          body: Array(metrics.render(jobs: jobs).utf8))
         }
+        router.add("GET", "/presets") { _ in
+            HTTPResponse(status: 200, contentType: "application/json", body: Self.presetsBody)
+        }
         router.add("GET", "/openapi.json") { _ in
             HTTPResponse(status: 200, contentType: "application/json", body: OpenAPIDocument.json)
         }
     }
+
+    /// `GET /presets`: the named classic experiments, each with the spec to POST (built once).
+    static let presetsBody: [UInt8] = Array(JSONValue.object(["presets": .array(Preset.all.map { preset in
+        ["name": .string(preset.name), "summary": .string(preset.summary), "reproduces": .string(preset.reproduces),
+         "spec": preset.document]
+    })]).serialized())
 
     // MARK: POST /jobs
 

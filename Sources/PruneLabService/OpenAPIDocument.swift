@@ -181,6 +181,18 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/presets": {
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "listPresets",
+        "summary": "Named classic experiments",
+        "description": "Each preset's `spec` can be POSTed to /jobs as it is (or run with `prunelab run --preset NAME`).",
+        "responses": {"200": {"description": "The presets.", "content": {"application/json": {"schema": {"type": "object", "required": ["presets"],
+          "properties": {"presets": {"type": "array", "items": {"type": "object", "required": ["name", "summary", "reproduces", "spec"],
+            "properties": {"name": {"type": "string"}, "summary": {"type": "string"}, "reproduces": {"type": "string"},
+                           "spec": {"$ref": "#/components/schemas/SweepSpecInput"}}}}}}}}}}
+      }
+    },
     "/healthz": {
       "get": {
         "tags": ["service"],

@@ -28,6 +28,10 @@ struct RunCommand: ParsableCommand {
                                  valueName: "spec.json"))
     var specPath: String?
 
+    @Option(name: .long, help: ArgumentHelp("A named classic experiment instead of a spec: \(Preset.all.map(\.name).joined(separator: ", ")).",
+                                            valueName: "name"))
+    var preset: String?
+
     @Option(name: .long, help: ArgumentHelp("Output folder (default: out/<spec name>, e.g. out/seed).", valueName: "dir"))
     var out: String?
 
@@ -100,7 +104,17 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The spec from the argument, stdin or the reference; exits 2 naming every bad field.
+    func validate() throws {
+        if let preset {
+            guard Preset.named(preset) != nil else {
+                throw ValidationError("--preset must be one of \(Preset.all.map(\.name).joined(separator: ", ")), got \"\(preset)\"")
+            }
+            if specPath != nil { throw ValidationError("give a spec file or --preset, not both") }
+        }
+    }
+
     private func readSpec() throws -> SweepSpec {
+        if let preset, let named = Preset.named(preset) { return try named.spec }
         guard let specPath else { return .reference }
         let json: Data
         if specPath == "-" {
