@@ -87,6 +87,43 @@ function fillForm(form, document) {
   showDatasetFields(form);
 }
 
+// ---------- the cost estimate, as the form changes (POST /jobs?dry_run=true) ----------
+
+function formatBytes(bytes) {
+  for (const [scale, unit] of [[1e12, "TB"], [1e9, "GB"], [1e6, "MB"], [1e3, "kB"]]) {
+    if (bytes >= scale) return `${(bytes / scale).toPrecision(3)} ${unit}`;
+  }
+  return `${bytes} B`;
+}
+
+let estimateTimer = null, estimateSerial = 0;
+function scheduleEstimate(form) {
+  clearTimeout(estimateTimer);
+  estimateTimer = setTimeout(() => showEstimate(form), 300);
+}
+
+async function showEstimate(form) {
+  const serial = ++estimateSerial, out = $("#estimate");
+  try {
+    const response = await fetch("jobs?dry_run=true", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(readSpec(form)),
+    });
+    const body = await response.json();
+    if (serial !== estimateSerial) return;  // a newer change answered first
+    if (response.status !== 200) {
+      out.className = "estimate bad";
+      out.textContent = (body.errors || []).map((e) => `${e.pointer}: ${e.detail}`).join("; ") || body.detail;
+      return;
+    }
+    const e = body.estimate;
+    const cost = e ? `peak memory ${formatBytes(e.peak_memory_bytes)}, about ${formatDuration(e.seconds)}` : "";
+    out.className = body.admissible ? "estimate" : "estimate bad";
+    out.textContent = body.admissible ? cost : `${[...new Set(body.problems.map((p) => p.detail))].join("; ")}`;
+  } catch (error) {
+    if (serial === estimateSerial) out.textContent = "";
+  }
+}
+
 async function loadPresets(form) {
   const select = form.elements.preset;
   const { presets } = await (await fetch("presets")).json();
@@ -98,6 +135,7 @@ async function loadPresets(form) {
   select.addEventListener("change", () => {
     const preset = presets.find((p) => p.name === select.value);
     if (preset) fillForm(form, preset.spec);
+    scheduleEstimate(form);
     $("#preset-note").textContent = preset ? `${preset.summary}. Reproduces ${preset.reproduces}.` : "";
   });
 }
@@ -465,12 +503,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = $("#spec-form");
   form.elements.token.value = localStorage.getItem("prunelab-token") || "";
   form.addEventListener("submit", submitSpec);
-  form.addEventListener("change", () => showDatasetFields(form));
+  form.addEventListener("change", () => { showDatasetFields(form); scheduleEstimate(form); });
+  form.addEventListener("input", () => scheduleEstimate(form));
   form.addEventListener("reset", () => setTimeout(() => { clearErrors(form); showDatasetFields(form); }));
   showDatasetFields(form);
   fetch("openapi.json").then((r) => r.json()).then((doc) => {
     applySchema(form, doc["x-spec-fields"] || []);
     showDatasetFields(form);
+    scheduleEstimate(form);
     return loadPresets(form);
   }).catch((error) => showBanner(`cannot read the spec schema: ${error}`, false));
   const fromHash = location.hash.match(/^#job=([0-9a-f-]+)$/);
