@@ -12,18 +12,23 @@ struct Admission: Sendable {
         /// Nil when the data could not even be looked at.
         var estimate: JobEstimate?
         var problems: [SpecFieldError]
+        /// The spec as it will run: with imported weights, `hidden` and `bias` from the file.
+        var spec: SweepSpec
         var admissible: Bool { problems.isEmpty }
     }
 
-    func judge(_ spec: SweepSpec) -> Verdict {
-        let missing = SpecFileChecks.errors(in: spec) + spec.refusals()
-        if !missing.isEmpty { return Verdict(estimate: nil, problems: missing) }
+    func judge(_ submitted: SweepSpec) -> Verdict {
+        let missing = SpecFileChecks.errors(in: submitted) + submitted.refusals()
+        if !missing.isEmpty { return Verdict(estimate: nil, problems: missing, spec: submitted) }
+        let spec: SweepSpec
         let shape: DataShape
         do {
-            shape = try spec.dataShape()
+            (spec, shape) = try submitted.resolvedWithShape()
+        } catch let SweepError.importedModel(pointer, message) {
+            return Verdict(estimate: nil, problems: [SpecFieldError(pointer: pointer, detail: message)], spec: submitted)
         } catch {
-            let pointer = spec.dataset.name == .idx ? "/dataset/path" : "/dataset/name"
-            return Verdict(estimate: nil, problems: [SpecFieldError(pointer: pointer, detail: ErrorText.message(for: error))])
+            let pointer = submitted.dataset.path != nil ? "/dataset/path" : "/dataset/name"
+            return Verdict(estimate: nil, problems: [SpecFieldError(pointer: pointer, detail: ErrorText.message(for: error))], spec: submitted)
         }
         // Estimated even when over the parameter limit: the figures tell by how much.
         var problems = spec.limitErrors(inputs: shape.features, classes: shape.classes)
@@ -34,7 +39,7 @@ struct Admission: Sendable {
         if let limit = limits.maxJobSeconds, let text = estimate.timeProblem(limit: limit) {
             problems += Self.fieldErrors(text, estimate.timeDrivers)
         }
-        return Verdict(estimate: estimate, problems: problems)
+        return Verdict(estimate: estimate, problems: problems, spec: spec)
     }
 
     /// One error per driving field, each with the whole sentence, so that a form can mark

@@ -77,7 +77,7 @@ struct JobsAPI: Sendable {
             return invalidQuery("/\(unknown.name)", "unknown query parameter \"\(unknown.name)\"; the only one is dry_run")
         }
         if !verdict.admissible { return Self.refusedSpec(verdict.problems, estimate: verdict.estimate) }
-        switch try jobs.submit(spec, idempotencyKey: key, estimate: verdict.estimate) {
+        switch try jobs.submit(verdict.spec, idempotencyKey: key, estimate: verdict.estimate) {
         case .created(let record):
             return accepted(record, replayed: false)
         case .replayed(let record):

@@ -51,16 +51,19 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // Before any large allocation: makes resident memory what the sweep holds (see MallocPolicy).
         MallocPolicy.applyToThisProcess()
-        let spec = try readSpec()
-        let estimate: JobEstimate
+        let submitted = try readSpec()
+        let spec: SweepSpec
+        let shape: DataShape
         do {
-            estimate = spec.estimate(shape: try spec.dataShape())
+            // With imported weights, the file gives the network's shape.
+            (spec, shape) = try submitted.resolvedWithShape()
         } catch {
             standardError("prunelab run: failed: \(error)\n")
             throw ExitCode(1)
         }
+        let estimate = spec.estimate(shape: shape)
         standardError("prunelab run: estimate: \(estimate.summary)\n")
-        if estimateOnly, let shape = try? spec.dataShape() {
+        if estimateOnly {
             print(spec.estimateBreakdown(shape: shape))
             print("memory driven by: \(estimate.memoryDrivers.joined(separator: ", "))")
             print("time driven by: \(estimate.timeDrivers.joined(separator: ", "))")

@@ -175,6 +175,9 @@ enum RandomSpecDocument {
         case .distinctNumberList(let count, let items):
             let n = min(edge(count, &g), 70)
             return .array((0..<max(0, n)).map { i in chance(0.95, &g) ? .number(items.minimum + Double(i) * 0.5) : .number(edge(items, &g)) })
+        case .distinctStringList(let count, let length):
+            let n = min(edge(count, &g), 6)
+            return .array((0..<max(0, n)).map { i in chance(0.9, &g) ? .string("fc\(i)") : .string(String(repeating: "x", count: chance(0.5, &g) ? 0 : length.upperBound + 1)) })
         case .distinctChoiceList(let count, let values):
             let n = min(edge(count, &g), values.count + 1)
             return .array((0..<max(0, n)).map { i in .string(i < values.count && chance(0.9, &g) ? values[i] : values[0]) })

@@ -46,6 +46,8 @@ public enum SpecType: Equatable, Sendable {
     case distinctChoiceList(count: ClosedRange<Int>, values: [String])
     /// One of these strings, or an integer in the range (e.g. `rewind`: "init" or an epoch).
     case choiceOrInteger([String], ClosedRange<Int>)
+    /// A list of distinct strings, each of a bounded length (e.g. the layer names of a file).
+    case distinctStringList(count: ClosedRange<Int>, length: ClosedRange<Int>)
 }
 
 /// A condition on another field's resolved value: "when /dataset/name is synthetic".

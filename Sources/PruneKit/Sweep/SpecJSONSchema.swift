@@ -86,6 +86,9 @@ public enum SpecJSONSchema {
         case .choiceOrInteger(let values, let range):
             return ["anyOf": [.object(["type": "string", "enum": .array(values.map { .string($0) })]),
                               .object(typeSchema(.integer(range)))]]
+        case .distinctStringList(let count, let length):
+            return ["type": "array", "minItems": .int(count.lowerBound), "maxItems": .int(count.upperBound),
+                    "uniqueItems": true, "items": .object(typeSchema(.string(length: length)))]
         case .integerList(let count, let items):
             return ["type": "array", "minItems": .int(count.lowerBound), "maxItems": .int(count.upperBound),
                     "items": .object(typeSchema(.integer(items)))]

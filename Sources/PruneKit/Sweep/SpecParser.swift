@@ -172,6 +172,20 @@ struct SpecParser {
                 if seen.contains(d) { fail("\(pointer)/\(i)", "\(formatNumber(d)) is listed twice") } else { seen.append(d) }
             }
             return seen.count == list.count ? value : nil
+        case .distinctStringList(let count, let length):
+            guard case .array(let list) = value, count.contains(list.count) else {
+                fail(pointer, "must be \(SpecTypeText.expected(type))")
+                return nil
+            }
+            var seen: [String] = []
+            for (i, item) in list.enumerated() {
+                guard case .string(let text) = item, length.contains(text.unicodeScalars.count) else {
+                    fail("\(pointer)/\(i)", "must be a string of \(length.lowerBound) to \(length.upperBound) characters")
+                    continue
+                }
+                if seen.contains(text) { fail("\(pointer)/\(i)", "\"\(text)\" is listed twice") } else { seen.append(text) }
+            }
+            return seen.count == list.count ? value : nil
         case .distinctChoiceList(let count, let values):
             guard case .array(let list) = value, count.contains(list.count) else {
                 fail(pointer, "must be \(SpecTypeText.expected(type))")
@@ -205,6 +219,8 @@ enum SpecTypeText {
             return "a list of \(count.lowerBound) to \(count.upperBound) integers, each from \(items.lowerBound) to \(items.upperBound)"
         case .distinctNumberList(let count, let items):
             return "a list of \(count.lowerBound) to \(count.upperBound) distinct numbers, each \(items.text)"
+        case .distinctStringList(let count, let length):
+            return "a list of \(count.lowerBound) to \(count.upperBound) distinct strings, each of \(length.lowerBound) to \(length.upperBound) characters"
         case .distinctChoiceList(let count, let values):
             return "a list of \(count.lowerBound) to \(count.upperBound) distinct values from \(values.joined(separator: ", "))"
         }

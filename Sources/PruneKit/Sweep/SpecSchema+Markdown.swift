@@ -40,6 +40,8 @@ extension SpecTypeText {
         case .choiceOrInteger(let values, let r): return values.map { "`\($0)`" }.joined(separator: ", ") + " or integer \(r.lowerBound) – \(r.upperBound)"
         case .integerList(let count, let items): return "list of \(count.lowerBound) – \(count.upperBound) integers, each \(items.lowerBound) – \(items.upperBound)"
         case .distinctNumberList(let count, let items): return "list of \(count.lowerBound) – \(count.upperBound) distinct numbers, each \(items.symbols)"
+        case .distinctStringList(let count, let length):
+            return "list of \(count.lowerBound) – \(count.upperBound) distinct strings of \(length.lowerBound) – \(length.upperBound) characters"
         case .distinctChoiceList(let count, let values):
             return "list of \(count.lowerBound) – \(count.upperBound) distinct values of " + values.map { "`\($0)`" }.joined(separator: ", ")
         }

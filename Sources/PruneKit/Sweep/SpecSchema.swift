@@ -35,13 +35,28 @@ public enum SpecSchema {
         .integer("/dataset/seed", \.dataset.seed, 0...Int(UInt32.max), onlyWhen: synthetic,
                  doc: "seed of the generator"),
 
-        .integerList("/model/hidden", \.model.hidden, count: 0...16, items: 1...8192,
-                     doc: "hidden layer widths; the input and output sizes come from the data"),
-        .boolean("/model/bias", \.model.bias,
-                 doc: "whether layers have biases (the reference has none)"),
+        SpecField("/model/hidden", .integerList(count: 0...16, items: 1...8192), nullable: true,
+                  doc: "hidden layer widths; the input and output sizes come from the data; with `weights` they come from the file (null or absent), and a list given must match it",
+                  read: { spec in spec.model.declaredHidden.map { .array($0.map { .int($0) }) } ?? .null },
+                  write: { spec, value in
+                      if case .array(let list) = value { spec.model.declaredHidden = list.compactMap { if case .int(let i) = $0 { i } else { nil } } }
+                      else { spec.model.declaredHidden = nil }
+                  }),
+        SpecField("/model/bias", .boolean, nullable: true,
+                  doc: "whether layers have biases (the reference has none); with `weights` the file decides (null or absent), and a value given must match it",
+                  read: { spec in spec.model.declaredBias.map { .bool($0) } ?? .null },
+                  write: { spec, value in if case .bool(let b) = value { spec.model.declaredBias = b } else { spec.model.declaredBias = nil } }),
+        .optionalString("/model/weights", \.model.weights, length: 1...4096,
+                        doc: "a safetensors file of a trained MLP to prune instead of training one (F32, F16 or BF16): PyTorch `nn.Sequential` of `nn.Linear` (`0.weight` [out, in], `0.bias`, `2.weight`, ...), the names in `layers`, or a PruneLab checkpoint; its input and output sizes must match the data"),
+        SpecField("/model/layers", .distinctStringList(count: 1...17, length: 1...200),
+                  doc: "with `weights`: the file's layer names in order, for files named otherwise (`[\"fc1\", \"fc2\"]` reads `fc1.weight`, `fc1.bias`, ...; weights [out, in] as PyTorch stores them)",
+                  read: { spec in spec.model.layers.map { .array($0.map { .string($0) }) } ?? .null },
+                  write: { spec, value in
+                      if case .array(let list) = value { spec.model.layers = list.compactMap { if case .string(let s) = $0 { s } else { nil } } }
+                  }),
 
         .integer("/training/epochs", \.training.epochs, 0...200,
-                 doc: "passes over the training set"),
+                 doc: "passes over the training set; 0 by default with imported `model.weights` (set it to train them further first)"),
         .integer("/training/batch_size", \.training.batchSize, 1...8192,
                  doc: "samples per step"),
         .choice("/training/optimizer", \.training.optimizer,
@@ -98,12 +113,19 @@ public enum SpecSchema {
     /// `name: "idx"`.
     public static let implications: [SpecImplication] = [
         SpecImplication(given: "/dataset/path", sets: "/dataset/name", to: .string(DatasetKind.idx.rawValue)),
+        // Imported weights bring their own shape and are already trained.
+        SpecImplication(given: "/model/weights", sets: "/model/hidden", to: .null),
+        SpecImplication(given: "/model/weights", sets: "/model/bias", to: .null),
+        SpecImplication(given: "/model/weights", sets: "/training/epochs", to: .int(0)),
     ]
 
     /// Rules across fields that the field entries cannot say alone. Each names every field
     /// involved, and says itself in JSON Schema too. (Relations between numbers, such as a rewind
     /// epoch below `training.epochs`, JSON Schema cannot say: `SweepSpec.refusals()` has them.)
     public static let rules: [SpecRule] = [
+        needsWeights("/model/layers", doc: "`layers` needs `weights`: it names the layers of that file", whenNull: false),
+        needsWeights("/model/hidden", doc: "`hidden` may be null only with `weights` (whose file gives the widths)", whenNull: true),
+        needsWeights("/model/bias", doc: "`bias` may be null only with `weights` (whose file decides)", whenNull: true),
         SpecRule(pointers: ["/pruning/methods", "/pruning/schedule"],
                  doc: "each method runs only with some schedules: `weight`, `global-weight` and `random-weight` with all four; `unit`, `random-unit` and `taylor-unit` with all but `at-init` (they need a trained network); `snip` and `synflow` with `at-init` only, so `at-init` needs its `methods` given",
                  jsonSchema: .object(["allOf": .array(PruningSchedule.allCases.map { schedule in
@@ -140,6 +162,21 @@ public enum SpecSchema {
                      return "must be 0 with /pruning/rewind: a rewound network retrains training.epochs - k epochs instead"
                  }),
     ]
+
+    /// A rule that a `/model` field (given, or given as null) needs `/model/weights`.
+    static func needsWeights(_ pointer: String, doc: String, whenNull: Bool) -> SpecRule {
+        let key = String(pointer.split(separator: "/").last ?? "")
+        let trigger: JSONValue = whenNull ? ["required": [.string(key)], "properties": [key: ["type": "null"]]] : ["required": [.string(key)]]
+        return SpecRule(pointers: [pointer, "/model/weights"], doc: doc,
+                        jsonSchema: ["anyOf": [["not": trigger], ["required": ["weights"]]]],
+                        objectPointer: "/model",
+                        problem: { spec in
+                            guard spec.model.weights == nil, let field = SpecSchema.field(pointer) else { return nil }
+                            let value = field.read(spec)
+                            guard whenNull ? value == .null : value != .null else { return nil }
+                            return whenNull ? "may be null only with /model/weights, whose file gives it" : "needs /model/weights: it names the layers of that file"
+                        })
+    }
 
     /// The spec as a JSON document with every field the schema has (unset optional ones left
     /// out): what a client would send to get exactly this spec.

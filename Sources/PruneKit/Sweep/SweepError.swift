@@ -12,6 +12,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     case unreadableFile(path: String, detail: String)
     /// A combination of schedule fields and methods the engine does not run.
     case unrunnableSchedule(pointers: [String], message: String)
+    /// Imported weights that cannot be read, or do not fit the spec or the data.
+    case importedModel(pointer: String, message: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(detail)"
         case let .unrunnableSchedule(pointers, message):
             return "\(pointers.joined(separator: ", ")): \(message)"
+        case let .importedModel(pointer, message):
+            return "\(pointer): \(message)"
         }
     }
 }

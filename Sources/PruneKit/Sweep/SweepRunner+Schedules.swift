@@ -32,8 +32,9 @@ extension SweepRunner {
     }
 
     /// Repeat `seed`'s weights at initialisation (the start of its training).
+    /// With imported weights, those weights: the network before any training here.
     func initialModel(layerSizes: [Int], seed: Int) -> MLP {
-        MLP.glorotUniform(layerSizes: layerSizes, bias: spec.model.bias, seed: UInt64(seed))
+        imported ?? MLP.glorotUniform(layerSizes: layerSizes, bias: spec.model.bias, seed: UInt64(seed))
     }
 
     /// The random-reinit control draws from another stream than the repeat's own initialisation.

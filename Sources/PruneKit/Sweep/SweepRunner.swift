@@ -30,6 +30,9 @@ public struct SweepRunner {
 
     public let spec: SweepSpec
     public let outputDirectory: URL
+    /// The network read from `model.weights` (set by `run` once the spec is resolved).
+    var imported: MLP?
+    var importedArchitecture: ImportedArchitecture?
 
     public init(spec: SweepSpec, outputDirectory: URL) {
         self.spec = spec
@@ -62,12 +65,27 @@ public struct SweepRunner {
         if let problem = configuration.problems(methods: spec.pruning.methods).first {
             throw SweepError.unrunnableSchedule(pointers: problem.pointers, message: problem.message)
         }
+        // Imported weights: the run goes on with the spec resolved from the file and its network.
+        if imported == nil, let path = spec.model.weights {
+            let (resolved, architecture) = try spec.resolvingImportedModel()
+            var runner = SweepRunner(spec: resolved, outputDirectory: outputDirectory)
+            do {
+                runner.imported = try ModelImport.read(at: URL(fileURLWithPath: path), layers: spec.model.layers)
+            } catch let error as DataFileError {
+                throw SweepError.importedModel(pointer: "/model/weights", message: error.description)
+            }
+            runner.importedArchitecture = architecture
+            return try runner.run(cancellation: cancellation, progress: progress)
+        }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         progress(SweepProgress(phase: .loading, fraction: 0))
         try claimOutputDirectory()
         let data = try Dataset.load(spec.dataset)
-        let layerSizes = [data.features] + spec.model.hidden + [data.classes]
-        let parameters = spec.parameterCount(inputs: data.features, classes: data.classes)
+        if let architecture = importedArchitecture {
+            try SweepSpec.checkImported(architecture, path: spec.model.weights ?? "", features: data.features, classes: data.classes)
+        }
+        let layerSizes = imported?.layerSizes ?? [data.features] + spec.model.hidden + [data.classes]
+        let parameters = spec.parameterCount(inputs: data.features, classes: layerSizes[layerSizes.count - 1])
         guard parameters <= SpecLimits.maxParameters else {
             throw SweepError.modelTooLarge(parameters: parameters, limit: SpecLimits.maxParameters)
         }

@@ -74,12 +74,38 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
 }
 
 public struct ModelSpec: Codable, Equatable, Sendable {
-    public var hidden: [Int]
-    public var bias: Bool
+    /// Hidden widths as given; nil only with imported `weights` whose file decides them
+    /// (`SweepSpec.resolvingImportedModel()` fills them in from the file).
+    public var declaredHidden: [Int]?
+    /// Biases as given; nil only with imported `weights` (then the file decides).
+    public var declaredBias: Bool?
+    /// A safetensors file of a trained network to prune instead of training one.
+    public var weights: String?
+    /// The file's layer names in order (`fc1` for `fc1.weight`), for files that are neither
+    /// PyTorch `nn.Sequential` (`0.weight`, `2.weight`, ...) nor PruneLab's own layout.
+    public var layers: [String]?
 
-    public init(hidden: [Int] = [1000, 1000, 500, 200], bias: Bool = false) {
-        self.hidden = hidden
-        self.bias = bias
+    public init(hidden: [Int] = [1000, 1000, 500, 200], bias: Bool = false, weights: String? = nil, layers: [String]? = nil) {
+        self.declaredHidden = hidden
+        self.declaredBias = bias
+        self.weights = weights
+        self.layers = layers
+    }
+
+    /// Hidden widths of the network (of a resolved spec: also for imported weights).
+    public var hidden: [Int] {
+        get { declaredHidden ?? [] }
+        set { declaredHidden = newValue }
+    }
+
+    /// Whether the layers have biases (of a resolved spec: also for imported weights).
+    public var bias: Bool {
+        get { declaredBias ?? false }
+        set { declaredBias = newValue }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case declaredHidden = "hidden", declaredBias = "bias", weights, layers
     }
 }
 
