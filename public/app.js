@@ -162,6 +162,8 @@ function readSpec(form) {
     } else if (types.includes("array")) value = listOf(control.value);
     else if (types.includes("integer") || types.includes("number") || field.anyOf) value = numberOrText(control.value);
     else value = control.value;
+    // An empty optional field (a path, layer names) is left out rather than sent empty.
+    if (field.default === undefined && (value === "" || (Array.isArray(value) && value.length === 0))) continue;
     if (value === undefined) continue;
     const keys = field.pointer.split("/").slice(1);
     let node = spec;
@@ -175,6 +177,12 @@ function showDatasetFields(form) {
   const dataset = form.elements.dataset.value, optimizer = form.elements.optimizer.value;
   for (const label of form.querySelectorAll("[data-show]")) label.hidden = !label.dataset.show.split(" ").includes(dataset);
   for (const label of form.querySelectorAll("[data-show-optimizer]")) label.hidden = label.dataset.showOptimizer !== optimizer;
+  // Imported weights bring their own layers and are already trained: epochs default to 0.
+  const imported = form.elements.weights.value.trim() !== "";
+  for (const label of form.querySelectorAll("[data-show-imported]")) label.hidden = (label.dataset.showImported === "yes") !== imported;
+  const epochs = form.elements.epochs;
+  if (imported && epochs.value === epochs.defaultValue) { epochs.value = "0"; epochs.dataset.auto = "1"; }
+  if (!imported && epochs.dataset.auto && epochs.value === "0") { epochs.value = epochs.defaultValue; delete epochs.dataset.auto; }
   const schedule = form.elements.schedule.value;
   for (const label of form.querySelectorAll("[data-show-schedule]")) label.hidden = label.dataset.showSchedule !== schedule;
 }

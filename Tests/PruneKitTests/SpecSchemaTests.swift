@@ -16,6 +16,8 @@ final class SpecSchemaTests: XCTestCase {
         spec.dataset.testLimit = 1
         spec.pruning.rewind = .epoch(1)
         spec.pruning.gradual.endEpoch = 2
+        spec.model.weights = "/m.safetensors"
+        spec.model.layers = ["fc1"]
         let encoded = try JSONValue.parse(JSONEncoder().encode(spec))
         var leaves: [String] = []
         func walk(_ value: JSONValue, _ pointer: String) {
@@ -122,6 +124,12 @@ enum RandomSpecDocument {
             var candidate = value(for: field, &g)
             for _ in 0..<20 where clean && !fits(candidate, field) { candidate = value(for: field, &g) }
             insert(candidate, at: keys, into: &root)
+        }
+        // Fields that need imported weights meet them often, so that both verdicts are common.
+        if case .object(var model)? = root["model"], model["layers"] != nil || model["hidden"] == .null || model["bias"] == .null,
+           chance(0.7, &g) {
+            model["weights"] = "/m.safetensors"
+            root["model"] = .object(model)
         }
         if chance(0.04, &g) { root["unknown"] = .int(1) }
         if chance(0.03, &g) { root["training"] = .array([]) }

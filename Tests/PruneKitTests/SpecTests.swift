@@ -65,8 +65,8 @@ final class SpecTests: XCTestCase {
     }
 
     func testEveryUnknownFieldIsNamed() {
-        XCTAssertEqual(pointers(#"{"epochs": 3, "model": {"layers": [1]}, "pruning": {"method": "weight"}}"#),
-                       ["/epochs", "/model/layers", "/pruning/method"])
+        XCTAssertEqual(pointers(#"{"epochs": 3, "model": {"depth": [1]}, "pruning": {"method": "weight"}}"#),
+                       ["/epochs", "/model/depth", "/pruning/method"])
     }
 
     func testUnknownFieldNamesAreEscapedAsJSONPointers() {

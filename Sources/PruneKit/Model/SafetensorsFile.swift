@@ -118,13 +118,27 @@ public struct SafetensorsFile: Sendable {
         }
     }
 
-    /// Writes F32 tensors (in this order) with the metadata, atomically.
-    public static func write(_ tensors: [(name: String, shape: [Int], values: [Float])], metadata: [String: String], to url: URL) throws {
+    /// Values of a tensor to write: F32 weights, or I64 indices (CSR exports).
+    public enum Values: Sendable {
+        case f32([Float])
+        case i64([Int64])
+
+        var dtype: String { if case .f32 = self { "F32" } else { "I64" } }
+        var byteCount: Int {
+            switch self {
+            case .f32(let v): v.count * 4
+            case .i64(let v): v.count * 8
+            }
+        }
+    }
+
+    /// Writes the tensors (data in this order) with the metadata, atomically.
+    public static func write(_ tensors: [(name: String, shape: [Int], values: Values)], metadata: [String: String], to url: URL) throws {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for tensor in tensors {
-            let bytes = tensor.values.count * MemoryLayout<Float>.size
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            let bytes = tensor.values.byteCount
+            header[tensor.name] = ["dtype": tensor.values.dtype, "shape": tensor.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
         var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -134,7 +148,10 @@ public struct SafetensorsFile: Sendable {
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(headerBytes)
         for tensor in tensors {
-            tensor.values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { file.append(contentsOf: $0) }
+            switch tensor.values {
+            case .f32(let v): v.map { $0.bitPattern.littleEndian }.withUnsafeBytes { file.append(contentsOf: $0) }
+            case .i64(let v): v.map { $0.littleEndian }.withUnsafeBytes { file.append(contentsOf: $0) }
+            }
         }
         try AtomicFile.write(file, to: url)
     }
