@@ -22,6 +22,20 @@ enum SpecFileChecks {
             }
         case .synthetic:
             break
+        case .npz:
+            guard let path = spec.dataset.path else { return [] }
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
+                return [SpecFieldError(pointer: "/dataset/path", detail: "no file \"\(path)\" on the server")]
+            }
+        case .csv:
+            var missing: [SpecFieldError] = []
+            for (pointer, path) in [("/dataset/train", spec.dataset.train), ("/dataset/test", spec.dataset.test)] {
+                guard let path else { continue }
+                if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
+                    missing.append(SpecFieldError(pointer: pointer, detail: "no file \"\(path)\" on the server"))
+                }
+            }
+            return missing
         }
         return []
     }

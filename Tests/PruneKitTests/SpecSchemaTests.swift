@@ -17,6 +17,8 @@ final class SpecSchemaTests: XCTestCase {
         spec.pruning.rewind = .epoch(1)
         spec.pruning.gradual.endEpoch = 2
         spec.model.weights = "/m.safetensors"
+        spec.dataset.train = "/a.csv"
+        spec.dataset.test = "/b.csv"
         spec.model.layers = ["fc1"]
         let encoded = try JSONValue.parse(JSONEncoder().encode(spec))
         var leaves: [String] = []
@@ -119,7 +121,7 @@ enum RandomSpecDocument {
         var root: [String: JSONValue] = [:]
         // Half the documents hold only values in range, so that both verdicts are common.
         let clean = chance(0.5, &g)
-        for field in SpecSchema.fields where chance(0.25, &g) {
+        for field in SpecSchema.fields where chance(0.2, &g) {
             let keys = field.pointer.split(separator: "/").map(String.init)
             var candidate = value(for: field, &g)
             for _ in 0..<20 where clean && !fits(candidate, field) { candidate = value(for: field, &g) }
@@ -136,7 +138,14 @@ enum RandomSpecDocument {
         if chance(0.3, &g) {
             // Dataset kinds with their own fields, so conditional rules meet both sides.
             var dataset: [String: JSONValue] = [:]
-            let kind = Int.random(in: 0..<4, using: &g)
+            let kind = Int.random(in: 0..<6, using: &g)
+            if kind == 4 { dataset["name"] = "npz"; if chance(0.7, &g) { dataset["path"] = "/d.npz" } }
+            if kind == 5 {
+                dataset["name"] = "csv"
+                if chance(0.8, &g) { dataset["train"] = "/a.csv" }
+                if chance(0.8, &g) { dataset["test"] = "/b.csv" }
+                if chance(0.3, &g) { dataset["label_column"] = "y" }
+            }
             if kind == 0 { dataset["name"] = "synthetic"; dataset["features"] = .int(Int.random(in: 0...9000, using: &g)) }
             if kind == 1 { dataset["path"] = "/data/x" }
             if kind == 2 { dataset["name"] = "idx"; if chance(0.5, &g) { dataset["path"] = "/d" } }

@@ -8,6 +8,10 @@ public enum DataSource: Equatable, Sendable {
     case idxFolder(URL)
     /// Generated in memory (`SyntheticData`), for quick runs and tests.
     case synthetic(SyntheticShape)
+    /// An `.npz` file in Keras's layout.
+    case npz(URL)
+    /// CSV files with a header row; `labelColumn` names the label column.
+    case csv(train: URL, test: URL, labelColumn: String)
 }
 
 /// The size of a generated dataset and its generator's seed.

@@ -40,6 +40,10 @@ public struct Dataset: Sendable {
             }
             full = SyntheticData.make(trainSize: shape.trainSize, testSize: shape.testSize, features: shape.features,
                                       classes: shape.classes, seed: shape.seed)
+        case .npz(let url):
+            full = try NPZDataset.load(url)
+        case .csv(let train, let test, let labelColumn):
+            full = try CSVDataset.load(train: train, test: test, labelColumn: labelColumn)
         }
         return Dataset(name: full.name, features: full.features, classes: full.classes,
                        train: full.train.prefix(trainLimit), test: full.test.prefix(testLimit))

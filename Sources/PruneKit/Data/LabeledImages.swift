@@ -1,39 +1,80 @@
-/// A set of labelled samples whose features stay `UInt8` in memory (a quarter of the size of
-/// `Float`); `fillBatch` scales just the samples a batch needs to [0, 1].
+/// A set of labelled samples. Byte samples (IDX images, uint8 arrays) stay `UInt8` in memory
+/// (a quarter of the size of `Float`) and `fillBatch` scales just the samples a batch needs to
+/// [0, 1]; float samples (float32 arrays, CSV columns) are used as given.
 public struct LabeledImages: Sendable {
+    /// How the feature values are held.
+    public enum Values: Sendable, Equatable {
+        /// Scaled by 1/255 when read, as IDX images are.
+        case bytes([UInt8])
+        /// Used as given.
+        case floats([Float])
+
+        var count: Int {
+            switch self {
+            case .bytes(let v): v.count
+            case .floats(let v): v.count
+            }
+        }
+    }
+
     public let count: Int
     public let features: Int
-    /// `count * features` values, row-major: sample `i` is `pixels[i * features ..< (i + 1) * features]`.
-    public let pixels: [UInt8]
+    /// `count * features` values, row-major: sample `i` is `[i * features ..< (i + 1) * features]`.
+    public let values: Values
     /// One class index per sample.
     public let labels: [UInt8]
 
     public init(features: Int, pixels: [UInt8], labels: [UInt8]) {
+        self.init(features: features, values: .bytes(pixels), labels: labels)
+    }
+
+    public init(features: Int, values: Values, labels: [UInt8]) {
         precondition(features > 0, "samples need at least one feature")
-        precondition(pixels.count == labels.count * features,
-                     "\(labels.count) samples of \(features) features need \(labels.count * features) pixels, got \(pixels.count)")
+        precondition(values.count == labels.count * features,
+                     "\(labels.count) samples of \(features) features need \(labels.count * features) values, got \(values.count)")
         self.count = labels.count
         self.features = features
-        self.pixels = pixels
+        self.values = values
         self.labels = labels
+    }
+
+    /// The byte values of a byte set (empty for a float set).
+    public var pixels: [UInt8] {
+        if case .bytes(let v) = values { return v }
+        return []
     }
 
     /// The first `limit` samples (all of them when `limit` is nil or not smaller).
     public func prefix(_ limit: Int?) -> LabeledImages {
         guard let limit, limit < count else { return self }
-        return LabeledImages(features: features, pixels: Array(pixels[0..<limit * features]), labels: Array(labels[0..<limit]))
+        let n = limit * features
+        switch values {
+        case .bytes(let v): return LabeledImages(features: features, values: .bytes(Array(v[0..<n])), labels: Array(labels[0..<limit]))
+        case .floats(let v): return LabeledImages(features: features, values: .floats(Array(v[0..<n])), labels: Array(labels[0..<limit]))
+        }
     }
 
-    /// Writes the samples at `indices`, scaled to [0, 1], as consecutive rows at `destination`.
+    /// Writes the samples at `indices` (bytes scaled to [0, 1]) as consecutive rows at `destination`.
     func fillBatch<C: Collection>(_ indices: C, into destination: UnsafeMutablePointer<Float>) where C.Element == Int {
-        let scale: Float = 1 / 255
-        pixels.withUnsafeBufferPointer { source in
-            var row = destination
-            for index in indices {
-                precondition(index >= 0 && index < count, "sample \(index) out of 0..<\(count)")
-                let sample = source.baseAddress! + index * features
-                for j in 0..<features { row[j] = Float(sample[j]) * scale }
-                row += features
+        var row = destination
+        switch values {
+        case .bytes(let pixels):
+            let scale: Float = 1 / 255
+            pixels.withUnsafeBufferPointer { source in
+                for index in indices {
+                    precondition(index >= 0 && index < count, "sample \(index) out of 0..<\(count)")
+                    let sample = source.baseAddress! + index * features
+                    for j in 0..<features { row[j] = Float(sample[j]) * scale }
+                    row += features
+                }
+            }
+        case .floats(let floats):
+            floats.withUnsafeBufferPointer { source in
+                for index in indices {
+                    precondition(index >= 0 && index < count, "sample \(index) out of 0..<\(count)")
+                    row.update(from: source.baseAddress! + index * features, count: features)
+                    row += features
+                }
             }
         }
     }

@@ -11,6 +11,8 @@ public struct DataShape: Sendable, Equatable {
     /// the limited prefix is copied out. Equal to the counts above when nothing is cut.
     public var sourceTrainCount: Int
     public var sourceTestCount: Int
+    /// Bytes each feature value takes in memory: 1 for byte data (IDX, uint8), 4 for floats.
+    public var bytesPerFeature: Int = 1
 
     public init(trainCount: Int, testCount: Int, features: Int, classes: Int,
                 sourceTrainCount: Int? = nil, sourceTestCount: Int? = nil) {
@@ -43,7 +45,21 @@ extension SweepSpec {
                 throw DataFileError(path: "dataset", problem: "name \"idx\" needs a path: a folder holding the four IDX files")
             }
             return try Self.idxShape(folder: URL(fileURLWithPath: path), classes: nil, limits: dataset)
+        case .npz:
+            return limitedShape(try NPZDataset.shape(URL(fileURLWithPath: dataset.path ?? "")))
+        case .csv:
+            return limitedShape(try CSVDataset.shape(train: URL(fileURLWithPath: dataset.train ?? ""), test: URL(fileURLWithPath: dataset.test ?? ""),
+                                                     labelColumn: dataset.labelColumn))
         }
+    }
+
+    private func limitedShape(_ file: NPZDataset.Shape) -> DataShape {
+        let limited = { (count: Int, limit: Int?) in limit.map { min(count, max(0, $0)) } ?? count }
+        var shape = DataShape(trainCount: limited(file.trainCount, dataset.trainLimit), testCount: limited(file.testCount, dataset.testLimit),
+                              features: file.features, classes: file.classes,
+                              sourceTrainCount: file.trainCount, sourceTestCount: file.testCount)
+        shape.bytesPerFeature = file.bytesPerFeature
+        return shape
     }
 
     private static func idxShape(folder: URL, classes: Int?, limits: DatasetSpec) throws -> DataShape {

@@ -9,6 +9,8 @@ extension DatasetSpec {
         switch name {
         case .fashionMNIST: return .fashionMNIST
         case .idx: return .idxFolder(URL(fileURLWithPath: path ?? ""))
+        case .npz: return .npz(URL(fileURLWithPath: path ?? ""))
+        case .csv: return .csv(train: URL(fileURLWithPath: train ?? ""), test: URL(fileURLWithPath: test ?? ""), labelColumn: labelColumn)
         case .synthetic:
             return .synthetic(SyntheticShape(trainSize: trainSize, testSize: testSize, features: features,
                                              classes: classes, seed: UInt64(truncatingIfNeeded: seed)))

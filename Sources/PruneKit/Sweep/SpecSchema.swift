@@ -9,6 +9,8 @@ import Foundation
 public enum SpecSchema {
     static let synthetic = SpecCondition("/dataset/name", is: DatasetKind.synthetic.rawValue)
     static let idx = SpecCondition("/dataset/name", is: DatasetKind.idx.rawValue)
+    static let pathKinds = SpecCondition("/dataset/name", is: DatasetKind.idx.rawValue, DatasetKind.npz.rawValue)
+    static let csv = SpecCondition("/dataset/name", is: DatasetKind.csv.rawValue)
     static let iterative = SpecCondition("/pruning/schedule", is: PruningSchedule.iterative.rawValue)
     static let gradual = SpecCondition("/pruning/schedule", is: PruningSchedule.gradual.rawValue)
 
@@ -17,9 +19,17 @@ public enum SpecSchema {
                 doc: "names the sweep; artifacts and charts carry it"),
 
         .choice("/dataset/name", \.dataset.name,
-                doc: "`fashion-mnist` (Debian's dataset-fashion-mnist), `idx` (a folder of the four IDX files, e.g. MNIST) or `synthetic` (generated, for quick runs); given a `path`, the name defaults to `idx`"),
-        .optionalString("/dataset/path", \.dataset.path, length: 1...4096, onlyWhen: idx, requiredWhen: idx,
-                        doc: "a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each optionally gzipped"),
+                doc: "`fashion-mnist` (Debian's dataset-fashion-mnist), `idx` (a folder of the four IDX files, e.g. MNIST), `npz` (a Keras-layout .npz file), `csv` (CSV files with a header row) or `synthetic` (generated, for quick runs); given a `path`, the name defaults to `idx`"),
+        .optionalString("/dataset/path", \.dataset.path, length: 1...4096, onlyWhen: pathKinds, requiredWhen: pathKinds,
+                        doc: "`idx`: a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each optionally gzipped; `npz`: a file with arrays x_train, y_train, x_test, y_test (inputs uint8, scaled to [0, 1], or float32, used as given, of any sample shape; integer labels 0–255)"),
+        .optionalString("/dataset/train", \.dataset.train, length: 1...4096, onlyWhen: csv, requiredWhen: csv,
+                        doc: "the training CSV: a header row, then one sample a line; numeric feature columns used as given and an integer label column"),
+        .optionalString("/dataset/test", \.dataset.test, length: 1...4096, onlyWhen: csv, requiredWhen: csv,
+                        doc: "the test CSV, with the same columns as `train`"),
+        SpecField("/dataset/label_column", .string(length: 1...200), onlyWhen: csv,
+                  doc: "the header name of the CSV column holding the labels (integers 0–255); every other column is a feature",
+                  read: { .string($0.dataset.labelColumn) },
+                  write: { spec, value in if case .string(let s) = value { spec.dataset.labelColumn = s } }),
         .optionalInteger("/dataset/train_limit", \.dataset.trainLimit, 1...10_000_000,
                          doc: "use only the first N training samples; null or absent: all"),
         .optionalInteger("/dataset/test_limit", \.dataset.testLimit, 1...10_000_000,

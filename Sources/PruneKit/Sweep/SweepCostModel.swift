@@ -37,7 +37,8 @@ struct SweepCostModel {
     var sourceFields: [String] {
         switch spec.dataset.name {
         case .synthetic: return ["/dataset/train_size", "/dataset/test_size"] + featureFields
-        case .idx: return ["/dataset/path"]
+        case .idx, .npz: return ["/dataset/path"]
+        case .csv: return ["/dataset/train", "/dataset/test"]
         case .fashionMNIST: return ["/dataset/name"]
         }
     }

@@ -98,11 +98,12 @@ struct SweepMemoryModel {
     private var hidden: [String] { ["/model/hidden"] }
 
     private var resident: [Term] {
-        let f = Double(shape.features)
+        // A sample's bytes: 1 a value for byte data, 4 for float data (npz float32, CSV).
+        let f = Double(shape.features * shape.bytesPerFeature)
         return [
             Term(what: "training data as bytes", bytes: Double(shape.trainCount) * (f + 1), fields: cost.trainCountFields + cost.featureFields),
             Term(what: "test data as bytes", bytes: Double(shape.testCount) * (f + 1), fields: cost.testCountFields + cost.featureFields),
-            Term(what: "test set as floats for timing", bytes: float * Double(shape.testCount) * f,
+            Term(what: "test set as floats for timing", bytes: float * Double(shape.testCount) * Double(shape.features),
                  fields: cost.testCountFields + cost.featureFields),
         ]
     }
@@ -114,7 +115,7 @@ struct SweepMemoryModel {
     /// `Dataset.load`: the whole source (IDX files or generated samples), plus the prefix
     /// copies `train_limit` / `test_limit` cut from it, before the source is released.
     private var loading: Phase {
-        let f = Double(shape.features)
+        let f = Double(shape.features * shape.bytesPerFeature)
         var terms = [Term(what: "source data as bytes", bytes: Double(shape.sourceTrainCount + shape.sourceTestCount) * (f + 1),
                           fields: cost.sourceFields)]
         if shape.trainCount < shape.sourceTrainCount {

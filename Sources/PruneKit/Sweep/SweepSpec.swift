@@ -38,6 +38,10 @@ public enum DatasetKind: String, Codable, CaseIterable, Sendable {
     case idx
     /// Generated in memory, for quick runs and tests.
     case synthetic
+    /// An `.npz` file in Keras's layout (`x_train`, `y_train`, `x_test`, `y_test`) at `path`.
+    case npz
+    /// Two CSV files (`train`, `test`) with a header row and a label column.
+    case csv
 }
 
 public struct DatasetSpec: Codable, Equatable, Sendable {
@@ -53,9 +57,17 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
     public var features: Int
     public var classes: Int
     public var seed: Int
+    /// CSV only: the training and test files, and the column holding the labels.
+    public var train: String?
+    public var test: String?
+    public var labelColumn: String
 
     public init(name: DatasetKind = .fashionMNIST, path: String? = nil, trainLimit: Int? = nil, testLimit: Int? = nil,
-                trainSize: Int = 2000, testSize: Int = 500, features: Int = 64, classes: Int = 10, seed: Int = 0) {
+                trainSize: Int = 2000, testSize: Int = 500, features: Int = 64, classes: Int = 10, seed: Int = 0,
+                train: String? = nil, test: String? = nil, labelColumn: String = "label") {
+        self.train = train
+        self.test = test
+        self.labelColumn = labelColumn
         self.name = name
         self.path = path
         self.trainLimit = trainLimit
@@ -68,8 +80,21 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, path, features, classes, seed
+        case name, path, features, classes, seed, train, test
         case trainLimit = "train_limit", testLimit = "test_limit", trainSize = "train_size", testSize = "test_size"
+        case labelColumn = "label_column"
+    }
+
+    /// Specs resolved before npz and CSV datasets lack their fields.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(DatasetKind.self, forKey: .name), path: try c.decodeIfPresent(String.self, forKey: .path),
+                  trainLimit: try c.decodeIfPresent(Int.self, forKey: .trainLimit), testLimit: try c.decodeIfPresent(Int.self, forKey: .testLimit),
+                  trainSize: try c.decode(Int.self, forKey: .trainSize), testSize: try c.decode(Int.self, forKey: .testSize),
+                  features: try c.decode(Int.self, forKey: .features), classes: try c.decode(Int.self, forKey: .classes),
+                  seed: try c.decode(Int.self, forKey: .seed), train: try c.decodeIfPresent(String.self, forKey: .train),
+                  test: try c.decodeIfPresent(String.self, forKey: .test),
+                  labelColumn: try c.decodeIfPresent(String.self, forKey: .labelColumn) ?? "label")
     }
 }
 
