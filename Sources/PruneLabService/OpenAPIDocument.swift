@@ -181,6 +181,29 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/jobs/{id}/points/{method}/{sparsity}/model.safetensors": {
+      "parameters": [
+        {"$ref": "#/components/parameters/JobId"},
+        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point.", "schema": {"type": "string"}},
+        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string"}},
+        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0}},
+        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default); controls are not kept.", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+        {"name": "masks", "in": "query", "required": false, "description": "Add `N.weight_mask` tensors (weight methods).", "schema": {"type": "boolean"}},
+        {"name": "format", "in": "query", "required": false, "description": "`safetensors` (dense, default) or `csr` (`N.row_ptr`, `N.col_idx`, `N.values`).", "schema": {"type": "string", "enum": ["safetensors", "csr"]}}
+      ],
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "getPointModel",
+        "summary": "A pruned point's network for PyTorch",
+        "description": "Tensors `0.weight` [out, in], `0.bias`, `2.weight`, ... of `nn.Sequential(Linear, ReLU, ...)`: weight methods full-shape with pruned weights zero, unit methods the shrunk network. One-shot points are rebuilt from the checkpoint; the last step of an iterative line is read back; other points are not kept (409).",
+        "responses": {
+          "200": {"description": "The safetensors file.", "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"description": "The point exists but its network is not kept.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        }
+      }
+    },
     "/presets": {
       "get": {
         "tags": ["jobs"],

@@ -207,6 +207,6 @@ private final class ProgressDisplay: @unchecked Sendable {
     }
 }
 
-private func standardError(_ text: String) {
+func standardError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
 }
