@@ -1,0 +1,47 @@
+import Foundation
+import PruneKit
+import XCTest
+
+/// A network made elsewhere, pruned through the API, and its points downloaded for PyTorch.
+final class ImportExportHTTPTests: ServiceTestCase {
+    func testImportedNetworkIsPrunedAndItsPointsDownload() throws {
+        try startService()
+        let files = folder.url.appendingPathComponent("inputs")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        let weights = files.appendingPathComponent("torch.safetensors")
+        try TorchExport.write(MLP.glorotUniform(layerSizes: [16, 10, 4], bias: true, seed: 3), to: weights)
+        let dataset = #""dataset": {"name": "synthetic", "train_size": 128, "test_size": 64, "features": 16, "classes": 4, "seed": 1}"#
+
+        // A hidden list that is not the file's is refused before the job is queued, naming both.
+        let wrong = try client.post("/jobs", json: "{\(dataset), \"model\": {\"weights\": \"\(weights.path)\", \"hidden\": [12]}}")
+        XCTAssertEqual(wrong.status, 422)
+        let refusal = try problem(wrong)
+        XCTAssertEqual((refusal["errors"] as? [[String: Any]])?.first?["pointer"] as? String, "/model/hidden")
+        let notThere = try client.post("/jobs", json: "{\(dataset), \"model\": {\"weights\": \"\(files.path)/none.safetensors\"}}")
+        XCTAssertEqual(notThere.status, 422)
+        XCTAssertEqual((try problem(notThere)["errors"] as? [[String: Any]])?.first?["pointer"] as? String, "/model/weights")
+
+        let id = try submit("{\(dataset), \"model\": {\"weights\": \"\(weights.path)\"}, \"pruning\": {\"methods\": [\"weight\", \"unit\"], \"sparsities\": [0, 50]}}")
+        let job = try waitForJob(id, ["succeeded"])
+        let spec = try XCTUnwrap(job["spec"] as? [String: Any])
+        XCTAssertEqual((spec["model"] as? [String: Any])?["hidden"] as? [Int], [10], "the stored spec has the file's shape")
+        XCTAssertEqual((spec["training"] as? [String: Any])?["epochs"] as? Int, 0)
+
+        let download = try client.get("/jobs/\(id)/points/unit/50.0/model.safetensors")
+        XCTAssertEqual(download.status, 200)
+        let file = folder.url.appendingPathComponent("point.safetensors")
+        try download.body.write(to: file)
+        let shrunk = try ModelImport.read(at: file, layers: nil)
+        XCTAssertEqual(shrunk.layerSizes, [16, 5, 4])
+        XCTAssertEqual(try SafetensorsFile(url: file).metadata["method"], "unit")
+
+        let csr = try client.get("/jobs/\(id)/points/weight/50/model.safetensors?format=csr")
+        XCTAssertEqual(csr.status, 200)
+        XCTAssertEqual(try client.get("/jobs/\(id)/points/weight/33/model.safetensors").status, 404)
+        let bad = try client.get("/jobs/\(id)/points/pruneit/x/model.safetensors?repeat=-1")
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertEqual(Set((try problem(bad)["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? []),
+                       ["/method", "/sparsity", "/repeat"])
+        XCTAssertEqual(try client.get("/jobs/\(id)/points/weight/0/model.safetensors?variant=small-dense").status, 404)
+    }
+}
