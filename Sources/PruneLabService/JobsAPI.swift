@@ -14,6 +14,8 @@ struct JobsAPI: Sendable {
     let metrics: ServiceMetrics
     /// Seconds between SSE keep-alive comments when nothing happens.
     var keepAliveInterval: TimeInterval = 15
+    /// Where files named by specs may be.
+    var dataRoots = DataRoots()
 
     func register(on router: Router) {
         router.add("POST", "/jobs") { try submit($0) }
@@ -67,6 +69,11 @@ struct JobsAPI: Sendable {
             spec = try SweepSpec.parse(body)
         } catch let invalid as SpecValidationError {
             return Self.invalidSpec(invalid.errors)
+        }
+        let outside = dataRoots.refusals(in: spec)
+        if !outside.isEmpty {
+            return Problem("path-outside-data-roots", status: 403, title: "Path outside the data roots",
+                           detail: outside.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "), errors: outside).response()
         }
         let verdict = admission.judge(spec)
         switch request.query.first(where: { $0.name == "dry_run" })?.value {

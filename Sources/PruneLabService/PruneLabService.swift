@@ -17,6 +17,8 @@ public struct ServiceConfiguration: Sendable {
     public var allowWithoutToken = false
     /// Attempts, queue length, retention and memory of jobs.
     public var limits = JobLimits()
+    /// Folders (besides the Fashion-MNIST folder) under which specs sent over HTTP may name files.
+    public var dataRoots: [URL] = []
     /// Queue the reference sweep on start if there is no job at all.
     public var submitReference = false
     /// Sockets, limits and timeouts; `host` and `port` below are shortcuts into it.
@@ -88,7 +90,9 @@ public final class PruneLabService: @unchecked Sendable {
 
         let metrics = ServiceMetrics()
         let router = Router()
-        JobsAPI(jobs: jobs, token: configuration.token, metrics: metrics).register(on: router)
+        var api = JobsAPI(jobs: jobs, token: configuration.token, metrics: metrics)
+        api.dataRoots = DataRoots(extra: configuration.dataRoots)
+        api.register(on: router)
         router.mountStatic(StaticFiles(root: configuration.publicDirectory))   // "/" is public/index.html
         let routed = router.handler
         handler = { request in

@@ -52,6 +52,9 @@ struct ServeCommand: ParsableCommand {
             help: ArgumentHelp("Refuse jobs estimated to take longer, at this machine's measured rate (0: no limit).", valueName: "seconds"))
     var maxJobSeconds: Double = 86_400
 
+    @Option(name: .customLong("data-root"), help: ArgumentHelp("A folder under which specs sent over HTTP may name files (repeatable; the Fashion-MNIST folder always is one). Other paths get 403.", valueName: "DIR"))
+    var dataRoots: [String] = []
+
     @Flag(name: .customLong("no-auth"), help: "Serve on a non-loopback address without PRUNELAB_TOKEN (anyone reaching it can run and delete jobs).")
     var noAuth = false
 
@@ -91,6 +94,7 @@ struct ServeCommand: ParsableCommand {
         if let token = ProcessInfo.processInfo.environment["PRUNELAB_TOKEN"], !token.isEmpty {
             configuration.token = token
         }
+        configuration.dataRoots = dataRoots.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let problem = configuration.securityProblem { throw ValidationError(problem) }
         let service = try PruneLabService(configuration: configuration)
         let bound = try service.start()

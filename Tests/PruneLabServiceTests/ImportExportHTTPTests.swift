@@ -1,13 +1,14 @@
 import Foundation
 import PruneKit
+@testable import PruneLabService
 import XCTest
 
 /// A network made elsewhere, pruned through the API, and its points downloaded for PyTorch.
 final class ImportExportHTTPTests: ServiceTestCase {
     func testImportedNetworkIsPrunedAndItsPointsDownload() throws {
-        try startService()
         let files = folder.url.appendingPathComponent("inputs")
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        try startService(dataRoots: [files])
         let weights = files.appendingPathComponent("torch.safetensors")
         try TorchExport.write(MLP.glorotUniform(layerSizes: [16, 10, 4], bias: true, seed: 3), to: weights)
         let dataset = #""dataset": {"name": "synthetic", "train_size": 128, "test_size": 64, "features": 16, "classes": 4, "seed": 1}"#
@@ -43,5 +44,34 @@ final class ImportExportHTTPTests: ServiceTestCase {
         XCTAssertEqual(Set((try problem(bad)["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? []),
                        ["/method", "/sparsity", "/repeat"])
         XCTAssertEqual(try client.get("/jobs/\(id)/points/weight/0/model.safetensors?variant=small-dense").status, 404)
+    }
+}
+
+/// Files named by specs sent over HTTP must be under a data root.
+final class DataRootsTests: XCTestCase {
+    func testPathsOutsideTheRootsAreRefusedWhetherOrNotTheyExist() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("roots-\(UUID().uuidString)")
+        let root = base.appendingPathComponent("root"), outside = base.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: base) }
+        try Data([1]).write(to: root.appendingPathComponent("m.safetensors"))
+        try Data([1]).write(to: outside.appendingPathComponent("secret"))
+        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("escape"), withDestinationURL: outside)
+        let roots = DataRoots(extra: [root])
+        XCTAssertTrue(roots.allows(root.appendingPathComponent("m.safetensors").path))
+        XCTAssertTrue(roots.allows(root.appendingPathComponent("not/yet/there.npz").path), "inside a root, a missing file is the 422's business")
+        XCTAssertTrue(roots.allows("/usr/share/datasets/fashion-mnist"))
+        XCTAssertFalse(roots.allows(outside.appendingPathComponent("secret").path))
+        XCTAssertFalse(roots.allows(outside.appendingPathComponent("nothing").path))
+        XCTAssertFalse(roots.allows(root.path + "/../outside/secret"))
+        XCTAssertFalse(roots.allows(root.appendingPathComponent("escape/secret").path), "a symlink leaving the root")
+        XCTAssertFalse(roots.allows(root.appendingPathComponent("escape/nothing").path))
+        XCTAssertFalse(roots.allows("relative/file.npz"))
+        XCTAssertFalse(roots.allows(root.path + "x/file"), "a sibling whose name starts like the root")
+        var spec = SweepSpec()
+        spec.model.weights = outside.appendingPathComponent("secret").path
+        spec.dataset = DatasetSpec(name: .csv, train: root.appendingPathComponent("a.csv").path, test: "/etc/passwd")
+        XCTAssertEqual(roots.refusals(in: spec).map(\.pointer), ["/dataset/test", "/model/weights"])
     }
 }

@@ -114,7 +114,11 @@ final class ServiceHTTPTests: ServiceTestCase {
         let huge = try post(#"{"model": {"hidden": [8192, 8192]}}"#, contentType: "application/json")
         XCTAssertEqual(huge.status, 422)
         XCTAssertEqual((try problem(huge)["errors"] as? [[String: String]])?.first?["pointer"], "/model/hidden")
-        let missing = try post(#"{"dataset": {"path": "/no/such/idx/folder"}}"#, contentType: "application/json")
+        // A path outside the data roots is refused whether or not it exists (403); inside, a missing one is 422.
+        let outside = try post(#"{"dataset": {"path": "/no/such/idx/folder"}}"#, contentType: "application/json")
+        XCTAssertEqual(outside.status, 403)
+        XCTAssertEqual((try problem(outside)["errors"] as? [[String: String]])?.first?["pointer"], "/dataset/path")
+        let missing = try post(#"{"dataset": {"path": "/usr/share/datasets/fashion-mnist/no-such-folder"}}"#, contentType: "application/json")
         XCTAssertEqual(missing.status, 422)
         XCTAssertEqual((try problem(missing)["errors"] as? [[String: String]])?.first?["pointer"], "/dataset/path")
         // Too big for the server.

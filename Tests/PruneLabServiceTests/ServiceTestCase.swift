@@ -22,7 +22,7 @@ class ServiceTestCase: XCTestCase {
     }
 
     func startService(token: String? = nil, maxBodySize: Int = 1 << 20, executor: SweepExecutor = SweepRunnerExecutor(),
-                      limits: JobLimits = JobLimits()) throws {
+                      limits: JobLimits = JobLimits(), dataRoots: [URL] = []) throws {
         var configuration = ServiceConfiguration(stateDirectory: folder.url.appendingPathComponent("state"),
                                                  publicDirectory: folder.url.appendingPathComponent("public"))
         configuration.port = 0
@@ -31,6 +31,7 @@ class ServiceTestCase: XCTestCase {
         configuration.http.accessLog = nil
         configuration.log = { _ in }
         configuration.limits = limits
+        configuration.dataRoots = dataRoots
         let service = try PruneLabService(configuration: configuration, executor: executor)
         client = LoopbackClient(port: try service.start())
         self.service = service
