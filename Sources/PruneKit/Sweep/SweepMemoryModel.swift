@@ -128,6 +128,12 @@ struct SweepMemoryModel {
             terms.append(Term(what: "class prototypes", bytes: float * Double(shape.classes) * f,
                               fields: ["/dataset/classes"] + cost.featureFields))
         }
+        if cost.spec.dataset.name == .npz || cost.spec.dataset.name == .csv {
+            // An array is decoded from the file (an inflated .npy member, or CSV text as parsed)
+            // before it is copied into the samples: a second copy of one set at a time.
+            terms.append(Term(what: "decoded file array", bytes: Double(max(shape.sourceTrainCount, shape.sourceTestCount)) * f,
+                              fields: cost.sourceFields))
+        }
         return Phase(name: "loading the data", terms: terms)
     }
 
