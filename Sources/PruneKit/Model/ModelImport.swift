@@ -65,6 +65,9 @@ public enum ModelImport {
             guard let weight = all[weightName] else {
                 throw fail("holds no tensor \"\(weightName)\" (named in /model/layers); its tensors are \(listing)")
             }
+            for tensor in [weight, all[prefix + ".bias"]].compactMap({ $0 }) where !tensor.dtype.isFloat {
+                throw fail("tensor \"\(tensor.name)\" has dtype \(tensor.dtype.rawValue); a network's weights must be F32, F16 or BF16")
+            }
             guard weight.shape.count == 2 else {
                 throw fail("tensor \"\(weightName)\" has shape \(weight.shape); a dense layer's weight has 2 dimensions (\(layout == .prunelab ? "[in, out]" : "[out, in]"))")
             }

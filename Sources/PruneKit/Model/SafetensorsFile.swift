@@ -1,10 +1,19 @@
 import Foundation
 
-/// The element types PruneLab reads from safetensors files; all become F32 on load.
+/// The element types PruneLab reads from safetensors files: weights in F32, F16 or BF16 (all
+/// become F32 on load), and I64 for the indices of CSR exports.
 public enum SafetensorsDType: String, CaseIterable, Sendable {
-    case f32 = "F32", f16 = "F16", bf16 = "BF16"
+    case f32 = "F32", f16 = "F16", bf16 = "BF16", i64 = "I64"
 
-    var size: Int { self == .f32 ? 4 : 2 }
+    var size: Int {
+        switch self {
+        case .f32: 4
+        case .f16, .bf16: 2
+        case .i64: 8
+        }
+    }
+
+    var isFloat: Bool { self != .i64 }
 }
 
 /// A safetensors file whose header has been read and checked, tensors not yet loaded: enough
@@ -114,6 +123,8 @@ public struct SafetensorsFile: Sendable {
                 return (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
             case .bf16:
                 return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
+            case .i64:
+                return (0..<count).map { Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
             }
         }
     }
