@@ -51,7 +51,7 @@ enum NPZDataset {
         for i in 0..<samples {
             let v = y.number(at: i)
             guard v.rounded() == v, v >= 0, v <= 255 else {
-                throw DataFileError(path: path, problem: "array \(name)[\(i)] is \(formatNumber(v)); labels must be integers from 0 to 255")
+                throw DataFileError(path: path, problem: "array \(name)[\(i)] is \(v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)); labels must be integers from 0 to 255")
             }
             labels[i] = UInt8(v)
         }
