@@ -50,7 +50,8 @@ public enum ProgressText {
     }
 }
 
-/// The short table `prunelab run` prints at the end: one line per (method, sparsity).
+/// The short table `prunelab run` prints at the end: one line per (method, variant, layer,
+/// sparsity); a control or a single pruned layer shows after the method's name.
 public enum ResultsTable {
     public static func text(_ summary: [SummaryRow], baseline: Evaluation? = nil) -> String {
         var lines: [[String]] = [["method", "sparsity", "achieved", "accuracy", "loss", "nonzero", "pruned/dense time", "kernel"]]
@@ -60,8 +61,11 @@ public enum ResultsTable {
         for s in summary {
             var accuracy = String(format: "%.2f%%", s.accuracy.mean * 100)
             if s.repeats > 1 { accuracy += String(format: " ± %.2f", s.accuracy.std * 100) }
+            var what = s.method.rawValue
+            if s.variant != .pruned { what += " " + s.variant.rawValue }
+            if let layer = s.layer { what += " layer \(layer)" }
             lines.append([
-                s.method.rawValue, ResultsCSV.number(s.targetSparsity) + "%", String(format: "%.1f%%", s.achievedSparsity.mean * 100),
+                what, ResultsCSV.number(s.targetSparsity) + "%", String(format: "%.1f%%", s.achievedSparsity.mean * 100),
                 accuracy, String(format: "%.4f", s.loss.mean), String(Int(s.nonzeroParameters.mean.rounded())),
                 String(format: "%.1f / %.1f ms", s.prunedSeconds.mean * 1000, s.denseSeconds.mean * 1000), s.kernels,
             ])
