@@ -29,7 +29,7 @@ public struct GradualSpec: Codable, Equatable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(startEpoch, forKey: .startEpoch)
-        try c.encode(endEpoch, forKey: .endEpoch)
+        try c.encodeIfPresent(endEpoch, forKey: .endEpoch)   // unset: left out, as every optional of a resolved spec
         try c.encode(everySteps, forKey: .everySteps)
     }
 
