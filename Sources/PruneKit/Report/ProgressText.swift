@@ -1,9 +1,9 @@
 import Foundation
 
 /// Human-readable progress for the command line: one line per snapshot, or a bar for terminals.
-public enum ProgressText {
+package enum ProgressText {
     /// E.g. "training epoch 2/5 step 310/938, 4120 samples/s | 23% | ETA 1m 23s".
-    public static func line(_ p: SweepProgress) -> String {
+    package static func line(_ p: SweepProgress) -> String {
         var text = "\(activity(p)) | \(percent(p))"
         if let eta = p.etaSeconds { text += " | ETA \(duration(eta))" }
         return text
@@ -11,7 +11,7 @@ public enum ProgressText {
 
     /// A bar of `width` cells, the fraction and ETA first (they survive when a narrow terminal
     /// cuts the line), then the activity: "[#####-----] 50% ETA 12s  training ...".
-    public static func bar(_ p: SweepProgress, width: Int = 24) -> String {
+    package static func bar(_ p: SweepProgress, width: Int = 24) -> String {
         let filled = min(width, max(0, Int((p.fraction * Double(width)).rounded(.down))))
         var text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + percent(p)
         if let eta = p.etaSeconds { text += " ETA \(duration(eta))" }
@@ -42,7 +42,7 @@ public enum ProgressText {
     }
 
     /// "45s", "3m 07s", "1h 02m".
-    public static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s)s" }
         if s < 3600 { return String(format: "%dm %02ds", s / 60, s % 60) }
@@ -52,8 +52,8 @@ public enum ProgressText {
 
 /// The short table `prunelab run` prints at the end: one line per (method, variant, layer,
 /// sparsity); a control or a single pruned layer shows after the method's name.
-public enum ResultsTable {
-    public static func text(_ summary: [SummaryRow], baseline: Evaluation? = nil) -> String {
+package enum ResultsTable {
+    package static func text(_ summary: [SummaryRow], baseline: Evaluation? = nil) -> String {
         var lines: [[String]] = [["method", "sparsity", "achieved", "accuracy", "loss", "nonzero", "pruned/dense time", "kernel"]]
         if let baseline {
             lines.append(["unpruned", "-", "-", String(format: "%.2f%%", baseline.accuracy * 100), String(format: "%.4f", baseline.loss), "-", "-", "-"])
