@@ -6,12 +6,15 @@ import XCTest
 final class InferenceTimerTests: XCTestCase {
     /// Seconds one run of each pass takes, and the passes asked for in order.
     final class Clock {
-        var seconds: [InferenceTimer.Pass: Double]
+        let seconds: (InferenceTimer.Pass, Int) -> Double
         var calls: [InferenceTimer.Pass] = []
-        init(_ seconds: [InferenceTimer.Pass: Double]) { self.seconds = seconds }
+        init(_ seconds: [InferenceTimer.Pass: Double]) { self.seconds = { pass, _ in seconds[pass] ?? 0 } }
+        /// `seconds(pass, n)`: the n-th (0-based) run of that pass.
+        init(_ seconds: @escaping (InferenceTimer.Pass, Int) -> Double) { self.seconds = seconds }
         func run(_ pass: InferenceTimer.Pass) -> Double {
+            let n = count(pass)
             calls.append(pass)
-            return seconds[pass] ?? 0
+            return seconds(pass, n)
         }
         func count(_ pass: InferenceTimer.Pass) -> Int { calls.filter { $0 == pass }.count }
     }
@@ -56,6 +59,16 @@ final class InferenceTimerTests: XCTestCase {
                        "a warm-up, then rounds in alternating order")
         let faster = Clock([.original: 1.0, .sparse: 0.9])
         XCTAssertEqual(InferenceTimer.measure(.sparseOrDense, scale: 1, pairing: PairedTiming(), run: faster.run).kernel, .csr)
+    }
+
+    func testACSRThePairsFindSlowerFallsBackToDense() {
+        // Faster in the quick rounds (the first three CSR runs), slower in every pair after.
+        let clock = Clock { pass, n in pass == .sparse ? (n < InferenceTimer.quickRounds ? 0.9 : 1.2) : 1.0 }
+        let timing = InferenceTimer.measure(.sparseOrDense, scale: 2, pairing: PairedTiming(), run: clock.run)
+        XCTAssertEqual(timing.kernel, .dense)
+        XCTAssertEqual(timing.prunedSeconds, timing.denseSeconds)
+        XCTAssertEqual(timing.denseSeconds, 2, accuracy: 1e-12)
+        XCTAssertEqual(timing.csrSeconds ?? 0, 2.4, accuracy: 1e-12, "the paired CSR median, scaled")
     }
 
     func testASmallerNetworkIsPairedUnderItsKernel() {

@@ -45,9 +45,18 @@ public struct InferenceTiming: Sendable, Codable, Equatable {
 /// (`representing:`), so `dense_seconds` and `pruned_seconds` in results.csv still mean "the whole
 /// test set". Converting images to floats happens before any clock starts.
 public enum InferenceTimer {
-    /// How many samples are actually timed: enough for a median stable to a few percent on this
-    /// machine, few enough that pairing every point stays cheap.
-    public static let timingSamples = 2_000
+    /// How many samples are actually timed: a dense run of the reference net is then about 20 ms,
+    /// long enough for a paired median stable to a few percent, short enough that pairing all 20
+    /// points of the reference sweep costs seconds, not tens of seconds.
+    public static let timingSamples = 500
+
+    /// The pairing of every point: at most 11 rounds, since a noisy machine that has not settled
+    /// within 5% by then rarely does by 21, and each round costs a dense run.
+    public static var pointPairing: PairedTiming {
+        var pairing = PairedTiming()
+        pairing.maxRounds = 11
+        return pairing
+    }
 
     /// A first run at least this many times slower or faster than dense settles the kernel choice.
     static let clearFactor = 2.0
@@ -75,7 +84,7 @@ public enum InferenceTimer {
     /// Times `pruned` against its original shape on `input` (at most `timingSamples` rows are
     /// used), with seconds scaled to `samples` samples.
     public static func measure(_ pruned: PrunedNetwork, input: Matrix, representing samples: Int,
-                               pairing: PairedTiming = PairedTiming()) -> InferenceTiming {
+                               pairing: PairedTiming = pointPairing) -> InferenceTiming {
         let original = pruned.expandedModel()
         let input = input.rows > timingSamples ? firstRows(input, timingSamples) : input
         let scale = Double(samples) / Double(max(1, input.rows))
@@ -93,14 +102,14 @@ public enum InferenceTimer {
     /// Times all of `data` as `measure(_:input:representing:)` does: its first `timingSamples`
     /// samples, scaled to `data.count`.
     public static func measure(_ pruned: PrunedNetwork, on data: LabeledImages,
-                               pairing: PairedTiming = PairedTiming()) -> InferenceTiming {
+                               pairing: PairedTiming = pointPairing) -> InferenceTiming {
         measure(pruned, input: timingInput(data), representing: data.count, pairing: pairing)
     }
 
     /// A small-dense control: `original` against the separately trained `smaller` network, both
     /// through the dense kernel (reported as `.dense`).
     public static func measure(_ original: MLP, against smaller: MLP, input: Matrix, representing samples: Int,
-                               pairing: PairedTiming = PairedTiming()) -> InferenceTiming {
+                               pairing: PairedTiming = pointPairing) -> InferenceTiming {
         let input = input.rows > timingSamples ? firstRows(input, timingSamples) : input
         return measure(.smaller(.dense), scale: Double(samples) / Double(max(1, input.rows)), pairing: pairing) { pass in
             run(pass == .original ? original : smaller, on: input)
@@ -108,9 +117,9 @@ public enum InferenceTimer {
     }
 
     /// The decision and the scaling, given `run(pass)` returning the seconds of one run on the
-    /// timing input. Weight methods first compare CSR with dense quickly; only a faster CSR is
-    /// then paired (a dense pick's speed-up is 1 by construction, so its dense time is simply the
-    /// median of `pairing.minRounds` runs).
+    /// timing input. Weight methods first compare CSR with dense quickly; only a CSR that looks
+    /// faster is then paired, and kept if the pairs confirm it (a dense pick's speed-up is 1 by
+    /// construction, so its dense time is simply the median of `pairing.minRounds` runs).
     static func measure(_ candidate: Candidate, scale: Double, pairing: PairedTiming,
                         run: (Pass) -> Double) -> InferenceTiming {
         switch candidate {
@@ -127,6 +136,10 @@ public enum InferenceTimer {
                                        csrSeconds: median(quick.sparse) * scale)
             }
             let paired = pairing.measure { run($0 == .dense ? .original : .sparse) }
+            guard paired.speedup > 1 else {
+                return InferenceTiming(denseSeconds: paired.denseSeconds * scale, prunedSeconds: paired.denseSeconds * scale,
+                                       kernel: .dense, csrSeconds: paired.prunedSeconds * scale)
+            }
             return InferenceTiming(denseSeconds: paired.denseSeconds * scale, prunedSeconds: paired.prunedSeconds * scale,
                                    kernel: .csr, csrSeconds: paired.prunedSeconds * scale)
         }
