@@ -46,6 +46,7 @@ public struct TrainingFigures: Codable, Sendable {
 
 public struct InferenceFigures: Codable, Sendable {
     public var layerSizes: [Int]
+    /// How many images the seconds stand for (the first `InferenceTimer.timingSamples` are timed, then scaled).
     public var images: Int
     /// Where the images came from: the Fashion-MNIST test set, or random data of its shape.
     public var imageSource: String
@@ -78,8 +79,9 @@ public struct KernelBuildTiming: Codable, Sendable {
     }
 }
 
-/// One pruning level: the original-shape network through the dense kernel vs the pruned
-/// representation (CSR for weight pruning, the shrunk dense network for unit pruning).
+/// One pruning level: the original-shape network through the dense kernel vs the representation
+/// picked (CSR where faster, else dense, for weight pruning; the shrunk network for unit pruning),
+/// timed in pairs; seconds for all `InferenceFigures.images` images.
 public struct LevelTiming: Codable, Sendable {
     public var sparsity: Double
     /// Fraction of the network's weights actually removed (the last layer is spared).
@@ -90,11 +92,14 @@ public struct LevelTiming: Codable, Sendable {
     public var speedup: Double
     /// The speed-up if time fell exactly with the weights removed: 1 / (1 - achieved sparsity).
     public var idealSpeedup: Double
-    /// What `InferenceTimer` would pick for the pruned network: csr, dense or shrunk.
+    /// What `InferenceTimer` picked for the pruned network: csr, dense or shrunk.
     public var kernel: String
+    /// Weight pruning: the CSR kernel's time, also where dense was picked. Nil for unit pruning.
+    public var csrSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case sparsity, speedup, kernel
+        case csrSeconds = "csr_seconds"
         case achievedSparsity = "achieved_sparsity", denseSeconds = "dense_seconds", prunedSeconds = "pruned_seconds"
         case idealSpeedup = "ideal_speedup"
     }

@@ -22,10 +22,11 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var nonzeroParameters: Int
     public var totalParameters: Int
     /// Seconds to run the whole test set through the dense-shaped network and through the
-    /// representation pruning allows (see `kernel`): measured, median of repetitions.
+    /// representation pruning allows (see `kernel`): medians of paired rounds on the first
+    /// `InferenceTimer.timingSamples` test samples, scaled to the whole test set.
     public var denseSeconds: Double
     public var prunedSeconds: Double
-    /// "csr", "dense" or "shrunk": what ran the pruned network.
+    /// "csr", "dense" or "shrunk" (`InferenceKernel`'s raw values): what ran the pruned network.
     public var kernel: String
     /// When pruning happened; rows of sweeps from before schedules existed are one-shot.
     public var schedule: PruningSchedule

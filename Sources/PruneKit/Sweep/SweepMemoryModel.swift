@@ -4,7 +4,7 @@
 ///
 /// Resident from loading to the end: the data as stored (`LabeledImages`, one byte per
 /// feature and per label) and the float copy of the test set that inference timing runs on
-/// (`InferenceTimer.floatInput`, made before the first repeat trains). Phases left out because
+/// (`InferenceTimer.timingInput`, made before the first repeat trains). Phases left out because
 /// another always exceeds them: writing a checkpoint (the model, the file's bytes and one
 /// layer's copy: at most 3 networks, where training holds at least 5) and the weights chart
 /// (the model and one layer as Doubles).
@@ -102,7 +102,7 @@ struct SweepMemoryModel {
         return [
             Term(what: "training data as bytes", bytes: Double(shape.trainCount) * (f + 1), fields: cost.trainCountFields + cost.featureFields),
             Term(what: "test data as bytes", bytes: Double(shape.testCount) * (f + 1), fields: cost.testCountFields + cost.featureFields),
-            Term(what: "test set as floats for timing", bytes: float * Double(shape.testCount) * f,
+            Term(what: "timing subset as floats", bytes: float * timedSamples * f,
                  fields: cost.testCountFields + cost.featureFields),
         ]
     }
@@ -162,9 +162,12 @@ struct SweepMemoryModel {
                      fields: hidden + cost.featureFields)]
     }
 
-    /// `MLP.logits` on the whole float test set: two consecutive layers' outputs at once.
+    /// The samples each point is timed on (`InferenceTimer.timingSamples` of the test set).
+    private var timedSamples: Double { Double(min(shape.testCount, InferenceTimer.timingSamples)) }
+
+    /// `MLP.logits` on the timing subset: two consecutive layers' outputs at once.
     private func timingActivations(_ sizes: [Int]) -> [Term] {
-        [Term(what: "timing activations", bytes: float * Double(shape.testCount) * Self.widestPair(sizes),
+        [Term(what: "timing activations", bytes: float * timedSamples * Self.widestPair(sizes),
               fields: cost.testCountFields + hidden)]
     }
 

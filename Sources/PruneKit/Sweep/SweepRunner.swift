@@ -86,8 +86,9 @@ public struct SweepRunner {
         let kept = previous.filter { !planned.contains($0.point) }
         let allRows = { plan.compactMap { completed[$0] } + kept }
         let reports = makeReports(spec, outputDirectory)
-        // The test set as floats once, shared by every point's inference timing.
-        let timingInput = InferenceTimer.floatInput(data.test)
+        // The test set's timing subset as floats once, shared by every point's paired timing
+        // (500 of 10,000 Fashion-MNIST images: 1.6 MB instead of 31.4 MB).
+        let timingInput = InferenceTimer.timingInput(data.test)
 
         for r in 0..<spec.repeats {
             let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
