@@ -82,7 +82,7 @@ public struct SummaryRow: Equatable, Sendable {
                 return values.isEmpty ? nil : Spread(values)
             }
             var kernels: [String] = []
-            for row in group where !kernels.contains(row.kernel) { kernels.append(row.kernel) }
+            for row in group where !kernels.contains(row.kernel.rawValue) { kernels.append(row.kernel.rawValue) }
             var summary = SummaryRow(
                 method: key.method, targetSparsity: key.targetSparsity, repeats: group.count,
                 achievedSparsity: spread(\.achievedSparsity), accuracy: spread(\.accuracy), loss: spread(\.loss),

@@ -225,7 +225,7 @@ extension SweepRunner {
             achievedSparsity: 1 - Double(shape.weightCount) / Double(original.weightCount), layerSparsity: layerSparsity,
             accuracy: evaluation.accuracy, loss: evaluation.loss,
             nonzeroParameters: model.nonzeroParameterCount, totalParameters: original.parameterCount,
-            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel.rawValue,
+            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel,
             schedule: spec.pruning.schedule, step: step, variant: point.variant, layer: point.layer, epochsTrained: epochs,
             compressionRatio: Double(original.weightCount) / Double(max(1, model.nonzeroWeightCount)),
             macs: shape.weightCount, denseMacs: original.weightCount, deadUnits: dead.reduce(0, +), layerDeadUnits: dead,
@@ -292,7 +292,7 @@ extension SweepRunner {
             accuracy: evaluation.accuracy, loss: evaluation.loss,
             accuracyBeforeFinetune: before?.accuracy, lossBeforeFinetune: before?.loss,
             nonzeroParameters: network.model.nonzeroParameterCount, totalParameters: network.originalParameters,
-            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel.rawValue,
+            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel,
             schedule: spec.pruning.schedule, step: step, variant: point.variant, layer: point.layer, epochsTrained: epochsTrained,
             compressionRatio: Double(originalWeights) / Double(max(1, nonzeroWeights)),
             macs: macs, denseMacs: originalWeights, deadUnits: dead.reduce(0, +), layerDeadUnits: dead, trainSeconds: trainSeconds)
