@@ -4,24 +4,24 @@ import Foundation
 /// throughput on the reference network, dense vs pruned inference time per sparsity level,
 /// and optionally a whole default sweep. All figures come from this one run. Inference levels are
 /// timed in pairs like a sweep's points (`InferenceTimer`), on the timing subset, scaled to `images`.
-public struct Benchmark: Sendable {
+package struct Benchmark: Sendable {
     /// The reference network of the seed experiment.
-    public static let referenceLayerSizes = [784, 1000, 1000, 500, 200, 10]
-    public static let sparsityLevels: [Double] = [0, 50, 70, 80, 90, 95, 99]
+    package static let referenceLayerSizes = [784, 1000, 1000, 500, 200, 10]
+    package static let sparsityLevels: [Double] = [0, 50, 70, 80, 90, 95, 99]
 
-    public var layerSizes = Benchmark.referenceLayerSizes
-    public var sparsityLevels = Benchmark.sparsityLevels
-    public var batchSize = 64
-    public var repetitions = 5
+    package var layerSizes = Benchmark.referenceLayerSizes
+    package var sparsityLevels = Benchmark.sparsityLevels
+    package var batchSize = 64
+    package var repetitions = 5
     /// Training steps per timed repetition.
-    public var trainingSteps = 100
+    package var trainingSteps = 100
     /// The sweep to run as a child process (executable and arguments); nil skips it.
-    public var sweepCommand: (executable: URL, arguments: [String])?
+    package var sweepCommand: (executable: URL, arguments: [String])?
 
-    public init() {}
+    package init() {}
 
     /// Runs every measurement; `log` hears what is being measured (for a progress line).
-    public func run(log: (String) -> Void = { _ in }) -> BenchmarkReport {
+    package func run(log: (String) -> Void = { _ in }) -> BenchmarkReport {
         precondition(repetitions > 0 && trainingSteps > 0, "repetitions and training steps must be positive")
         // The sweep goes first: Linux charges a child with its parent's peak memory up to the
         // child's exec (the address space is shared until then), so the bench must still be small.
