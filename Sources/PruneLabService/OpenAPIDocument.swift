@@ -44,7 +44,7 @@ enum OpenAPIDocument {
         "security": [{}, {"bearer": []}],
         "parameters": [
           {"name": "Idempotency-Key", "in": "header", "required": false,
-           "description": "1 to 255 visible ASCII characters.", "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+           "description": "1 to 255 visible ASCII characters.", "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"}},
           {"name": "dry_run", "in": "query", "required": false,
            "description": "true: create no job; answer 200 with the estimate and whether the job would be accepted.",
            "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}}

@@ -10,8 +10,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure SGEMM, training throughput, dense vs pruned inference, and the default sweep.",
         discussion: """
             Run it on a release build (swift run -c release prunelab bench): a debug build measures \
-            the compiler, not PruneLab. Every timing is the median of --repetitions runs, all in this \
-            one run. The sweep runs as a child process ('prunelab run --out <temporary folder>') so its \
+            the compiler, not PruneLab. Inference is timed as dense/pruned pairs until their ratio \
+            settles, on the first 500 test images, scaled to the whole set; the other timings are the \
+            median of --repetitions runs, all in this one run. The sweep runs as a child process ('prunelab run --out <temporary folder>') so its \
             peak resident memory is its own; it takes about a minute, --skip-sweep leaves it out.
             """)
 

@@ -212,8 +212,10 @@ final class ScheduleConfigurationTests: XCTestCase {
         let old = #"{"methods":["weight"],"sparsities":[0,50],"prune_last_layer":false,"finetune_epochs":0}"#
         let spec = try JSONDecoder().decode(PruningSpec.self, from: Data(old.utf8))
         XCTAssertEqual(spec, PruningSpec(methods: [.weight], sparsities: [0, 50]))
-        // A spec at today's behaviour encodes as it did before schedules existed.
-        XCTAssertEqual(String(decoding: try JSONEncoder().encode(spec), as: UTF8.self).count, old.count)
+        // The resolved spec has every field, the schedule's too.
+        let resolved = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)) as? [String: Any])
+        XCTAssertEqual(resolved["schedule"] as? String, "one-shot")
+        XCTAssertEqual(resolved["scope"] as? String, "all")
         var lottery = PruningSpec(methods: [.weight], schedule: .iterative, rewind: .epoch(2), controls: [.randomReinit], scope: .eachLayer)
         lottery.gradual = GradualSpec(startEpoch: 0.5, endEpoch: nil, everySteps: 10)
         let encoded = try JSONEncoder().encode(lottery)

@@ -4,12 +4,14 @@ import XCTest
 /// The parts of `prunelab bench` that are logic rather than timing: running the sweep as a
 /// child process (and failing clearly), and the report's table and JSON.
 final class PruningBenchTests: XCTestCase {
-    func testASucceedingChildGivesWallTimeAndPeakMemory() {
-        let figures = SweepMeasurement.measure(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exit 0"])
+    /// The figures are the child's: a child that touches 120 MB and sleeps 0.3 s shows at least that.
+    func testASucceedingChildGivesItsWallTimeAndPeakMemory() throws {
+        let script = "x = bytearray(120_000_000); import time; time.sleep(0.3)"
+        let figures = SweepMeasurement.measure(executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", script])
         XCTAssertNil(figures.failure)
-        XCTAssertNotNil(figures.wallSeconds)
-        XCTAssertGreaterThan(figures.peakResidentMegabytes ?? 0, 0)
-        XCTAssertEqual(figures.command, ["/bin/sh", "-c", "exit 0"])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures.wallSeconds), 0.3)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures.peakResidentMegabytes), 114)
+        XCTAssertEqual(figures.command, ["/usr/bin/env", "python3", "-c", script])
     }
 
     func testAFailingChildReportsItsStatusAndLastWords() throws {

@@ -9,7 +9,7 @@ func sampleRow(method: PruningMethod = .weight, sparsity: Double = 80, repeatInd
               accuracy: accuracy, loss: loss,
               accuracyBeforeFinetune: finetuned ? accuracy - 0.1 : nil, lossBeforeFinetune: finetuned ? loss + 0.2 : nil,
               nonzeroParameters: 1234, totalParameters: 5678, denseSeconds: dense, prunedSeconds: pruned,
-              kernel: method.removesUnits ? "shrunk" : "csr")
+              kernel: method.removesUnits ? .shrunk : .csr)
 }
 
 final class ResultsCSVTests: XCTestCase {

@@ -19,7 +19,7 @@ func withoutTimings(_ rows: [ResultRow]) -> [ResultRow] {
         var row = row
         row.denseSeconds = 0
         row.prunedSeconds = 0
-        row.kernel = ""
+        row.kernel = .dense
         row.trainSeconds = row.trainSeconds.map { _ in 0 }
         // MACs follow the kernel the clock chose.
         row.macs = nil
@@ -52,7 +52,7 @@ final class SweepRunnerTests: XCTestCase {
             XCTAssertEqual(weight[0].nonzeroParameters, weight[0].totalParameters)
             XCTAssertEqual(weight.map(\.nonzeroParameters), weight.map(\.nonzeroParameters).sorted(by: >))
             XCTAssertTrue(weight[0].nonzeroParameters > weight[2].nonzeroParameters)
-            XCTAssertTrue(unit.allSatisfy { $0.kernel == "shrunk" })
+            XCTAssertTrue(unit.allSatisfy { $0.kernel == .shrunk })
             XCTAssertTrue(rows.allSatisfy { $0.totalParameters == 16 * 16 + 16 * 8 + 8 * 4 })
             XCTAssertTrue(rows.allSatisfy { $0.accuracyBeforeFinetune == nil && $0.denseSeconds > 0 && $0.prunedSeconds > 0 })
         }

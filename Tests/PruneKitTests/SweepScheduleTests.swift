@@ -67,7 +67,7 @@ final class SweepScheduleTests: XCTestCase {
             XCTAssertTrue(zip(reinit, pruned).allSatisfy { $0.accuracy != $1.accuracy || $0.loss != $1.loss })
             let small = rows.filter { $0.method == method && $0.variant == .smallDense }
             XCTAssertEqual(small.map(\.epochsTrained), [2, 2, 2])
-            XCTAssertTrue(small.allSatisfy { $0.kernel == "dense" && $0.layerSparsity.count == 3 })
+            XCTAssertTrue(small.allSatisfy { $0.kernel == .dense && $0.layerSparsity.count == 3 })
             for (s, p) in zip(small, pruned) {
                 XCTAssertEqual(Double(s.macs!), Double(p.nonzeroParameters), accuracy: 0.2 * Double(p.nonzeroParameters) + 30)
             }
@@ -137,7 +137,7 @@ final class SweepScheduleTests: XCTestCase {
             XCTAssertEqual(row.layerSparsity[0], Double(Pruner.removalCount(of: 256, sparsity: row.targetSparsity)) / 256)
             XCTAssertEqual(row.epochsTrained, 2)
         }
-        XCTAssertTrue(gradual.filter { $0.method == .unit }.allSatisfy { $0.kernel == "shrunk" })
+        XCTAssertTrue(gradual.filter { $0.method == .unit }.allSatisfy { $0.kernel == .shrunk })
         gradualSpec.gradual.endEpoch = 3
         XCTAssertThrowsError(try SweepRunner(spec: spec(gradualSpec), outputDirectory: makeTemporaryFolder(self)).run()) { error in
             XCTAssertTrue("\(error)".contains("/pruning/gradual/end_epoch"), "\(error)")
@@ -162,7 +162,7 @@ final class SweepScheduleTests: XCTestCase {
                                       schedule: schedule, gradual: GradualSpec(endEpoch: 1, everySteps: 3))
             let rows = try SweepRunner(spec: spec(pruning), outputDirectory: makeTemporaryFolder(self)).run().rows
             XCTAssertEqual(rows.count, 1, "\(schedule)")
-            XCTAssertEqual(rows[0].kernel, "shrunk", "\(schedule)")
+            XCTAssertEqual(rows[0].kernel, .shrunk, "\(schedule)")
             // 16 and 8 hidden units halved: 16x8 + 8x4 + 8x4 weights remain.
             XCTAssertEqual(rows[0].macs, 16 * 8 + 8 * 4 + 4 * 4, "\(schedule)")
             XCTAssertEqual(rows[0].layerSparsity, [0.5, 0.75, 0.5], "\(schedule)")

@@ -71,7 +71,7 @@ final class AdmissionTests: ServiceTestCase {
         let record = try XCTUnwrap(service?.jobs.job(id))
         var limits = JobLimits()
         limits.maxJobMemoryBytes = 10_000_000_000
-        XCTAssertEqual(Admission.memoryLimit(for: record, limits: limits), peak + max(64 << 20, peak / 4))
+        XCTAssertEqual(Admission.memoryLimit(for: record, limits: limits), peak + peak / 4 + Admission.reservedAddressSpace)
         limits.maxJobMemoryBytes = 1000
         XCTAssertEqual(Admission.memoryLimit(for: record, limits: limits), 1000, "never above the server's limit")
     }

@@ -2,26 +2,26 @@ import Foundation
 
 /// The measurements behind `prunelab bench` (issue 3): the machine's SGEMM rate, training
 /// throughput on the reference network, dense vs pruned inference time per sparsity level,
-/// and optionally a whole default sweep. All figures come from this one run; every timing is
-/// a median of `repetitions` runs.
-public struct Benchmark: Sendable {
+/// and optionally a whole default sweep. All figures come from this one run. Inference levels are
+/// timed in pairs like a sweep's points (`InferenceTimer`), on the timing subset, scaled to `images`.
+package struct Benchmark: Sendable {
     /// The reference network of the seed experiment.
-    public static let referenceLayerSizes = [784, 1000, 1000, 500, 200, 10]
-    public static let sparsityLevels: [Double] = [0, 50, 70, 80, 90, 95, 99]
+    package static let referenceLayerSizes = [784, 1000, 1000, 500, 200, 10]
+    package static let sparsityLevels: [Double] = [0, 50, 70, 80, 90, 95, 99]
 
-    public var layerSizes = Benchmark.referenceLayerSizes
-    public var sparsityLevels = Benchmark.sparsityLevels
-    public var batchSize = 64
-    public var repetitions = 5
+    package var layerSizes = Benchmark.referenceLayerSizes
+    package var sparsityLevels = Benchmark.sparsityLevels
+    package var batchSize = 64
+    package var repetitions = 5
     /// Training steps per timed repetition.
-    public var trainingSteps = 100
+    package var trainingSteps = 100
     /// The sweep to run as a child process (executable and arguments); nil skips it.
-    public var sweepCommand: (executable: URL, arguments: [String])?
+    package var sweepCommand: (executable: URL, arguments: [String])?
 
-    public init() {}
+    package init() {}
 
     /// Runs every measurement; `log` hears what is being measured (for a progress line).
-    public func run(log: (String) -> Void = { _ in }) -> BenchmarkReport {
+    package func run(log: (String) -> Void = { _ in }) -> BenchmarkReport {
         precondition(repetitions > 0 && trainingSteps > 0, "repetitions and training steps must be positive")
         // The sweep goes first: Linux charges a child with its parent's peak memory up to the
         // child's exec (the address space is shared until then), so the bench must still be small.
@@ -58,30 +58,30 @@ public struct Benchmark: Sendable {
     }
 
     func measureInference(log: (String) -> Void) -> InferenceFigures {
-        let (input, source) = Self.testImages(features: layerSizes[0])
+        let images = Self.testImages(features: layerSizes[0])
         let model = MLP.glorotUniform(layerSizes: layerSizes, bias: false, seed: 0)
         func level(_ method: PruningMethod, _ sparsity: Double) -> LevelTiming {
             log("\(method.rawValue) pruning at \(Self.percent(sparsity))")
             let pruned = Pruner.prune(model, method: method, sparsity: sparsity, pruneLastLayer: false, seed: 0)
-            let timing = InferenceTimer.measure(pruned, input: input, repetitions: repetitions)
-            // Weight pruning reports the CSR kernel itself, even where the timer would pick dense.
-            let prunedSeconds = timing.csrSeconds ?? timing.prunedSeconds
+            // Paired like a sweep's points, so a level reads what results.csv would: dense picked means 1.00x.
+            let timing = InferenceTimer.measure(pruned, input: images.input, representing: images.count)
             return LevelTiming(sparsity: sparsity, achievedSparsity: pruned.achievedSparsity,
-                               denseSeconds: timing.denseSeconds, prunedSeconds: prunedSeconds,
-                               speedup: timing.denseSeconds / prunedSeconds,
-                               idealSpeedup: 1 / (1 - pruned.achievedSparsity), kernel: timing.kernel)
+                               denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds,
+                               speedup: timing.speedup, idealSpeedup: 1 / (1 - pruned.achievedSparsity),
+                               kernel: timing.kernel.rawValue, csrSeconds: timing.csrSeconds)
         }
         let weightPruning = sparsityLevels.map { level(.weight, $0) }
         let unitPruning = sparsityLevels.map { level(.unit, $0) }
         log("the sparse kernel's builds at \(Self.percent(Self.kernelBuildSparsity))")
         let pruned = Pruner.prune(model, method: .weight, sparsity: Self.kernelBuildSparsity, pruneLastLayer: false, seed: 0)
+        let scale = Double(images.count) / Double(images.input.rows)
         let builds = KernelInstructionSet.supported.reversed().map { instructionSet in
             let sparse = SparseMLP(pruned.model, instructionSet: instructionSet)
-            let seconds = InferenceTimer.medianSeconds(repetitions) { _ = sparse.logits(input) }
+            let seconds = InferenceTimer.medianSeconds(repetitions) { _ = sparse.logits(images.input) } * scale
             return KernelBuildTiming(instructionSet: instructionSet.description, sparsity: Self.kernelBuildSparsity, seconds: seconds)
         }
         return InferenceFigures(
-            layerSizes: layerSizes, images: input.rows, imageSource: source,
+            layerSizes: layerSizes, images: images.count, imageSource: images.source,
             weightSource: "random Glorot-uniform weights pruned by magnitude (the sparsity pattern of a trained network; accuracy not measured)",
             weightPruning: weightPruning, unitPruning: unitPruning, sparseKernelBuilds: builds)
     }
@@ -89,17 +89,18 @@ public struct Benchmark: Sendable {
     /// Where the bench compares the sparse kernel's builds (AVX-512, AVX2, baseline) on this CPU.
     static let kernelBuildSparsity = 90.0
 
-    /// The Fashion-MNIST test set as floats when it is installed and has `features` inputs,
-    /// else 10,000 random images of that size; with a description of which.
-    static func testImages(features: Int) -> (Matrix, String) {
+    /// The timing subset (`InferenceTimer.timingSamples`) of the Fashion-MNIST test set as floats
+    /// when it is installed and has `features` inputs, else as many random images of that size;
+    /// with how many images the times are scaled to (the whole test set, or 10,000) and a description of which.
+    static func testImages(features: Int) -> (input: Matrix, count: Int, source: String) {
         if let data = try? Dataset.load(DatasetSpec(trainLimit: 1)), data.features == features {
-            return (InferenceTimer.floatInput(data.test), "Fashion-MNIST test set")
+            return (InferenceTimer.timingInput(data.test), data.test.count, "Fashion-MNIST test set")
         }
         var random = SeededGenerator(seed: 5)
-        let count = 10_000
+        let count = InferenceTimer.timingSamples
         let pixels = (0..<count * features).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         let images = LabeledImages(features: features, pixels: pixels, labels: [UInt8](repeating: 0, count: count))
-        return (InferenceTimer.floatInput(images), "random images of the same shape (Fashion-MNIST not installed)")
+        return (InferenceTimer.floatInput(images), 10_000, "random images of the same shape (Fashion-MNIST not installed)")
     }
 
     static func percent(_ value: Double) -> String {

@@ -1,16 +1,16 @@
 /// Everything `prunelab bench` measures in one run; encodes to the `--json` output.
-public struct BenchmarkReport: Codable, Sendable {
-    public var cores: Int
+package struct BenchmarkReport: Codable, Sendable {
+    package var cores: Int
     /// The OpenBLAS kernel family the products ran with (e.g. "SkylakeX").
-    public var blasKernel: String
+    package var blasKernel: String
     /// The build of PruneLab's own C kernels (sparse layer, Adam) that ran: see `KernelInstructionSet`.
-    public var kernelInstructionSet: String
+    package var kernelInstructionSet: String
     /// Square single-precision products through the same BLAS as training, GFLOP/s.
-    public var sgemmGFLOPS: Double
-    public var training: TrainingFigures
-    public var inference: InferenceFigures
+    package var sgemmGFLOPS: Double
+    package var training: TrainingFigures
+    package var inference: InferenceFigures
     /// Nil when the sweep was skipped (`--skip-sweep`).
-    public var sweep: SweepFigures?
+    package var sweep: SweepFigures?
 
     enum CodingKeys: String, CodingKey {
         case cores, training, inference, sweep
@@ -18,22 +18,22 @@ public struct BenchmarkReport: Codable, Sendable {
     }
 }
 
-public struct TrainingFigures: Codable, Sendable {
-    public var layerSizes: [Int]
-    public var batchSize: Int
-    public var optimizer: String
-    public var samplesPerSecond: Double
+package struct TrainingFigures: Codable, Sendable {
+    package var layerSizes: [Int]
+    package var batchSize: Int
+    package var optimizer: String
+    package var samplesPerSecond: Double
     /// `flopsPerWeightPerSample * weights * samplesPerSecond`: 2 flops per weight for the forward
     /// product, 4 for the backward ones (input and weight gradients); element-wise work uncounted.
-    public var effectiveGFLOPS: Double
-    public var flopsPerWeightPerSample: Int
+    package var effectiveGFLOPS: Double
+    package var flopsPerWeightPerSample: Int
     /// `effectiveGFLOPS / sgemmGFLOPS`: how close training runs to the machine's own BLAS peak.
-    public var fractionOfSGEMM: Double
+    package var fractionOfSGEMM: Double
     /// Where a step's time goes: the forward and backward passes alone (products and their
     /// element-wise kernels, no update), in samples/s, and the share of a whole step's time
     /// that the optimizer update adds (fastest rounds of each, so less disturbed by other work).
-    public var passesSamplesPerSecond: Double
-    public var optimizerShareOfStep: Double
+    package var passesSamplesPerSecond: Double
+    package var optimizerShareOfStep: Double
 
     enum CodingKeys: String, CodingKey {
         case optimizer
@@ -44,19 +44,20 @@ public struct TrainingFigures: Codable, Sendable {
     }
 }
 
-public struct InferenceFigures: Codable, Sendable {
-    public var layerSizes: [Int]
-    public var images: Int
+package struct InferenceFigures: Codable, Sendable {
+    package var layerSizes: [Int]
+    /// How many images the seconds stand for (the first `InferenceTimer.timingSamples` are timed, then scaled).
+    package var images: Int
     /// Where the images came from: the Fashion-MNIST test set, or random data of its shape.
-    public var imageSource: String
+    package var imageSource: String
     /// What was pruned: random Glorot weights, which pruned by magnitude give the sparsity
     /// pattern (and so the speed) of a trained network; accuracy is not measured here.
-    public var weightSource: String
-    public var weightPruning: [LevelTiming]
-    public var unitPruning: [LevelTiming]
+    package var weightSource: String
+    package var weightPruning: [LevelTiming]
+    package var unitPruning: [LevelTiming]
     /// The sparse kernel built for each instruction set this CPU runs, best first, on one network:
     /// what choosing the build at run time gains over the portable baseline.
-    public var sparseKernelBuilds: [KernelBuildTiming]
+    package var sparseKernelBuilds: [KernelBuildTiming]
 
     enum CodingKeys: String, CodingKey {
         case images
@@ -66,11 +67,11 @@ public struct InferenceFigures: Codable, Sendable {
 }
 
 /// The CSR kernel's time with one build of CKernels (see `KernelInstructionSet`).
-public struct KernelBuildTiming: Codable, Sendable {
-    public var instructionSet: String
+package struct KernelBuildTiming: Codable, Sendable {
+    package var instructionSet: String
     /// Weight sparsity of the network timed, percent.
-    public var sparsity: Double
-    public var seconds: Double
+    package var sparsity: Double
+    package var seconds: Double
 
     enum CodingKeys: String, CodingKey {
         case sparsity, seconds
@@ -78,35 +79,39 @@ public struct KernelBuildTiming: Codable, Sendable {
     }
 }
 
-/// One pruning level: the original-shape network through the dense kernel vs the pruned
-/// representation (CSR for weight pruning, the shrunk dense network for unit pruning).
-public struct LevelTiming: Codable, Sendable {
-    public var sparsity: Double
+/// One pruning level: the original-shape network through the dense kernel vs the representation
+/// picked (CSR where faster, else dense, for weight pruning; the shrunk network for unit pruning),
+/// timed in pairs; seconds for all `InferenceFigures.images` images.
+package struct LevelTiming: Codable, Sendable {
+    package var sparsity: Double
     /// Fraction of the network's weights actually removed (the last layer is spared).
-    public var achievedSparsity: Double
-    public var denseSeconds: Double
-    public var prunedSeconds: Double
+    package var achievedSparsity: Double
+    package var denseSeconds: Double
+    package var prunedSeconds: Double
     /// `denseSeconds / prunedSeconds`.
-    public var speedup: Double
+    package var speedup: Double
     /// The speed-up if time fell exactly with the weights removed: 1 / (1 - achieved sparsity).
-    public var idealSpeedup: Double
-    /// What `InferenceTimer` would pick for the pruned network: csr, dense or shrunk.
-    public var kernel: String
+    package var idealSpeedup: Double
+    /// What `InferenceTimer` picked for the pruned network: csr, dense or shrunk.
+    package var kernel: String
+    /// Weight pruning: the CSR kernel's time, also where dense was picked. Nil for unit pruning.
+    package var csrSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case sparsity, speedup, kernel
+        case csrSeconds = "csr_seconds"
         case achievedSparsity = "achieved_sparsity", denseSeconds = "dense_seconds", prunedSeconds = "pruned_seconds"
         case idealSpeedup = "ideal_speedup"
     }
 }
 
-public struct SweepFigures: Codable, Sendable {
-    public var command: [String]
+package struct SweepFigures: Codable, Sendable {
+    package var command: [String]
     /// Nil when the sweep did not finish successfully (see `failure`).
-    public var wallSeconds: Double?
+    package var wallSeconds: Double?
     /// Peak resident set size of the sweep process, MB (getrusage RUSAGE_CHILDREN, ru_maxrss).
-    public var peakResidentMegabytes: Double?
-    public var failure: String?
+    package var peakResidentMegabytes: Double?
+    package var failure: String?
 
     enum CodingKeys: String, CodingKey {
         case command, failure

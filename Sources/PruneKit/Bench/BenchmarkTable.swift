@@ -2,7 +2,7 @@ import Foundation
 
 extension BenchmarkReport {
     /// The report as the plain-text table `prunelab bench` prints.
-    public var table: String {
+    package var table: String {
         var lines = [String]()
         let shape = training.layerSizes.map(String.init).joined(separator: "-")
         lines.append("PruneLab bench (\(cores) cores)")

@@ -2,11 +2,11 @@ import Foundation
 
 /// Measurements of this machine for `prunelab bench`: the BLAS's own SGEMM rate, and training
 /// throughput of the engine, so the bench can print both and their ratio.
-public enum PerformanceProbe {
+package enum PerformanceProbe {
     /// SGEMM rate in GFLOP/s (`2 n^3` flops per product) for square `size x size` products
     /// through the same BLAS and threading as training (`GEMM`: one OpenBLAS thread per core):
     /// the median of `repetitions` timed runs after one warm-up.
-    public static func sgemmGFLOPS(size: Int = 2048, repetitions: Int = 5) -> Double {
+    package static func sgemmGFLOPS(size: Int = 2048, repetitions: Int = 5) -> Double {
         precondition(size > 0 && repetitions > 0, "size and repetitions must be positive")
         var generator = SeededGenerator(seed: 1)
         let a = FloatBuffer(count: size * size)
@@ -24,7 +24,7 @@ public enum PerformanceProbe {
 
     /// Training throughput in samples/s of a Glorot-initialised network with Adam on random
     /// data: `steps` full steps (forward, backward, update) after a few warm-up steps.
-    public static func trainingSamplesPerSecond(layerSizes: [Int], batchSize: Int, steps: Int) -> Double {
+    package static func trainingSamplesPerSecond(layerSizes: [Int], batchSize: Int, steps: Int) -> Double {
         let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
         bench.run(steps: min(steps, 10))
         return Double(steps * batchSize) / time { bench.run(steps: steps) }
@@ -35,7 +35,7 @@ public enum PerformanceProbe {
     /// fastest of `rounds` rounds of `stepsPerRound` steps, in seconds per step: the fastest
     /// round is the least disturbed by other work on the machine. Rounds of the two kinds
     /// alternate, so a slow spell of the machine cannot favour one of them.
-    public static func trainingStepBreakdown(layerSizes: [Int], batchSize: Int, rounds: Int = 15,
+    package static func trainingStepBreakdown(layerSizes: [Int], batchSize: Int, rounds: Int = 15,
                                              stepsPerRound: Int = 10) -> (passes: Double, step: Double) {
         let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
         bench.run(steps: 10)

@@ -9,10 +9,10 @@ import Glibc
 /// (`getrusage(RUSAGE_CHILDREN)` reports the largest of the waited-for children). Caveat: Linux
 /// counts the parent's own peak up to the child's exec in the child's figure, so call this
 /// while the calling process is still small.
-public enum SweepMeasurement {
+package enum SweepMeasurement {
     /// Runs `executable arguments...` (e.g. `/proc/self/exe run --out DIR`) to completion.
     /// A missing executable or a failing run gives figures with `failure` set and no times.
-    public static func measure(executable: URL, arguments: [String]) -> SweepFigures {
+    package static func measure(executable: URL, arguments: [String]) -> SweepFigures {
         let command = [executable.path] + arguments
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-bench-sweep-\(getpid()).log")
         defer { try? FileManager.default.removeItem(at: log) }

@@ -34,37 +34,68 @@ public struct IDXArray: Sendable, Equatable {
     /// Checks the magic number, the dimensions, and that the file holds exactly the values the
     /// header announces: no fewer (truncated) and no more (mismatched).
     public static func read(contentsOf url: URL) throws -> IDXArray {
-        let path = url.path
-        func fail(_ problem: String) -> DataFileError { DataFileError(path: path, problem: problem) }
-        guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
-        guard let file = gzopen(path, "rb") else { throw fail("cannot be opened (\(String(cString: strerror(errno))))") }
-        defer { gzclose(file) }
-        _ = gzbuffer(file, 1 << 17)
-
-        /// Reads exactly `count` bytes into `buffer`; returns how many arrived before end of file.
-        func readBytes(_ buffer: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
-            var done = 0
-            while done < count {
-                let chunk = UInt32(min(count - done, 1 << 30))
-                let got = gzread(file, buffer + done, chunk)
-                if got < 0 {
-                    var code: Int32 = 0
-                    let message = String(cString: gzerror(file, &code))
-                    throw fail("is corrupt: zlib says \"\(message)\"")
-                }
-                if got == 0 { break }
-                done += Int(got)
-            }
-            // zlib reports a gzip stream cut short only through gzerror after the short read
-            var code: Int32 = 0
-            let message = gzerror(file, &code)
-            if code != Z_OK {
-                let text = message.map { String(cString: $0) } ?? "error \(code)"
-                throw fail(code == Z_BUF_ERROR ? "is truncated: zlib says \"\(text)\"" : "is corrupt: zlib says \"\(text)\"")
-            }
-            return done
+        let stream = try IDXStream(url)
+        defer { stream.close() }
+        let (dimensions, total) = try stream.header()
+        var values = [UInt8](repeating: 0, count: total)
+        let got = try values.withUnsafeMutableBytes { try stream.readBytes($0.baseAddress!, total) }
+        guard got == total else {
+            throw stream.fail("is truncated: its header (dimensions \(dimensions)) announces \(total) bytes of data but only \(got) follow")
         }
+        var extra: UInt8 = 0
+        if try stream.readBytes(&extra, 1) > 0 {
+            throw stream.fail("has data beyond the \(total) bytes its header (dimensions \(dimensions)) announces")
+        }
+        return IDXArray(dimensions: dimensions, values: values)
+    }
+}
 
+/// An IDX file opened through zlib (gzipped or not), read in order: the header, then the values.
+/// Both a full read (`IDXArray.read`) and a shape-only look (`IDXHeader`) go through it.
+struct IDXStream {
+    let path: String
+    private let file: gzFile
+
+    init(_ url: URL) throws {
+        path = url.path
+        guard FileManager.default.fileExists(atPath: path) else { throw DataFileError(path: path, problem: "no such file") }
+        guard let file = gzopen(path, "rb") else {
+            throw DataFileError(path: path, problem: "cannot be opened (\(String(cString: strerror(errno))))")
+        }
+        self.file = file
+        _ = gzbuffer(file, 1 << 17)
+    }
+
+    func close() { gzclose(file) }
+
+    func fail(_ problem: String) -> DataFileError { DataFileError(path: path, problem: problem) }
+
+    /// Reads exactly `count` bytes into `buffer`; returns how many arrived before end of file.
+    func readBytes(_ buffer: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+        var done = 0
+        while done < count {
+            let chunk = UInt32(min(count - done, 1 << 30))
+            let got = gzread(file, buffer + done, chunk)
+            if got < 0 {
+                var code: Int32 = 0
+                let message = String(cString: gzerror(file, &code))
+                throw fail("is corrupt: zlib says \"\(message)\"")
+            }
+            if got == 0 { break }
+            done += Int(got)
+        }
+        // zlib reports a gzip stream cut short only through gzerror after the short read
+        var code: Int32 = 0
+        let message = gzerror(file, &code)
+        if code != Z_OK {
+            let text = message.map { String(cString: $0) } ?? "error \(code)"
+            throw fail(code == Z_BUF_ERROR ? "is truncated: zlib says \"\(text)\"" : "is corrupt: zlib says \"\(text)\"")
+        }
+        return done
+    }
+
+    /// The magic number and dimensions, checked: the dimensions and their product.
+    func header() throws -> (dimensions: [Int], total: Int) {
         var magic = [UInt8](repeating: 0, count: 4)
         let magicBytes = try magic.withUnsafeMutableBytes { try readBytes($0.baseAddress!, 4) }
         guard magicBytes == 4 else { throw fail("is truncated: \(magicBytes) bytes, shorter than the 4-byte IDX magic number") }
@@ -86,19 +117,11 @@ public struct IDXArray: Sendable, Equatable {
             let size = header[4 * d..<4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
             guard size > 0 else { throw fail("dimension \(d) is 0") }
             total = total.multipliedReportingOverflow(by: size).partialValue
-            guard total <= maxValueCount else { throw fail("declares \(dimensions + [size]) values, more than the \(maxValueCount) accepted") }
+            guard total <= IDXArray.maxValueCount else {
+                throw fail("declares \(dimensions + [size]) values, more than the \(IDXArray.maxValueCount) accepted")
+            }
             dimensions.append(size)
         }
-
-        var values = [UInt8](repeating: 0, count: total)
-        let got = try values.withUnsafeMutableBytes { try readBytes($0.baseAddress!, total) }
-        guard got == total else {
-            throw fail("is truncated: its header (dimensions \(dimensions)) announces \(total) bytes of data but only \(got) follow")
-        }
-        var extra: UInt8 = 0
-        if try readBytes(&extra, 1) > 0 {
-            throw fail("has data beyond the \(total) bytes its header (dimensions \(dimensions)) announces")
-        }
-        return IDXArray(dimensions: dimensions, values: values)
+        return (dimensions, total)
     }
 }

@@ -5,6 +5,7 @@ public struct Evaluation: Sendable, Equatable, Codable {
     /// Mean softmax cross-entropy (natural log).
     public var loss: Double
 
+    /// An evaluation from already measured metrics.
     public init(accuracy: Double, loss: Double) {
         self.accuracy = accuracy
         self.loss = loss

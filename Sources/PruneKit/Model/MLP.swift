@@ -4,10 +4,12 @@
 /// Layer `i` maps `layerSizes[i]` inputs to `layerSizes[i + 1]` outputs through
 /// `weights[i]` (`inputs x outputs`) and, when the model has biases, `biases[i]`.
 public struct MLP: Equatable, Sendable {
+    /// One `inputs x outputs` matrix per layer, input layer first.
     public var weights: [Matrix]
     /// Empty when the model has no biases (the reference network); else one vector per layer.
     public var biases: [[Float]]
 
+    /// A model from its layers; consecutive shapes must chain and biases, if any, match each layer's outputs.
     public init(weights: [Matrix], biases: [[Float]] = []) {
         precondition(!weights.isEmpty, "an MLP needs at least one layer")
         for i in 1..<weights.count {
@@ -22,10 +24,13 @@ public struct MLP: Equatable, Sendable {
         self.biases = biases
     }
 
+    /// Whether the layers add a bias vector.
     public var hasBias: Bool { !biases.isEmpty }
+    /// Number of weight layers (hidden layers plus the output layer).
     public var layerCount: Int { weights.count }
     /// `[inputs, hidden..., classes]`.
     public var layerSizes: [Int] { [weights[0].rows] + weights.map(\.cols) }
+    /// Weights and biases, all counted, zeros included.
     public var parameterCount: Int {
         weights.reduce(0) { $0 + $1.count } + biases.reduce(0) { $0 + $1.count }
     }

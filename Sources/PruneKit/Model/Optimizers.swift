@@ -7,7 +7,7 @@ import Foundation
 /// A step is `beginStep()` followed by `update` over ranges that together cover every
 /// parameter once. Disjoint ranges may be updated concurrently, so training updates each
 /// block of a layer on the core that just computed its gradient, while it is still in cache.
-public protocol Optimizer: AnyObject {
+protocol Optimizer: AnyObject {
     var parameterCount: Int { get }
     /// Starts the next step (Adam's bias correction depends on the step count).
     func beginStep()
@@ -17,13 +17,13 @@ public protocol Optimizer: AnyObject {
 
 extension Optimizer {
     /// One whole step over all parameters, split across the cores.
-    public func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
         beginStep()
         Parallel.forEachChunk(of: parameterCount) { update($0, parameters: parameters, gradients: gradients) }
     }
 
     /// Array form of `step`, for tests and small models.
-    public func step(_ parameters: inout [Float], gradients: [Float]) {
+    func step(_ parameters: inout [Float], gradients: [Float]) {
         precondition(parameters.count == parameterCount && gradients.count == parameterCount,
                      "optimizer holds state for \(parameterCount) parameters")
         parameters.withUnsafeMutableBufferPointer { p in
@@ -35,21 +35,21 @@ extension Optimizer {
 /// Adam exactly as TensorFlow/Keras computes it: m and v are plain exponential averages, and the
 /// bias correction is folded into the step size, `alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`,
 /// with epsilon added to `sqrt(v)` uncorrected: `w -= alpha * m / (sqrt(v) + epsilon)`.
-public final class AdamOptimizer: Optimizer {
-    public let parameterCount: Int
-    public let learningRate: Float
-    public let beta1: Float
-    public let beta2: Float
-    public let epsilon: Float
+final class AdamOptimizer: Optimizer {
+    let parameterCount: Int
+    let learningRate: Float
+    let beta1: Float
+    let beta2: Float
+    let epsilon: Float
     /// Steps begun so far (TensorFlow's `iterations`).
-    public private(set) var stepCount = 0
+    private(set) var stepCount = 0
     private var alpha: Float = 0
     private let m: FloatBuffer
     private let v: FloatBuffer
     /// Which build of the update loop runs; every one gives the same bits (tests check).
     var instructionSet = KernelInstructionSet.best
 
-    public init(parameterCount: Int, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+    init(parameterCount: Int, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
         self.parameterCount = parameterCount
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -59,7 +59,7 @@ public final class AdamOptimizer: Optimizer {
         v = FloatBuffer(count: parameterCount)
     }
 
-    public func beginStep() {
+    func beginStep() {
         stepCount += 1
         let t = Double(stepCount)
         alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
@@ -68,7 +68,7 @@ public final class AdamOptimizer: Optimizer {
     /// Seven float streams per parameter: memory bound once vectorised, so the loop is CKernels'
     /// (AVX-512/AVX2 chosen at run time, the same bits on every CPU). In Swift, `squareRoot()` of
     /// a SIMD vector compiled to a scalar libm call per lane (errno), and Adam took 30% of a step.
-    public func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
         precondition(stepCount > 0 && range.upperBound <= parameterCount, "update \(range) before beginStep or beyond \(parameterCount)")
         let first = range.lowerBound
         prunelab_adam_update(instructionSet.rawValue, parameters + first, m.pointer + first, v.pointer + first, gradients + first,
@@ -78,22 +78,22 @@ public final class AdamOptimizer: Optimizer {
 
 /// Stochastic gradient descent with (heavy-ball) momentum, as Keras's `SGD`:
 /// `velocity = momentum * velocity - lr * g; w += velocity`. Momentum 0 is plain SGD.
-public final class SGDOptimizer: Optimizer {
-    public let parameterCount: Int
-    public let learningRate: Float
-    public let momentum: Float
+final class SGDOptimizer: Optimizer {
+    let parameterCount: Int
+    let learningRate: Float
+    let momentum: Float
     private let velocity: FloatBuffer
 
-    public init(parameterCount: Int, learningRate: Float = 0.01, momentum: Float = 0) {
+    init(parameterCount: Int, learningRate: Float = 0.01, momentum: Float = 0) {
         self.parameterCount = parameterCount
         self.learningRate = learningRate
         self.momentum = momentum
         velocity = FloatBuffer(count: parameterCount)
     }
 
-    public func beginStep() {}
+    func beginStep() {}
 
-    public func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
         precondition(range.upperBound <= parameterCount, "update \(range) beyond \(parameterCount) parameters")
         typealias V = VectorKernels.Vector
         let velocity = velocity.pointer

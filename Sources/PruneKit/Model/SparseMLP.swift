@@ -10,6 +10,7 @@ import Foundation
 /// Results do not depend on the number of threads: every sample is computed by one thread
 /// with the same arithmetic.
 public struct SparseMLP: Sendable {
+    /// Each layer's weights transposed into CSR (a row per output unit), zeros dropped.
     public let layers: [SparseMatrix]
     /// Empty when the model has no biases; else one vector per layer.
     public let biases: [[Float]]
@@ -18,6 +19,7 @@ public struct SparseMLP: Sendable {
     /// Which build of the tile kernel runs (the best this CPU supports, unless a test says otherwise).
     public let instructionSet: KernelInstructionSet
 
+    /// Compresses `model`'s weights; `instructionSet` must be supported by this CPU.
     public init(_ model: MLP, instructionSet: KernelInstructionSet = .best) {
         precondition(instructionSet.isSupported, "this CPU cannot run the \(instructionSet) kernels")
         layers = model.weights.map(SparseMatrix.init(transposing:))
@@ -26,8 +28,11 @@ public struct SparseMLP: Sendable {
         self.instructionSet = instructionSet
     }
 
+    /// Features each sample must have.
     public var inputCount: Int { layers[0].cols }
+    /// Logits produced per sample (the classes).
     public var outputCount: Int { layers[layers.count - 1].rows }
+    /// Weights actually stored and multiplied, over all layers.
     public var nonzeroWeightCount: Int { layers.reduce(0) { $0 + $1.nonzeroCount } }
 
     /// The logits (`input.rows x outputs`) for a batch of samples (`input.rows x inputs`):

@@ -2,13 +2,18 @@ import Foundation
 
 /// How to train: batch size, optimizer and its settings, and the seed of the shuffling.
 public struct TrainingConfig: Sendable {
+    /// Samples per optimizer step (the seed experiment: 64).
     public var batchSize: Int
+    /// Which update rule trains the weights.
     public var optimizer: OptimizerKind
+    /// Step size of the optimizer (the seed experiment: Adam at 1e-3).
     public var learningRate: Double
     /// SGD only; Adam uses TensorFlow's betas (0.9, 0.999) and epsilon (1e-7).
     public var momentum: Double
+    /// Seeds the shuffling of the samples into batches.
     public var seed: UInt64
 
+    /// A configuration with the seed experiment's defaults for everything not given.
     public init(batchSize: Int = 64, optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3,
                 momentum: Double = 0.9, seed: UInt64 = 0) {
         self.batchSize = batchSize
@@ -19,7 +24,7 @@ public struct TrainingConfig: Sendable {
     }
 
     /// A fresh optimizer of this kind holding state for `parameterCount` parameters.
-    public func makeOptimizer(parameterCount: Int) -> Optimizer {
+    func makeOptimizer(parameterCount: Int) -> Optimizer {
         switch optimizer {
         case .adam: return AdamOptimizer(parameterCount: parameterCount, learningRate: Float(learningRate))
         case .sgd: return SGDOptimizer(parameterCount: parameterCount, learningRate: Float(learningRate), momentum: Float(momentum))
@@ -37,6 +42,7 @@ public struct TrainingHooks {
     /// Receives the model after each epoch (1-based): the weights a rewind goes back to.
     public var epochEnded: ((Int, MLP) -> Void)?
 
+    /// Hooks that do nothing unless given.
     public init(maskUpdate: ((Int, () -> MLP) -> WeightMasks?)? = nil, epochEnded: ((Int, MLP) -> Void)? = nil) {
         self.maskUpdate = maskUpdate
         self.epochEnded = epochEnded
@@ -47,14 +53,18 @@ public struct TrainingHooks {
 public struct TrainingProgress: Sendable {
     /// 1-based epoch and step within it.
     public var epoch: Int
+    /// Epochs the run trains in all.
     public var epochs: Int
+    /// 1-based step within the current epoch.
     public var step: Int
+    /// Steps in one epoch.
     public var stepsPerEpoch: Int
     /// Throughput of the current epoch so far.
     public var samplesPerSecond: Double
     /// Mean training loss of the current epoch so far.
     public var loss: Double
 
+    /// A progress report from its parts.
     public init(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, samplesPerSecond: Double, loss: Double) {
         self.epoch = epoch
         self.epochs = epochs
@@ -67,8 +77,11 @@ public struct TrainingProgress: Sendable {
 
 /// Training input that does not fit the model or the settings; the message says what.
 public struct TrainingError: Error, CustomStringConvertible, LocalizedError {
+    /// What does not fit, in a sentence.
     public let description: String
+    /// An error with its message.
     public init(_ description: String) { self.description = description }
+    /// The same message, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
 
@@ -78,6 +91,7 @@ public struct TrainingError: Error, CustomStringConvertible, LocalizedError {
 /// `config.seed` (the same seed gives bit-identical weights), in batches of `batchSize`
 /// (the last one smaller when the count does not divide).
 public struct Trainer {
+    /// The batch size, optimizer and seed every run of this trainer uses.
     public var config: TrainingConfig
 
     /// Progress is reported at most this often (and always after an epoch's last step).
@@ -88,6 +102,7 @@ public struct Trainer {
         (sampleCount + config.batchSize - 1) / config.batchSize
     }
 
+    /// A trainer for `config`.
     public init(config: TrainingConfig) {
         self.config = config
     }

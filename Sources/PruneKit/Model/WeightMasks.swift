@@ -2,8 +2,10 @@
 /// layer's shape holding 1 (keep) or 0 (pruned). Produced by pruning, honoured by training:
 /// fine-tuning a weight-pruned network keeps its pruned weights at exactly zero.
 public struct WeightMasks: Equatable, Sendable {
+    /// One entry per layer: nil leaves the layer free, a 0/1 matrix of its shape fixes its zeros.
     public var layers: [Matrix?]
 
+    /// Masks from one entry per layer of the model they will be applied to.
     public init(layers: [Matrix?]) {
         self.layers = layers
     }

@@ -9,6 +9,7 @@ public struct GradualSpec: Codable, Equatable, Sendable {
     /// Masks are recomputed every this many training steps between t0 and t1.
     public var everySteps: Int
 
+    /// A schedule from t0 to t1, recomputing masks every `everySteps` steps; defaults match the spec's.
     public init(startEpoch: Double = 0, endEpoch: Double? = nil, everySteps: Int = 100) {
         self.startEpoch = startEpoch
         self.endEpoch = endEpoch
@@ -19,6 +20,7 @@ public struct GradualSpec: Codable, Equatable, Sendable {
         case startEpoch = "start_epoch", endEpoch = "end_epoch", everySteps = "every_steps"
     }
 
+    /// Decodes the spec's snake_case keys; each missing key takes its default.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(startEpoch: try c.decodeIfPresent(Double.self, forKey: .startEpoch) ?? 0,
@@ -26,10 +28,11 @@ public struct GradualSpec: Codable, Equatable, Sendable {
                   everySteps: try c.decodeIfPresent(Int.self, forKey: .everySteps) ?? 100)
     }
 
+    /// Encodes the snake_case keys, leaving out an unset `end_epoch`.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(startEpoch, forKey: .startEpoch)
-        try c.encode(endEpoch, forKey: .endEpoch)
+        try c.encodeIfPresent(endEpoch, forKey: .endEpoch)   // unset: left out, as every optional of a resolved spec
         try c.encode(everySteps, forKey: .everySteps)
     }
 
@@ -41,15 +44,15 @@ public struct GradualSpec: Codable, Equatable, Sendable {
 
 /// The gradual curve resolved to training steps: which sparsity holds at which step, and at
 /// which steps the masks are recomputed.
-public struct GradualCurve: Equatable, Sendable {
+struct GradualCurve: Equatable, Sendable {
     /// Target sparsity in percent.
-    public var finalSparsity: Double
+    var finalSparsity: Double
     /// First and last step of the ramp (steps counted from 0 over the whole run).
-    public var startStep: Int
-    public var endStep: Int
-    public var everySteps: Int
+    var startStep: Int
+    var endStep: Int
+    var everySteps: Int
 
-    public init(finalSparsity: Double, startStep: Int, endStep: Int, everySteps: Int) {
+    init(finalSparsity: Double, startStep: Int, endStep: Int, everySteps: Int) {
         precondition(everySteps > 0 && startStep >= 0 && endStep >= startStep, "a gradual curve needs 0 <= t0 <= t1 and a positive interval")
         self.finalSparsity = finalSparsity
         self.startStep = startStep
@@ -58,14 +61,14 @@ public struct GradualCurve: Equatable, Sendable {
     }
 
     /// The curve of `spec` for a run of `epochs` epochs of `stepsPerEpoch` steps each.
-    public init(_ spec: GradualSpec, finalSparsity: Double, epochs: Int, stepsPerEpoch: Int) {
+    init(_ spec: GradualSpec, finalSparsity: Double, epochs: Int, stepsPerEpoch: Int) {
         let t0 = Int((spec.startEpoch * Double(stepsPerEpoch)).rounded())
         let t1 = Int((spec.resolvedEndEpoch(trainingEpochs: epochs) * Double(stepsPerEpoch)).rounded())
         self.init(finalSparsity: finalSparsity, startStep: t0, endStep: max(t0, t1), everySteps: spec.everySteps)
     }
 
     /// s_t in percent: 0 before t0, the cubic between, the target from t1 on.
-    public func sparsity(atStep t: Int) -> Double {
+    func sparsity(atStep t: Int) -> Double {
         if t >= endStep { return finalSparsity }
         if t <= startStep { return 0 }
         let progress = Double(t - startStep) / Double(endStep - startStep)
@@ -75,7 +78,7 @@ public struct GradualCurve: Equatable, Sendable {
 
     /// Whether the masks are recomputed before step `t`: every `everySteps` steps from t0, and
     /// at t1 itself so the target is reached exactly; never after t1 (the mask is held).
-    public func updatesMask(atStep t: Int) -> Bool {
+    func updatesMask(atStep t: Int) -> Bool {
         guard t >= startStep && t <= endStep else { return false }
         return t == endStep || (t - startStep) % everySteps == 0
     }

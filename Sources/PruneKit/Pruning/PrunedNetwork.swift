@@ -4,6 +4,7 @@
 /// unit methods delete whole hidden units, so `model` is a physically smaller dense network
 /// and `keptUnits` maps its units back to the original ones.
 public struct PrunedNetwork: Sendable {
+    /// The criterion that chose what to remove.
     public var method: PruningMethod
     /// The requested sparsity, in percent.
     public var targetSparsity: Double
@@ -26,6 +27,7 @@ public struct PrunedNetwork: Sendable {
     /// `layerSizes` of the original network (equal to `model.layerSizes` for weight methods).
     public var originalLayerSizes: [Int]
 
+    /// Assembles a result from its parts; `Pruner` builds these, so a caller rarely needs to.
     public init(method: PruningMethod, targetSparsity: Double, model: MLP, masks: WeightMasks?,
                 keptUnits: [[Int]], layerSparsity: [Double], achievedSparsity: Double,
                 nonzeroParameters: Int, originalParameters: Int, originalLayerSizes: [Int]) {

@@ -15,6 +15,7 @@ public struct PruningOptions: Sendable {
     /// Rounds of SynFlow's exponential schedule (Tanaka et al.: 100).
     public var synflowRounds: Int
 
+    /// Options with the seed experiment's defaults for everything not given.
     public init(pruneLastLayer: Bool = false, seed: UInt64 = 0, layers: Set<Int>? = nil, data: LabeledImages? = nil,
                 batchSize: Int = 64, taylorBatches: Int = 32, synflowRounds: Int = 100) {
         self.pruneLastLayer = pruneLastLayer

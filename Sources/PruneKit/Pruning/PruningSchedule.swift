@@ -24,6 +24,7 @@ public enum RewindPoint: Codable, Equatable, Hashable, Sendable {
         }
     }
 
+    /// Decodes the spec's spelling: the string "init" or an epoch number.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let k = try? container.decode(Int.self) {
@@ -37,6 +38,7 @@ public enum RewindPoint: Codable, Equatable, Hashable, Sendable {
         self = .initialization
     }
 
+    /// Encodes "init" or the epoch number, as the spec spells it.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

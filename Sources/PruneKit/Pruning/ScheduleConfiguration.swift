@@ -2,15 +2,24 @@
 /// separate from how a spec spells it. The runner reads only this; `check(methods:)` refuses
 /// the combinations the engine cannot run, naming the spec fields involved.
 public struct ScheduleConfiguration: Equatable, Sendable {
+    /// When pruning happens relative to training (one shot, iterative, gradual, ...).
     public var schedule: PruningSchedule
+    /// Epochs of training before (or, for gradual, during) pruning.
     public var trainingEpochs: Int
+    /// Epochs of masked training after each pruning step; 0: none.
     public var finetuneEpochs: Int
+    /// Where pruned weights are reset to before retraining (lottery ticket); nil: no rewind.
     public var rewind: RewindPoint?
+    /// The sparsity ramp of the gradual schedule.
     public var gradual: GradualSpec
+    /// Control variants evaluated next to each pruned network.
     public var controls: [PruningControl]
+    /// Whether all prunable layers are pruned together or each alone.
     public var scope: PruningScope
+    /// Whether the output layer's weights may be pruned too.
     public var pruneLastLayer: Bool
 
+    /// A configuration with the seed experiment's defaults for everything not given.
     public init(schedule: PruningSchedule = .oneShot, trainingEpochs: Int, finetuneEpochs: Int = 0, rewind: RewindPoint? = nil,
                 gradual: GradualSpec = .init(), controls: [PruningControl] = [], scope: PruningScope = .all,
                 pruneLastLayer: Bool = false) {
@@ -26,8 +35,11 @@ public struct ScheduleConfiguration: Equatable, Sendable {
 
     /// A combination the engine refuses: the JSON Pointers of the fields involved and why.
     public struct Problem: Error, Equatable, CustomStringConvertible {
+        /// JSON Pointers of every spec field the problem involves.
         public var pointers: [String]
+        /// What is wrong, in a sentence.
         public var message: String
+        /// The pointers followed by the message, for an error line.
         public var description: String { "\(pointers.joined(separator: ", ")): \(message)" }
     }
 

@@ -1,11 +1,11 @@
 /// The pieces every schedule is made of, each a pure function of its inputs (so a resumed sweep
 /// recomputes exactly what a straight run computed).
-public enum ScheduleSteps {
+enum ScheduleSteps {
     /// One iterative step: prunes `previous` (nil: the trained network `trained`, for the first
     /// step) further to `sparsity`, keeping what it removed. With `rewindTo`, the surviving
     /// weights are then reset to those of `rewindTo` (the network at initialisation or after
     /// epoch k of the original training; same shape as `trained`).
-    public static func iterativeStep(previous: PrunedNetwork?, trained: MLP, method: PruningMethod, sparsity: Double,
+    static func iterativeStep(previous: PrunedNetwork?, trained: MLP, method: PruningMethod, sparsity: Double,
                                      options: PruningOptions, rewindTo: MLP? = nil) -> PrunedNetwork {
         let start = previous?.expandedModel() ?? trained
         var network = Pruner.prune(start, method: method, sparsity: sparsity, options: options,
@@ -16,7 +16,7 @@ public enum ScheduleSteps {
 
     /// `network` with its surviving weights (and biases) taken from `source`, a network of the
     /// original shape: the same mask (or the same kept units), other values.
-    public static func rewound(_ network: PrunedNetwork, to source: MLP) -> PrunedNetwork {
+    static func rewound(_ network: PrunedNetwork, to source: MLP) -> PrunedNetwork {
         precondition(source.layerSizes == network.originalLayerSizes, "the rewind point must have the original shape")
         var result = network
         if network.method.removesUnits {
@@ -32,19 +32,19 @@ public enum ScheduleSteps {
 
     /// The random-reinit control's starting point: `network`'s mask (or kept units) on fresh
     /// Glorot-uniform weights drawn with `seed`.
-    public static func randomlyReinitialized(_ network: PrunedNetwork, seed: UInt64) -> PrunedNetwork {
+    static func randomlyReinitialized(_ network: PrunedNetwork, seed: UInt64) -> PrunedNetwork {
         let fresh = MLP.glorotUniform(layerSizes: network.originalLayerSizes, bias: network.model.hasBias, seed: seed)
         return rewound(network, to: fresh)
     }
 
     /// Prunes at initialisation: `initial` pruned to `sparsity` by `method` (magnitude, random,
     /// SNIP on a batch, or SynFlow without data), to be trained with its mask held.
-    public static func atInit(_ initial: MLP, method: PruningMethod, sparsity: Double, options: PruningOptions) -> PrunedNetwork {
+    static func atInit(_ initial: MLP, method: PruningMethod, sparsity: Double, options: PruningOptions) -> PrunedNetwork {
         Pruner.prune(initial, method: method, sparsity: sparsity, options: options)
     }
 
     /// The network a gradual run ends with, from its final weights (original shape, masked).
-    public static func finalNetwork(of gradual: GradualPruner, model: MLP) -> PrunedNetwork {
+    static func finalNetwork(of gradual: GradualPruner, model: MLP) -> PrunedNetwork {
         gradual.network(from: model)
     }
 }
@@ -53,17 +53,17 @@ public enum ScheduleSteps {
 /// masks from the current weights (keeping what was removed), so sparsity follows the cubic
 /// curve to its target at t1 and is held after. Unit methods hold removed units at zero
 /// (columns and the next layer's rows) while training; the network is shrunk at the end.
-public final class GradualPruner {
-    public let curve: GradualCurve
-    public let method: PruningMethod
-    public let options: PruningOptions
+final class GradualPruner {
+    let curve: GradualCurve
+    let method: PruningMethod
+    let options: PruningOptions
     let layerSizes: [Int]
     /// What has been removed so far.
-    public private(set) var prior: PriorPruning = .nothing
+    private(set) var prior: PriorPruning = .nothing
     /// (step, sparsity) of every mask update, in order.
-    public private(set) var updates: [(step: Int, sparsity: Double)] = []
+    private(set) var updates: [(step: Int, sparsity: Double)] = []
 
-    public init(curve: GradualCurve, method: PruningMethod, options: PruningOptions, layerSizes: [Int]) {
+    init(curve: GradualCurve, method: PruningMethod, options: PruningOptions, layerSizes: [Int]) {
         self.curve = curve
         self.method = method
         self.options = options
@@ -71,7 +71,7 @@ public final class GradualPruner {
     }
 
     /// The trainer's mask hook: new masks before the curve's update steps, nil otherwise.
-    public func masks(beforeStep step: Int, model: () -> MLP) -> WeightMasks? {
+    func masks(beforeStep step: Int, model: () -> MLP) -> WeightMasks? {
         guard curve.updatesMask(atStep: step) else { return nil }
         let sparsity = curve.sparsity(atStep: step)
         let network = Pruner.prune(model(), method: method, sparsity: sparsity, options: options, prior: prior)
@@ -81,7 +81,7 @@ public final class GradualPruner {
     }
 
     /// The masks holding what has been removed so far (nil before the first update).
-    public var currentMasks: WeightMasks? {
+    var currentMasks: WeightMasks? {
         switch prior {
         case .nothing: return nil
         case let .weights(masks): return masks
@@ -90,7 +90,7 @@ public final class GradualPruner {
     }
 
     /// The pruned network from the run's final weights: masked, or shrunk for unit methods.
-    public func network(from model: MLP) -> PrunedNetwork {
+    func network(from model: MLP) -> PrunedNetwork {
         switch prior {
         case .nothing:
             return Pruner.prune(model, method: method, sparsity: 0, options: options)

@@ -1,25 +1,25 @@
 /// The small-dense control's network: the same depth as the original, as many weights as a
 /// pruned point keeps (Zhu & Gupta's question: does a large sparse network beat a small dense one?).
-public struct SmallDenseShape: Equatable, Sendable {
+struct SmallDenseShape: Equatable, Sendable {
     /// `[inputs, hidden..., classes]`; inputs and classes as in the original.
-    public var layerSizes: [Int]
+    var layerSizes: [Int]
     /// The weights this shape has (biases aside): the count reached.
-    public var weightCount: Int
+    var weightCount: Int
     /// Whether every hidden width is the original's times one factor (else chosen per layer).
-    public var uniformScale: Bool
+    var uniformScale: Bool
 
     /// The tolerance within which one scale factor is good enough.
-    public static let tolerance = 0.01
+    static let tolerance = 0.01
 
     /// Weights of an MLP of these layer sizes.
-    public static func weightCount(_ sizes: [Int]) -> Int {
+    static func weightCount(_ sizes: [Int]) -> Int {
         zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     /// The shape for `targetWeights` weights: hidden widths of `original` scaled by one factor when
     /// that lands within 1% of the target; otherwise widths chosen per layer (each 1 ... its
     /// original width) to come as near the target as they can.
-    public init(original: [Int], targetWeights: Int) {
+    init(original: [Int], targetWeights: Int) {
         precondition(original.count >= 2, "layer sizes need inputs and outputs")
         let uniform = Self.uniformlyScaled(original, target: targetWeights)
         let uniformCount = Self.weightCount(uniform)

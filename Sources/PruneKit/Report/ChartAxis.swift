@@ -1,13 +1,13 @@
 import Foundation
 
 /// A linear map from data values to pixels, with "nice" tick values (1, 2 or 5 times a power of ten).
-public struct ChartAxis: Equatable, Sendable {
-    public var lower: Double
-    public var upper: Double
-    public var ticks: [Double]
+struct ChartAxis: Equatable, Sendable {
+    var lower: Double
+    var upper: Double
+    var ticks: [Double]
 
     /// An axis covering `lower...upper`, widened outward to the nearest ticks; about `targetTicks` ticks.
-    public init(covering lower: Double, _ upper: Double, targetTicks: Int = 6) {
+    init(covering lower: Double, _ upper: Double, targetTicks: Int = 6) {
         var lo = lower.isFinite ? lower : 0
         var hi = upper.isFinite ? upper : 1
         if hi < lo { swap(&lo, &hi) }
@@ -34,7 +34,7 @@ public struct ChartAxis: Equatable, Sendable {
     }
 
     /// An axis with exactly these bounds and ticks.
-    public init(lower: Double, upper: Double, ticks: [Double]) {
+    init(lower: Double, upper: Double, ticks: [Double]) {
         self.lower = lower
         self.upper = upper
         self.ticks = ticks
@@ -50,12 +50,12 @@ public struct ChartAxis: Equatable, Sendable {
     }
 
     /// Maps `value` into `from...to` pixels (from = pixel of `lower`).
-    public func position(_ value: Double, from: Double, to: Double) -> Double {
+    func position(_ value: Double, from: Double, to: Double) -> Double {
         from + (value - lower) / (upper - lower) * (to - from)
     }
 
     /// Tick label without noise digits: "0.25", "1e-05" avoided for ordinary ranges.
-    public func label(_ value: Double) -> String {
+    func label(_ value: Double) -> String {
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         let decimals = max(0, Int((-log10(step)).rounded(.up)))
         if decimals == 0 && abs(value) >= 1e6 { return String(format: "%.0e", value) }

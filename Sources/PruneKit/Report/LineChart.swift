@@ -7,22 +7,22 @@ import Foundation
 /// (`polygon.band`), its line (`polyline.line`) and one `circle.point` per point, so tests
 /// and scripts can read the chart back. A dotted series is a secondary view of a method
 /// (its values before fine-tuning).
-public struct LineChart: Sendable {
-    public struct Point: Sendable, Equatable {
-        public var x: Double
-        public var y: Spread
-        public init(x: Double, y: Spread) { self.x = x; self.y = y }
+struct LineChart: Sendable {
+    struct Point: Sendable, Equatable {
+        var x: Double
+        var y: Spread
+        init(x: Double, y: Spread) { self.x = x; self.y = y }
     }
 
-    public struct Series: Sendable {
-        public var name: String
-        public var color: String
-        public var points: [Point]
+    struct Series: Sendable {
+        var name: String
+        var color: String
+        var points: [Point]
         /// Dotted: a secondary series of the same method (before fine-tuning).
-        public var dotted: Bool
+        var dotted: Bool
         /// Dashed: a control of the method (random reinitialisation, small dense).
-        public var dashed: Bool
-        public init(name: String, color: String, points: [Point], dotted: Bool = false, dashed: Bool = false) {
+        var dashed: Bool
+        init(name: String, color: String, points: [Point], dotted: Bool = false, dashed: Bool = false) {
             self.name = name
             self.color = color
             self.points = points.sorted { $0.x < $1.x }
@@ -37,25 +37,25 @@ public struct LineChart: Sendable {
     static let baselineDash = "6 4", dottedDash = "2 3", controlDash = "9 4"
 
     /// A horizontal reference drawn dashed across the plot (the unpruned network).
-    public struct Baseline: Sendable {
-        public var label: String
-        public var value: Double
-        public init(label: String, value: Double) { self.label = label; self.value = value }
+    struct Baseline: Sendable {
+        var label: String
+        var value: Double
+        init(label: String, value: Double) { self.label = label; self.value = value }
     }
 
-    public var title: String
-    public var xLabel: String
-    public var yLabel: String
-    public var series: [Series]
-    public var baseline: Baseline?
+    var title: String
+    var xLabel: String
+    var yLabel: String
+    var series: [Series]
+    var baseline: Baseline?
     /// Values the y axis must include even if no data reaches them (e.g. 0 for times).
-    public var yIncludes: [Double]
+    var yIncludes: [Double]
     /// Fixed x range when given (sparsity: 0...100).
-    public var xRange: ClosedRange<Double>?
+    var xRange: ClosedRange<Double>?
     /// Tick values and labels of the x axis when they are not plain numbers (log2 compression: 1x, 2x, 4x...).
-    public var xTicks: [(value: Double, label: String)]?
+    var xTicks: [(value: Double, label: String)]?
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], baseline: Baseline? = nil,
+    init(title: String, xLabel: String, yLabel: String, series: [Series], baseline: Baseline? = nil,
                 yIncludes: [Double] = [], xRange: ClosedRange<Double>? = nil) {
         self.title = title
         self.xLabel = xLabel
@@ -67,7 +67,7 @@ public struct LineChart: Sendable {
     }
 
     /// The same chart with its own x ticks.
-    public func withXTicks(_ ticks: [(value: Double, label: String)]) -> LineChart {
+    func withXTicks(_ ticks: [(value: Double, label: String)]) -> LineChart {
         var chart = self
         chart.xTicks = ticks
         return chart
@@ -79,7 +79,7 @@ public struct LineChart: Sendable {
     /// Whether any series has spread to show (repeats > 1).
     var hasBands: Bool { series.contains { $0.points.contains { $0.y.std > 0 } } }
 
-    public func svg() -> String {
+    func svg() -> String {
         let xs = series.flatMap { $0.points.map(\.x) }
         var ys = series.flatMap { $0.points.flatMap { [$0.y.mean - $0.y.std, $0.y.mean + $0.y.std] } } + yIncludes
         if let baseline { ys.append(baseline.value) }

@@ -1,7 +1,7 @@
 /// How each pruning method looks in every chart: weight pruning red and unit pruning blue as in
 /// the original study, distinct colours for the other methods.
-public enum MethodStyle {
-    public static func color(_ method: PruningMethod) -> String {
+enum MethodStyle {
+    static func color(_ method: PruningMethod) -> String {
         switch method {
         case .weight: return "#d62728"
         case .unit: return "#1f77b4"
@@ -15,7 +15,7 @@ public enum MethodStyle {
     }
 
     /// Legend text: the method's spec name followed by what it removes.
-    public static func label(_ method: PruningMethod) -> String {
+    static func label(_ method: PruningMethod) -> String {
         method.rawValue
     }
 }

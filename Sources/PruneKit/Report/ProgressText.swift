@@ -1,9 +1,9 @@
 import Foundation
 
 /// Human-readable progress for the command line: one line per snapshot, or a bar for terminals.
-public enum ProgressText {
+package enum ProgressText {
     /// E.g. "training epoch 2/5 step 310/938, 4120 samples/s | 23% | ETA 1m 23s".
-    public static func line(_ p: SweepProgress) -> String {
+    package static func line(_ p: SweepProgress) -> String {
         var text = "\(activity(p)) | \(percent(p))"
         if let eta = p.etaSeconds { text += " | ETA \(duration(eta))" }
         return text
@@ -11,7 +11,7 @@ public enum ProgressText {
 
     /// A bar of `width` cells, the fraction and ETA first (they survive when a narrow terminal
     /// cuts the line), then the activity: "[#####-----] 50% ETA 12s  training ...".
-    public static func bar(_ p: SweepProgress, width: Int = 24) -> String {
+    package static func bar(_ p: SweepProgress, width: Int = 24) -> String {
         let filled = min(width, max(0, Int((p.fraction * Double(width)).rounded(.down))))
         var text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + percent(p)
         if let eta = p.etaSeconds { text += " ETA \(duration(eta))" }
@@ -42,7 +42,7 @@ public enum ProgressText {
     }
 
     /// "45s", "3m 07s", "1h 02m".
-    public static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s)s" }
         if s < 3600 { return String(format: "%dm %02ds", s / 60, s % 60) }
@@ -50,9 +50,10 @@ public enum ProgressText {
     }
 }
 
-/// The short table `prunelab run` prints at the end: one line per (method, sparsity).
-public enum ResultsTable {
-    public static func text(_ summary: [SummaryRow], baseline: Evaluation? = nil) -> String {
+/// The short table `prunelab run` prints at the end: one line per (method, variant, layer,
+/// sparsity); a control or a single pruned layer shows after the method's name.
+package enum ResultsTable {
+    package static func text(_ summary: [SummaryRow], baseline: Evaluation? = nil) -> String {
         var lines: [[String]] = [["method", "sparsity", "achieved", "accuracy", "loss", "nonzero", "pruned/dense time", "kernel"]]
         if let baseline {
             lines.append(["unpruned", "-", "-", String(format: "%.2f%%", baseline.accuracy * 100), String(format: "%.4f", baseline.loss), "-", "-", "-"])
@@ -60,8 +61,11 @@ public enum ResultsTable {
         for s in summary {
             var accuracy = String(format: "%.2f%%", s.accuracy.mean * 100)
             if s.repeats > 1 { accuracy += String(format: " ± %.2f", s.accuracy.std * 100) }
+            var what = s.method.rawValue
+            if s.variant != .pruned { what += " " + s.variant.rawValue }
+            if let layer = s.layer { what += " layer \(layer)" }
             lines.append([
-                s.method.rawValue, ResultsCSV.number(s.targetSparsity) + "%", String(format: "%.1f%%", s.achievedSparsity.mean * 100),
+                what, ResultsCSV.number(s.targetSparsity) + "%", String(format: "%.1f%%", s.achievedSparsity.mean * 100),
                 accuracy, String(format: "%.4f", s.loss.mean), String(Int(s.nonzeroParameters.mean.rounded())),
                 String(format: "%.1f / %.1f ms", s.prunedSeconds.mean * 1000, s.denseSeconds.mean * 1000), s.kernels,
             ])

@@ -2,13 +2,13 @@ import Foundation
 
 /// A node of a standalone SVG document, rendered with every attribute value and text escaped,
 /// so names from a user's spec (chart titles, legends) can never break the XML.
-public struct SVGElement: Sendable {
-    public var name: String
-    public var attributes: [(String, String)]
-    public var text: String?
-    public var children: [SVGElement]
+struct SVGElement: Sendable {
+    var name: String
+    var attributes: [(String, String)]
+    var text: String?
+    var children: [SVGElement]
 
-    public init(_ name: String, _ attributes: [(String, String)] = [], text: String? = nil, children: [SVGElement] = []) {
+    init(_ name: String, _ attributes: [(String, String)] = [], text: String? = nil, children: [SVGElement] = []) {
         self.name = name
         self.attributes = attributes
         self.text = text
@@ -16,7 +16,7 @@ public struct SVGElement: Sendable {
     }
 
     /// The whole document: XML declaration and an `<svg>` root of the given size holding `children`.
-    public static func document(width: Double, height: Double, title: String, children: [SVGElement]) -> String {
+    static func document(width: Double, height: Double, title: String, children: [SVGElement]) -> String {
         let root = SVGElement("svg", [
             ("xmlns", "http://www.w3.org/2000/svg"), ("width", SVG.format(width)), ("height", SVG.format(height)),
             ("viewBox", "0 0 \(SVG.format(width)) \(SVG.format(height))"),
@@ -46,9 +46,9 @@ public struct SVGElement: Sendable {
 }
 
 /// Shapes and helpers shared by the charts.
-public enum SVG {
+enum SVG {
     /// XML-escapes text for element content and quoted attribute values; drops characters XML 1.0 forbids.
-    public static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for scalar in text.unicodeScalars {
@@ -68,13 +68,13 @@ public enum SVG {
     }
 
     /// Coordinates with at most two decimals: exact enough on screen, short in the file.
-    public static func format(_ value: Double) -> String {
+    static func format(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let rounded = (value * 100).rounded() / 100
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
-    public static func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
+    static func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
                             width: Double = 1, dash: String? = nil, cssClass: String? = nil) -> SVGElement {
         var attributes = [("x1", format(x1)), ("y1", format(y1)), ("x2", format(x2)), ("y2", format(y2)),
                           ("stroke", stroke), ("stroke-width", format(width))]
@@ -83,7 +83,7 @@ public enum SVG {
         return SVGElement("line", attributes)
     }
 
-    public static func text(_ content: String, x: Double, y: Double, anchor: String = "start", size: Double? = nil,
+    static func text(_ content: String, x: Double, y: Double, anchor: String = "start", size: Double? = nil,
                             weight: String? = nil, rotate: Double? = nil, cssClass: String? = nil) -> SVGElement {
         var attributes = [("x", format(x)), ("y", format(y)), ("text-anchor", anchor)]
         if let size { attributes.append(("font-size", format(size))) }
@@ -93,7 +93,7 @@ public enum SVG {
         return SVGElement("text", attributes, text: content)
     }
 
-    public static func points(_ points: [(Double, Double)]) -> String {
+    static func points(_ points: [(Double, Double)]) -> String {
         points.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " ")
     }
 }

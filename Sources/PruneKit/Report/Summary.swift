@@ -2,15 +2,18 @@ import Foundation
 
 /// Mean and spread of one quantity over the repeats of a sweep point.
 public struct Spread: Equatable, Sendable {
+    /// Arithmetic mean of the values.
     public var mean: Double
     /// Sample standard deviation (n - 1 in the denominator); 0 for a single value.
     public var std: Double
 
+    /// A spread with a known mean and standard deviation.
     public init(mean: Double, std: Double) {
         self.mean = mean
         self.std = std
     }
 
+    /// Mean and sample standard deviation of `values`, which must not be empty.
     public init(_ values: [Double]) {
         precondition(!values.isEmpty, "a spread needs at least one value")
         let mean = values.reduce(0, +) / Double(values.count)
@@ -22,17 +25,27 @@ public struct Spread: Equatable, Sendable {
 /// The repeats of one (method, sparsity) pair folded into means and standard deviations:
 /// one line of `summary.csv` and one point of each chart.
 public struct SummaryRow: Equatable, Sendable {
+    /// The criterion that chose what to remove.
     public var method: PruningMethod
+    /// The sparsity the spec asked for, in percent (0 ..< 100).
     public var targetSparsity: Double
+    /// How many repeats were folded into this row.
     public var repeats: Int
+    /// The fraction (0...1) of the original network's weights actually removed.
     public var achievedSparsity: Spread
+    /// Test accuracy after pruning (and fine-tuning, when the sweep fine-tunes), 0...1.
     public var accuracy: Spread
+    /// Mean test cross-entropy after pruning (and fine-tuning).
     public var loss: Spread
     /// Nil when the sweep did not fine-tune.
     public var accuracyBeforeFinetune: Spread?
+    /// Test loss right after pruning, before fine-tuning; nil when the sweep did not fine-tune.
     public var lossBeforeFinetune: Spread?
+    /// Parameters left non-zero in the pruned network.
     public var nonzeroParameters: Spread
+    /// Seconds to run the test set through the unpruned dense network.
     public var denseSeconds: Spread
+    /// Seconds to run the test set through the pruned network with its chosen kernels.
     public var prunedSeconds: Spread
     /// Kernels that ran the pruned network across repeats, e.g. "csr" or "csr;dense".
     public var kernels: String
@@ -42,6 +55,7 @@ public struct SummaryRow: Equatable, Sendable {
     public var layer: Int?
     /// Nil where the rows predate the column.
     public var compressionRatio: Spread?
+    /// Hidden units left with no incoming or no outgoing weight; nil where the rows predate the column.
     public var deadUnits: Spread?
     /// Per layer, the mean fraction of its weights removed.
     public var layerSparsity: [Double] = []
@@ -68,7 +82,7 @@ public struct SummaryRow: Equatable, Sendable {
                 return values.isEmpty ? nil : Spread(values)
             }
             var kernels: [String] = []
-            for row in group where !kernels.contains(row.kernel) { kernels.append(row.kernel) }
+            for row in group where !kernels.contains(row.kernel.rawValue) { kernels.append(row.kernel.rawValue) }
             var summary = SummaryRow(
                 method: key.method, targetSparsity: key.targetSparsity, repeats: group.count,
                 achievedSparsity: spread(\.achievedSparsity), accuracy: spread(\.accuracy), loss: spread(\.loss),
@@ -101,6 +115,7 @@ public enum SummaryCSV {
         "variant", "layer", "compression_ratio_mean", "dead_units_mean",
     ]
 
+    /// The CSV text of `summary`, header line first.
     public static func encode(_ summary: [SummaryRow]) -> String {
         CSV.encode([header] + summary.map { s in
             let n = ResultsCSV.number

@@ -2,14 +2,18 @@ import Foundation
 
 /// The unpruned network's test metrics, mean over repeats: the dashed reference in the charts.
 public struct UnprunedBaseline: Equatable, Sendable {
+    /// Test accuracy of the unpruned network, 0...1.
     public var accuracy: Spread
+    /// Mean test cross-entropy of the unpruned network.
     public var loss: Spread
 
+    /// A baseline from already folded metrics.
     public init(accuracy: Spread, loss: Spread) {
         self.accuracy = accuracy
         self.loss = loss
     }
 
+    /// Folds one evaluation per repeat into mean and standard deviation.
     public init(_ evaluations: [Evaluation]) {
         self.init(accuracy: Spread(evaluations.map(\.accuracy)), loss: Spread(evaluations.map(\.loss)))
     }
@@ -17,6 +21,7 @@ public struct UnprunedBaseline: Equatable, Sendable {
 
 /// The three charts of a sweep against sparsity: accuracy, loss and inference time.
 public enum SweepCharts {
+    /// accuracy.svg: test accuracy (%) against target sparsity, a line per method, `baseline` dashed.
     public static func accuracy(_ summary: [SummaryRow], baseline: UnprunedBaseline?, title: String) -> String {
         LineChart(
             title: "Test accuracy vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "test accuracy (%)",
@@ -28,6 +33,7 @@ public enum SweepCharts {
         ).svg()
     }
 
+    /// loss.svg: test loss against target sparsity, a line per method, `baseline` dashed.
     public static func loss(_ summary: [SummaryRow], baseline: UnprunedBaseline?, title: String) -> String {
         LineChart(
             title: "Test loss vs sparsity — \(title)", xLabel: "sparsity (% of weights removed, target)", yLabel: "mean cross-entropy loss",

@@ -2,10 +2,14 @@ import Foundation
 
 /// Counts of values falling into equal-width bins over `0...upper`.
 public struct Histogram: Equatable, Sendable {
+    /// Right edge of the last bin; the bins cover `0...upper`.
     public var upper: Double
+    /// How many values fell into each bin, lowest bin first.
     public var counts: [Int]
 
+    /// Number of values binned.
     public var total: Int { counts.reduce(0, +) }
+    /// Width of one bin, `upper / counts.count`.
     public var binWidth: Double { upper / Double(counts.count) }
 
     /// Bins non-negative `values` into `bins` bins from 0 to their maximum (the maximum falls in the last bin).
@@ -25,12 +29,18 @@ public struct Histogram: Equatable, Sendable {
 /// What weights.svg shows for one layer: the distribution of |w| and of the output units'
 /// column L2 norms (the quantities weight and unit pruning rank by).
 public struct LayerWeightStatistics: Equatable, Sendable {
+    /// Zero-based index of the layer in the network.
     public var layer: Int
+    /// Rows of the layer's weight matrix (its inputs).
     public var inputs: Int
+    /// Columns of the layer's weight matrix (its output units).
     public var outputs: Int
+    /// Distribution of |w| over every weight of the layer.
     public var magnitudes: Histogram
+    /// Distribution of the output units' column L2 norms.
     public var columnNorms: Histogram
 
+    /// Computes both histograms of one layer's `weights` (in × out) with `bins` bins each.
     public init(layer: Int, weights: Matrix, bins: Int = 40) {
         self.layer = layer
         inputs = weights.rows

@@ -11,6 +11,7 @@ public enum WeightsChart {
     static let columnLeft = [70.0, 450.0]
     static let top = 70.0, rowHeight = 240.0
 
+    /// The whole SVG document for `layers`, one row of two histograms per layer, under `title`.
     public static func svg(_ layers: [LayerWeightStatistics], title: String) -> String {
         let height = top + Double(layers.count) * rowHeight + 10
         var children: [SVGElement] = [

@@ -7,8 +7,8 @@ import Glibc
 /// half done and that survive a crash or power cut: the bytes go to a hidden temporary file in
 /// the same folder, are flushed to disk (fsync), the file is renamed over the target, and the
 /// folder is flushed too, since the rename lives in the folder's entries, not in the file.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
+package enum AtomicFile {
+    package static func write(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -38,14 +38,14 @@ public enum AtomicFile {
     }
 
     /// Flushes a folder's entries (a rename or a new name in it) to disk.
-    public static func syncDirectory(_ folder: URL) throws {
+    package static func syncDirectory(_ folder: URL) throws {
         let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw posixError("cannot open the folder \(folder.path)") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw posixError("cannot flush the folder \(folder.path)") }
     }
 
-    public static func write(_ text: String, to url: URL) throws {
+    package static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }
 

@@ -2,11 +2,11 @@ import Foundation
 
 /// Byte counts as people write them on a command line ("6GB", "512 MiB", "1.5G", "2000000")
 /// and as messages show them ("41.2 GB").
-public enum ByteCount {
+package enum ByteCount {
     /// Decimal units (KB, MB, GB, TB; K, M, G, T alone too) and binary ones (KiB, MiB, GiB,
     /// TiB), any case; a bare number is bytes. Nil for anything else, or a negative or
     /// overflowing value.
-    public static func parse(_ text: String) -> Int? {
+    package static func parse(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let numberEnd = trimmed.firstIndex { !($0.isNumber || $0 == ".") } ?? trimmed.endIndex
         guard let number = Double(trimmed[..<numberEnd]), number.isFinite, number >= 0 else { return nil }
@@ -23,7 +23,7 @@ public enum ByteCount {
     }
 
     /// "950 B", "12.3 MB", "41.2 GB": decimal units, three significant digits at most.
-    public static func format(_ bytes: Int) -> String {
+    package static func format(_ bytes: Int) -> String {
         let value = Double(bytes)
         for (scale, unit) in [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")] where value >= scale {
             let scaled = value / scale

@@ -2,16 +2,16 @@ import Foundation
 
 /// Minimal RFC 4180 CSV: fields holding a comma, a quote or a line break are quoted, quotes
 /// inside doubled; lines end with "\n" when written, "\n" or "\r\n" are accepted when read.
-public enum CSV {
+enum CSV {
     /// A CSV text that does not parse, with the 1-based line where it went wrong.
-    public struct ParseError: Error, Equatable, CustomStringConvertible {
-        public var line: Int
-        public var detail: String
-        public var description: String { "line \(line): \(detail)" }
+    struct ParseError: Error, Equatable, CustomStringConvertible {
+        var line: Int
+        var detail: String
+        var description: String { "line \(line): \(detail)" }
     }
 
     /// Renders records (the header is simply the first record) as CSV text.
-    public static func encode(_ records: [[String]]) -> String {
+    static func encode(_ records: [[String]]) -> String {
         var text = ""
         for record in records {
             text += record.map(quoteIfNeeded).joined(separator: ",")
@@ -27,7 +27,7 @@ public enum CSV {
     }
 
     /// Parses CSV text into records. A final line break is optional; blank lines are skipped.
-    public static func decode(_ text: String) throws -> [[String]] {
+    static func decode(_ text: String) throws -> [[String]] {
         var records: [[String]] = []
         var record: [String] = []
         var field = ""

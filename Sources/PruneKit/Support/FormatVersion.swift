@@ -1,11 +1,11 @@
 /// Versions of PruneLab and of the files it writes, so that a later version can tell what wrote
 /// a file and migrate it explicitly. A reader accepts every version up to its own; files without
 /// a version were written by the first (version 1).
-public enum FormatVersion {
+package enum FormatVersion {
     /// This build of PruneLab.
-    public static let prunelab = "0.4.0"
+    package static let prunelab = "0.4.0"
     /// Job records (`state/jobs/{id}.json`): 2 adds `attempt_log`, `cores` and `format_version`.
-    public static let jobRecord = 2
+    package static let jobRecord = 2
     /// Checkpoints (safetensors metadata `format_version`): 2 adds the producer's version and kernels.
-    public static let checkpoint = 2
+    package static let checkpoint = 2
 }

@@ -68,6 +68,7 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The member named `key` of an object; nil for a missing key or a value that is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let dict) = self { return dict[key] }
         return nil
@@ -82,9 +83,14 @@ public enum JSONValue: Equatable, Sendable {
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral,
                      ExpressibleByDictionaryLiteral, ExpressibleByIntegerLiteral {
+    /// `"text"` written where a `JSONValue` is expected.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `true` or `false` written where a `JSONValue` is expected.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `[...]` written where a `JSONValue` is expected.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// `["key": value]` written where a `JSONValue` is expected; keys must be unique.
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
+    /// An integer literal written where a `JSONValue` is expected.
     public init(integerLiteral value: Int) { self = .int(value) }
 }

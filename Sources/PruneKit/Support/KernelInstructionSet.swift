@@ -14,8 +14,10 @@ public enum KernelInstructionSet: Int32, CaseIterable, Sendable, CustomStringCon
     /// Every instruction set this CPU can run the kernels with (tests run each).
     public static var supported: [KernelInstructionSet] { allCases.filter(\.isSupported) }
 
+    /// Whether this CPU can run the kernels built for this instruction set.
     public var isSupported: Bool { prunelab_isa_supported(rawValue) != 0 }
 
+    /// A readable name for logs and benchmark tables.
     public var description: String {
         switch self {
         case .baseline: "baseline (SSE2)"

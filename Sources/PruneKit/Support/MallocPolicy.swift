@@ -12,13 +12,13 @@ import Glibc
 /// (measured: 265 MB peak RSS instead of 195 MB). Fixed thresholds stop that: a block of 4 MiB
 /// or more is mapped on its own and returned on free. The blocks that large are allocated once
 /// per training, evaluation or timing run, so the extra mmap calls cost nothing measurable.
-public enum MallocPolicy {
-    public static let largeBlockBytes: Int32 = 4 << 20
+package enum MallocPolicy {
+    package static let largeBlockBytes: Int32 = 4 << 20
 
     /// Applies the policy to this process (call once, early, in the process running sweeps).
     /// Returns false where the C library has no `mallopt` (not glibc).
     @discardableResult
-    public static func applyToThisProcess() -> Bool {
+    package static func applyToThisProcess() -> Bool {
         typealias MalloptFunction = @convention(c) (Int32, Int32) -> Int32
         guard let process = dlopen(nil, RTLD_LAZY), let symbol = dlsym(process, "mallopt") else { return false }
         let mallopt = unsafeBitCast(symbol, to: MalloptFunction.self)

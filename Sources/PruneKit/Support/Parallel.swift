@@ -8,13 +8,13 @@ import Foundation
 /// products, ReLU masks and optimizer update run in one pass per worker over its slice.
 /// The split is by contiguous ranges and depends only on the core count, so results never
 /// depend on scheduling. Every piece runs with denormals flushed to zero (`FlushToZero`).
-public enum Parallel {
+package enum Parallel {
     static let coreCount = coreCount(environment: ProcessInfo.processInfo.environment,
                                      available: ProcessInfo.processInfo.activeProcessorCount)
 
     /// The environment variable that caps the cores a process splits its work over: a service
     /// running several sweeps at once gives each child process its share.
-    public static let coresVariable = "PRUNELAB_CORES"
+    package static let coresVariable = "PRUNELAB_CORES"
 
     /// `PRUNELAB_CORES` when it is a whole number from 1 to `available`, else every available core.
     static func coreCount(environment: [String: String], available: Int) -> Int {

@@ -1,16 +1,16 @@
 import Foundation
 
 /// This process's own memory figures, from /proc/self/status (Linux).
-public enum ProcessMemory {
+package enum ProcessMemory {
     /// The peak resident set (VmHWM) since this process's image started. Unlike a parent's
     /// `getrusage(RUSAGE_CHILDREN)`, it never includes the parent's memory, which Linux charges
     /// to a child spawned with vfork semantics up to its exec. Nil where /proc is not there.
-    public static func peakResidentBytes() -> Int? {
+    package static func peakResidentBytes() -> Int? {
         field("VmHWM")
     }
 
     /// The resident set now (VmRSS).
-    public static func residentBytes() -> Int? {
+    package static func residentBytes() -> Int? {
         field("VmRSS")
     }
 

@@ -6,6 +6,7 @@
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0, s1, s2, s3: UInt64
 
+    /// A generator whose whole stream is fixed by `seed`.
     public init(seed: UInt64) {
         var splitMix = seed
         func nextSplitMix() -> UInt64 {
@@ -18,6 +19,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = nextSplitMix(); s1 = nextSplitMix(); s2 = nextSplitMix(); s3 = nextSplitMix()
     }
 
+    /// The next 64 random bits of the stream.
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

@@ -22,11 +22,12 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var nonzeroParameters: Int
     public var totalParameters: Int
     /// Seconds to run the whole test set through the dense-shaped network and through the
-    /// representation pruning allows (see `kernel`): measured, median of repetitions.
+    /// representation pruning allows (see `kernel`): medians of paired rounds on the first
+    /// `InferenceTimer.timingSamples` test samples, scaled to the whole test set.
     public var denseSeconds: Double
     public var prunedSeconds: Double
-    /// "csr", "dense" or "shrunk": what ran the pruned network.
-    public var kernel: String
+    /// "csr", "dense" or "shrunk" (`InferenceKernel`'s raw values): what ran the pruned network.
+    public var kernel: InferenceKernel
     /// When pruning happened; rows of sweeps from before schedules existed are one-shot.
     public var schedule: PruningSchedule
     /// Iterative schedule: the 1-based step (round) that produced this network; nil otherwise.
@@ -53,7 +54,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
                 achievedSparsity: Double, layerSparsity: [Double], accuracy: Double, loss: Double,
                 accuracyBeforeFinetune: Double? = nil, lossBeforeFinetune: Double? = nil,
                 nonzeroParameters: Int, totalParameters: Int,
-                denseSeconds: Double, prunedSeconds: Double, kernel: String,
+                denseSeconds: Double, prunedSeconds: Double, kernel: InferenceKernel,
                 schedule: PruningSchedule = .oneShot, step: Int? = nil, variant: PointVariant = .pruned, layer: Int? = nil,
                 epochsTrained: Int? = nil, compressionRatio: Double? = nil, macs: Int? = nil, denseMacs: Int? = nil,
                 deadUnits: Int? = nil, layerDeadUnits: [Int] = [], trainSeconds: Double? = nil) {

@@ -38,7 +38,7 @@ public enum ResultsCSV {
             number(row.accuracy), number(row.loss),
             row.accuracyBeforeFinetune.map(number) ?? "", row.lossBeforeFinetune.map(number) ?? "",
             String(row.nonzeroParameters), String(row.totalParameters),
-            number(row.denseSeconds), number(row.prunedSeconds), row.kernel,
+            number(row.denseSeconds), number(row.prunedSeconds), row.kernel.rawValue,
             row.schedule.rawValue, row.step.map(String.init) ?? "", row.variant.rawValue, row.layer.map(String.init) ?? "",
             row.epochsTrained.map(String.init) ?? "", row.compressionRatio.map(number) ?? "",
             row.macs.map(String.init) ?? "", row.denseMacs.map(String.init) ?? "",
@@ -94,7 +94,7 @@ public enum ResultsCSV {
             lossBeforeFinetune: try reader.optionalDouble("loss_before_finetune"),
             nonzeroParameters: try reader.int("nonzero_parameters"), totalParameters: try reader.int("total_parameters"),
             denseSeconds: try reader.double("dense_seconds"), prunedSeconds: try reader.double("pruned_seconds"),
-            kernel: try reader.text("kernel"))
+            kernel: try reader.kernel())
         guard columns.count == header.count else { return row }
         guard let schedule = PruningSchedule(rawValue: try reader.text("schedule")) else {
             throw FormatError(line: line, column: "schedule", detail: "unknown schedule \"\(try reader.text("schedule"))\"")
@@ -127,6 +127,13 @@ public enum ResultsCSV {
         let record: [String]
         let columns: [String]
         let line: Int
+
+        func kernel() throws -> InferenceKernel {
+            guard let kernel = InferenceKernel(rawValue: try text("kernel")) else {
+                throw FormatError(line: line, column: "kernel", detail: "unknown kernel \"\(try text("kernel"))\"; expected csr, dense or shrunk")
+            }
+            return kernel
+        }
 
         func text(_ column: String) throws -> String {
             record[columns.firstIndex(of: column)!]

@@ -4,7 +4,7 @@
 ///
 /// Resident from loading to the end: the data as stored (`LabeledImages`, one byte per
 /// feature and per label) and the float copy of the test set that inference timing runs on
-/// (`InferenceTimer.floatInput`, made before the first repeat trains). Phases left out because
+/// (`InferenceTimer.timingInput`, made before the first repeat trains). Phases left out because
 /// another always exceeds them: writing a checkpoint (the model, the file's bytes and one
 /// layer's copy: at most 3 networks, where training holds at least 5) and the weights chart
 /// (the model and one layer as Doubles).
@@ -103,7 +103,7 @@ struct SweepMemoryModel {
         return [
             Term(what: "training data as bytes", bytes: Double(shape.trainCount) * (f + 1), fields: cost.trainCountFields + cost.featureFields),
             Term(what: "test data as bytes", bytes: Double(shape.testCount) * (f + 1), fields: cost.testCountFields + cost.featureFields),
-            Term(what: "test set as floats for timing", bytes: float * Double(shape.testCount) * Double(shape.features),
+            Term(what: "timing subset as floats", bytes: float * timedSamples * Double(shape.features),
                  fields: cost.testCountFields + cost.featureFields),
         ]
     }
@@ -169,9 +169,12 @@ struct SweepMemoryModel {
                      fields: hidden + cost.featureFields)]
     }
 
-    /// `MLP.logits` on the whole float test set: two consecutive layers' outputs at once.
+    /// The samples each point is timed on (`InferenceTimer.timingSamples` of the test set).
+    private var timedSamples: Double { Double(min(shape.testCount, InferenceTimer.timingSamples)) }
+
+    /// `MLP.logits` on the timing subset: two consecutive layers' outputs at once.
     private func timingActivations(_ sizes: [Int]) -> [Term] {
-        [Term(what: "timing activations", bytes: float * Double(shape.testCount) * Self.widestPair(sizes),
+        [Term(what: "timing activations", bytes: float * timedSamples * Self.widestPair(sizes),
               fields: cost.testCountFields + hidden)]
     }
 
@@ -191,18 +194,19 @@ struct SweepMemoryModel {
         let counts = SweepCostModel.weightCounts(cost.layerSizes).map(Double.init)
         let removed = point.removedWeights.map(Double.init)
         let original = held(cost.parameters, "trained network")
+        let line = lineTerm(point)
         let prunable = Double(cost.prunableWeights)
 
         // Choosing: per layer (or all prunable layers at once for global-weight), the sort keys
         // and flags, the chosen indices growing by doubling, and the earlier layers' indices.
         var choosing = 0.0
         var chosenSoFar = 0.0
-        for layer in cost.prunableLayers {
+        for layer in cost.prunableLayers where point.layer == nil || point.layer == layer {
             let k = removed[layer]
             let growing = 8 * (k + Self.powerOfTwoCeiling(k) / 2)
             let scratch: Double
             switch point.method {
-            case .globalWeight: scratch = 9 * prunable
+            case .globalWeight, .snip, .synflow: scratch = 9 * prunable
             case .randomWeight: scratch = 8 * counts[layer]
             default: scratch = 9 * counts[layer]
             }
@@ -214,31 +218,75 @@ struct SweepMemoryModel {
         let copied = Term(what: "pruned copy of the layers", bytes: float * copies, fields: pointFields + hidden)
 
         var phases = [
-            Phase(name: "choosing weights to prune", terms: resident + [original,
-                  Term(what: "pruning scratch", bytes: choosing, fields: pointFields + hidden)]),
-            Phase(name: "masking", terms: resident + [original, masks, copied,
+            Phase(name: "choosing weights to prune", terms: resident + [original, line,
+                  Term(what: "pruning scratch", bytes: choosing, fields: pointFields + hidden)] + scores(point, choosing: true)),
+            Phase(name: "masking", terms: resident + [original, line, masks, copied,
                   Term(what: "chosen indices", bytes: chosenSoFar, fields: pointFields + hidden)]),
-            Phase(name: "evaluating a pruned network", terms: resident + [original, masks, copied] + evaluationBuffers(cost.layerSizes)),
+            Phase(name: "evaluating a pruned network", terms: resident + [original, line, masks, copied] + evaluationBuffers(cost.layerSizes)),
         ]
+        if point.method == .snip || point.method == .synflow {
+            phases.append(Phase(name: "scoring with \(point.method.rawValue)", terms: resident + [original, line] + scores(point, choosing: false)))
+        }
         // SparseMLP: per layer, row starts (8 bytes per output + 1) and, per nonzero, its
         // column, its tile offset and its value (4 bytes each); then the logits of the test set.
         let nonzeros = zip(counts, removed).reduce(0.0) { $0 + $1.0 - $1.1 }
         let rowStarts = cost.layerSizes.dropFirst().reduce(0.0) { $0 + 8 * Double($1 + 1) }
         let csr = Term(what: "CSR copy", bytes: 12 * nonzeros + rowStarts, fields: pointFields + hidden)
         let logits = Term(what: "CSR logits", bytes: float * Double(shape.testCount * shape.classes), fields: cost.testCountFields)
-        phases.append(Phase(name: "timing a sparse network", terms: resident + [original, masks, copied, csr, logits]))
+        phases.append(Phase(name: "timing a sparse network", terms: resident + [original, line, masks, copied, csr, logits]))
         return phases
     }
 
     /// `UnitShrinker.shrink`, then evaluating and timing the smaller dense network.
     private func unitPoint(_ point: SweepCostModel.PointCost) -> [Phase] {
         let original = held(cost.parameters, "trained network")
+        let line = lineTerm(point)
         let shrunk = Term(what: "shrunk network", bytes: float * Double(SweepCostModel.parameterCount(point.prunedLayerSizes, bias: cost.spec.model.bias)),
                           fields: pointFields + hidden)
-        return [
-            Phase(name: "evaluating a shrunk network", terms: resident + [original, shrunk] + evaluationBuffers(point.prunedLayerSizes)),
-            Phase(name: "timing a shrunk network", terms: resident + [original, shrunk] + timingActivations(point.prunedLayerSizes)),
+        var phases = [
+            Phase(name: "evaluating a shrunk network", terms: resident + [original, line, shrunk] + evaluationBuffers(point.prunedLayerSizes)),
+            Phase(name: "timing a shrunk network", terms: resident + [original, line, shrunk] + timingActivations(point.prunedLayerSizes)),
         ]
+        if point.method == .taylorUnit {
+            // `taylorUnitImportance`: one batch's input, every layer's output and its gradient, as floats.
+            let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
+            let units = Double(cost.layerSizes.reduce(0, +))
+            phases.append(Phase(name: "scoring with taylor-unit", terms: resident + [original, line,
+                Term(what: "taylor-unit activations and gradients", bytes: float * batch * 3 * units, fields: ["/training/batch_size"] + hidden)]))
+        }
+        return phases
+    }
+
+    /// What the line of `point` keeps besides the trained network (`SweepCostModel.lineHeldParameters`).
+    private func lineTerm(_ point: SweepCostModel.PointCost) -> Term {
+        Term(what: "networks the schedule keeps (previous step, rewind weights, initial network)",
+             bytes: float * Double(cost.lineHeldParameters(point)), fields: ["/pruning/schedule", "/pruning/rewind"] + hidden)
+    }
+
+    /// The scores SNIP and SynFlow hold. SNIP: the batch's gradients (one network) and its
+    /// activations while scoring, |g w| as floats while choosing. SynFlow (per round): |w| and the
+    /// scores as Doubles while scoring; the scores, their float copy and the masks while choosing.
+    private func scores(_ point: SweepCostModel.PointCost, choosing: Bool) -> [Term] {
+        let prunable = Double(cost.prunableWeights)
+        let all = Double(SweepCostModel.weightCounts(cost.layerSizes).reduce(0, +))
+        let fields = ["/pruning/methods"] + hidden
+        switch point.method {
+        case .snip:
+            if choosing { return [Term(what: "SNIP scores", bytes: float * prunable, fields: fields)] }
+            let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
+            let sizes = cost.layerSizes.map(Double.init)
+            let perSample = sizes.reduce(0, +) + 2 * (sizes.max() ?? 0) + 1
+            return [Term(what: "SNIP gradients", bytes: float * Double(cost.parameters), fields: fields),
+                    Term(what: "SNIP batch activations", bytes: float * batch * perSample, fields: ["/training/batch_size"] + hidden)]
+        case .synflow:
+            if choosing {
+                return [Term(what: "SynFlow scores, their float copy and the masks", bytes: 8 * all + 2 * float * prunable, fields: fields)]
+            }
+            return [Term(what: "SynFlow |w| and scores", bytes: 16 * all, fields: fields),
+                    Term(what: "SynFlow masks", bytes: float * prunable, fields: fields)]
+        default:
+            return []
+        }
     }
 
     static func powerOfTwoCeiling(_ x: Double) -> Double {

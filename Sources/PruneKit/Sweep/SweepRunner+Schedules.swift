@@ -8,12 +8,10 @@ struct RepeatContext {
     /// The network after the original training (the checkpoint).
     let trained: MLP
     let data: Dataset
+    /// The test set's timing subset (`InferenceTimer.timingInput`) as floats; times are scaled to the whole test set.
     let timingInput: Matrix
     /// 1-based position of each point in the sweep, for progress.
     var levels: [SweepPoint: Int] = [:]
-    /// The dense network's time, measured once per repeat when a point first needs it (it
-    /// depends only on the layer shapes, which every point shares).
-    var denseSeconds: Double?
 }
 
 /// A point's network once its schedule has pruned and trained it, before it is measured.
@@ -218,8 +216,8 @@ extension SweepRunner {
         }
         let evaluation = model.evaluate(on: context.data.test)
         if cancellation.isCancelled { throw SweepCancelled() }
-        let dense = denseSeconds(&context)
-        let small = InferenceTimer.denseSeconds(of: model, input: context.timingInput)
+        let timing = InferenceTimer.measure(context.trained, against: model, input: context.timingInput,
+                                            representing: context.data.test.count)
         let original = context.trained
         let layerSparsity = zip(model.weights, original.weights).map { 1 - Double($0.count) / Double($1.count) }
         let dead = model.deadUnitsPerLayer
@@ -228,7 +226,7 @@ extension SweepRunner {
             achievedSparsity: 1 - Double(shape.weightCount) / Double(original.weightCount), layerSparsity: layerSparsity,
             accuracy: evaluation.accuracy, loss: evaluation.loss,
             nonzeroParameters: model.nonzeroParameterCount, totalParameters: original.parameterCount,
-            denseSeconds: dense, prunedSeconds: small, kernel: "dense",
+            denseSeconds: timing.denseSeconds, prunedSeconds: timing.prunedSeconds, kernel: timing.kernel,
             schedule: spec.pruning.schedule, step: step, variant: point.variant, layer: point.layer, epochsTrained: epochs,
             compressionRatio: Double(original.weightCount) / Double(max(1, model.nonzeroWeightCount)),
             macs: shape.weightCount, denseMacs: original.weightCount, deadUnits: dead.reduce(0, +), layerDeadUnits: dead,
@@ -267,12 +265,6 @@ extension SweepRunner {
         return Double(DispatchTime.now().uptimeNanoseconds - began) * 1e-9
     }
 
-    private func denseSeconds(_ context: inout RepeatContext) -> Double {
-        let dense = context.denseSeconds ?? InferenceTimer.denseSeconds(of: context.trained, input: context.timingInput, repetitions: 5)
-        context.denseSeconds = dense
-        return dense
-    }
-
     /// Evaluates and times a point's final network and makes its row.
     private func record(_ point: SweepPoint, _ network: PrunedNetwork, before: Evaluation?, trainSeconds: Double, epochsTrained: Int,
                         step: Int?, context: inout RepeatContext, tracker: inout SweepProgressTracker,
@@ -283,16 +275,16 @@ extension SweepRunner {
         tracker.report(.evaluating, partial: trained) { describe(&$0, point, level: level) }
         let evaluation = network.model.evaluate(on: context.data.test)
         if cancellation.isCancelled { throw SweepCancelled() }
-        let dense = denseSeconds(&context)
+        // Dense and pruned timed as pairs at this point (never against a dense time from another moment).
+        let timing = InferenceTimer.measure(network, input: context.timingInput, representing: context.data.test.count)
         // Counted on the final network, so a mask that did not hold during training would show.
-        let timing = InferenceTimer.measure(network, input: context.timingInput, denseSeconds: dense)
         let originalWeights = context.trained.weightCount
         let nonzeroWeights = network.model.nonzeroWeightCount
         let macs: Int
         switch timing.kernel {
-        case "csr": macs = nonzeroWeights
-        case "shrunk": macs = network.model.weightCount
-        default: macs = originalWeights
+        case .csr: macs = nonzeroWeights
+        case .shrunk: macs = network.model.weightCount
+        case .dense: macs = originalWeights
         }
         let dead = network.model.deadUnitsPerLayer
         return ResultRow(

@@ -6,7 +6,7 @@ import CBLAS
 /// columns across PruneLab's own workers (`Parallel`). Two OpenBLAS threads on a small
 /// product lose badly as soon as anything else wants a core (PERF-NOTES), and owning the
 /// threads lets training fuse ReLU and the optimizer into the same per-core pass.
-public enum GEMM {
+package enum GEMM {
     /// Done once, before the first product: kernels chosen for this CPU, one thread.
     private static let singleThreadedBLAS: Void = {
         BLASKernelSelection.selectBestKernels()
@@ -18,13 +18,13 @@ public enum GEMM {
     /// re-initialises OpenBLAS, which must not race other threads. Later calls do nothing.
     /// Returns the kernel family in use.
     @discardableResult
-    public static func prepare() -> String {
+    package static func prepare() -> String {
         _ = singleThreadedBLAS
         return BLASKernelSelection.coreName
     }
 
     /// The OpenBLAS kernel family products run with (after PruneLab's selection), e.g. "SkylakeX".
-    public static var kernelName: String {
+    package static var kernelName: String {
         _ = singleThreadedBLAS
         return BLASKernelSelection.coreName
     }

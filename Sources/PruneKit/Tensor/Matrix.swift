@@ -3,10 +3,14 @@
 /// Weights are stored as `inputs x outputs` (a layer computes `Y = X W`), so an output
 /// unit is a column of its weight matrix, as in the reference experiment.
 public struct Matrix: Equatable, Sendable {
+    /// Number of rows (a layer's inputs, for a weight matrix).
     public var rows: Int
+    /// Number of columns (a layer's output units, for a weight matrix).
     public var cols: Int
+    /// The elements, row after row; always `rows * cols` of them.
     public var data: [Float]
 
+    /// Wraps `data` laid out row-major; its count must be `rows * cols`.
     public init(rows: Int, cols: Int, data: [Float]) {
         precondition(rows >= 0 && cols >= 0 && data.count == rows * cols,
                      "Matrix \(rows)x\(cols) needs \(rows * cols) values, got \(data.count)")
@@ -15,12 +19,15 @@ public struct Matrix: Equatable, Sendable {
         self.data = data
     }
 
+    /// A matrix with every element set to `value`.
     public init(rows: Int, cols: Int, repeating value: Float = 0) {
         self.init(rows: rows, cols: cols, data: [Float](repeating: value, count: rows * cols))
     }
 
+    /// Number of elements, `rows * cols`.
     public var count: Int { rows * cols }
 
+    /// The element at (`row`, `col`), read or written in place.
     public subscript(row: Int, col: Int) -> Float {
         get { data[row * cols + col] }
         set { data[row * cols + col] = newValue }

@@ -44,6 +44,7 @@ public struct SparseMatrix: Sendable, Equatable {
         self.values = values
     }
 
+    /// Number of stored (non-zero) entries.
     public var nonzeroCount: Int { values.count }
 
     /// The fraction of entries that are zero (0...1).

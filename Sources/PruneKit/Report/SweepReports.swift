@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes the summary and the charts of a sweep into its output folder as rows come in,
 /// so the files always show every point measured so far.
-struct SweepReports {
+final class SweepReports: SweepReporting {
     let spec: SweepSpec
     let outputDirectory: URL
     /// The unpruned model's test metrics, one per repeat trained or loaded so far.
@@ -15,6 +15,15 @@ struct SweepReports {
 
     private func write(_ text: String, _ name: String) throws {
         try AtomicFile.write(text, to: outputDirectory.appendingPathComponent(name))
+    }
+
+    func modelTrained(_ model: MLP, repeatIndex: Int, baseline: Evaluation) throws {
+        if repeatIndex == 0 { try writeWeightsChart(model) }
+        baselines.append(baseline)
+    }
+
+    func rowsChanged(_ rows: [ResultRow]) throws {
+        try writeSummaryAndCharts(rows)
     }
 
     func writeSummaryAndCharts(_ rows: [ResultRow]) throws {
@@ -36,5 +45,13 @@ struct SweepReports {
     func writeWeightsChart(_ model: MLP) throws {
         let layers = LayerWeightStatistics.prunableLayers(of: model, pruneLastLayer: spec.pruning.pruneLastLayer)
         try write(WeightsChart.svg(layers, title: "\(spec.name), trained model (repeat 0)"), "weights.svg")
+    }
+}
+
+extension SweepRunner {
+    /// A runner that writes the summary and charts of `Report/` as it goes: what the CLI and the
+    /// service run.
+    public init(spec: SweepSpec, outputDirectory: URL) {
+        self.init(spec: spec, outputDirectory: outputDirectory) { spec, folder in SweepReports(spec: spec, outputDirectory: folder) }
     }
 }

@@ -1,0 +1,11 @@
+import Foundation
+
+/// What a sweep tells its reports as it goes: each repeat's trained model, and the rows after
+/// every point. `Report/` writes the summary and the charts; the runner, before it in the data's
+/// way, knows only this protocol.
+public protocol SweepReporting: AnyObject {
+    /// Repeat `repeatIndex` was trained (or loaded), scoring `baseline` on the test set unpruned.
+    func modelTrained(_ model: MLP, repeatIndex: Int, baseline: Evaluation) throws
+    /// The rows measured so far, in results.csv's order.
+    func rowsChanged(_ rows: [ResultRow]) throws
+}
