@@ -42,8 +42,9 @@ struct SweepMemoryModel {
         let batch = max(1, min(cost.spec.training.batchSize, shape.trainCount))
         let trainingBLAS = blasWorkspace(rows: batch, sizes: cost.layerSizes)
         let evaluationBLAS = max(trainingBLAS, blasWorkspace(rows: min(1000, shape.testCount), sizes: cost.layerSizes))
-        // From the dense timing on, OpenBLAS's buffers hold what the largest product touched.
-        let timingBLAS = max(evaluationBLAS, blasWorkspace(rows: shape.testCount, sizes: cost.layerSizes))
+        // From the timing on, OpenBLAS's buffers hold what the largest product touched: the timing subset.
+        let timingBLAS = max(evaluationBLAS, blasWorkspace(rows: Int(timedSamples), sizes: cost.layerSizes))
+
         let trained = held(cost.parameters, "trained network")
         var phases = [loading, training(runs[0]).adding(blasTerm(trainingBLAS))]
         phases.append(Phase(name: "evaluating the trained network",
@@ -152,6 +153,9 @@ struct SweepMemoryModel {
             Term(what: "optimizer state", bytes: optimizerState * float * parameters, fields: hidden + ["/training/optimizer"]),
             Term(what: "batch activations", bytes: float * batch * perSample, fields: ["/training/batch_size"] + hidden),
             Term(what: "shuffled order", bytes: 8 * Double(shape.trainCount), fields: cost.trainCountFields),
+            // At the end the trained model is exported while the session still lives, and the
+            // checkpoint is built in memory before it is written.
+            Term(what: "exported model and the checkpoint being written", bytes: 2 * float * parameters, fields: hidden),
         ]
         if run.maskedWeights > 0 {
             // The pruned network's masks and the session's float copy of them.
