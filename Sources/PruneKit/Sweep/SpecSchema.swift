@@ -245,8 +245,11 @@ public enum SpecSchema {
 
 /// `given` present and `sets` absent: `sets` takes `to`.
 public struct SpecImplication: Sendable {
+    /// JSON Pointer of the field whose presence triggers the implication.
     public var given: String
+    /// JSON Pointer of the field that takes the implied value when it is absent.
     public var sets: String
+    /// The value the implied field takes.
     public var to: JSONValue
 }
 
@@ -259,6 +262,7 @@ public struct SpecRule: Sendable {
     /// The same rule in JSON Schema (an `if`/`then` on the object holding the fields), so that
     /// the OpenAPI document describes exactly what the parser accepts.
     public var jsonSchema: JSONValue
+    /// JSON Pointer of the object whose schema carries `jsonSchema` ("" for the top level).
     public var objectPointer: String
     let problem: @Sendable (SweepSpec) -> String?
 }
