@@ -14,6 +14,7 @@ public enum SpecSchema {
     static let iterative = SpecCondition("/pruning/schedule", is: PruningSchedule.iterative.rawValue)
     static let gradual = SpecCondition("/pruning/schedule", is: PruningSchedule.gradual.rawValue)
 
+    /// Every field of the spec in document order; parsing, the JSON Schema, the README and the page read this one table.
     public static let fields: [SpecField] = [
         .string("/name", \.name, length: 0...200,
                 doc: "names the sweep; artifacts and charts carry it"),
