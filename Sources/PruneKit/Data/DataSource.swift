@@ -16,12 +16,18 @@ public enum DataSource: Equatable, Sendable {
 
 /// The size of a generated dataset and its generator's seed.
 public struct SyntheticShape: Equatable, Sendable {
+    /// Training samples to generate.
     public var trainSize: Int
+    /// Test samples to generate.
     public var testSize: Int
+    /// Inputs per sample.
     public var features: Int
+    /// Classes the labels range over.
     public var classes: Int
+    /// Seed of the generator: the same shape and seed give the same samples.
     public var seed: UInt64
 
+    /// A shape from its sizes and seed.
     public init(trainSize: Int, testSize: Int, features: Int, classes: Int, seed: UInt64) {
         self.trainSize = trainSize
         self.testSize = testSize

@@ -2,12 +2,18 @@ import Foundation
 
 /// A train/test pair of labelled sample sets with their shape.
 public struct Dataset: Sendable {
+    /// Where the data came from, for reports: "synthetic", or the folder or file read.
     public let name: String
+    /// Inputs per sample, the same in both sets.
     public let features: Int
+    /// Classes the labels range over (at least 2).
     public let classes: Int
+    /// The samples the network is trained on.
     public let train: LabeledImages
+    /// The held-out samples accuracy and timings are measured on.
     public let test: LabeledImages
 
+    /// A data set from two sample sets of the given width; both must have `features` inputs.
     public init(name: String, features: Int, classes: Int, train: LabeledImages, test: LabeledImages) {
         precondition(train.features == features && test.features == features, "train and test need \(features) features")
         precondition(classes >= 2, "a classification needs at least 2 classes")

@@ -3,14 +3,18 @@ import Foundation
 
 /// An error reading a data file: names the file and what is wrong with it.
 public struct DataFileError: Error, CustomStringConvertible, Equatable {
+    /// The file (or spec field) at fault, as the user named it.
     public var path: String
+    /// What is wrong with it, in words.
     public var problem: String
 
+    /// An error saying `problem` about `path`.
     public init(path: String, problem: String) {
         self.path = path
         self.problem = problem
     }
 
+    /// "path: problem", for messages.
     public var description: String { "\(path): \(problem)" }
 }
 
@@ -19,9 +23,12 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable {
 /// Layout: two zero bytes, a type byte (0x08 = unsigned byte; the only type datasets use),
 /// a dimension count, one big-endian UInt32 per dimension, then the values, row-major.
 public struct IDXArray: Sendable, Equatable {
+    /// Size of each dimension, outermost first (samples, rows, columns).
     public var dimensions: [Int]
+    /// Every value, row-major.
     public var values: [UInt8]
 
+    /// An array from its dimensions and row-major values.
     public init(dimensions: [Int], values: [UInt8]) {
         self.dimensions = dimensions
         self.values = values

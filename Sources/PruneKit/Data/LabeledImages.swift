@@ -17,17 +17,21 @@ public struct LabeledImages: Sendable {
         }
     }
 
+    /// Number of samples.
     public let count: Int
+    /// Values per sample.
     public let features: Int
     /// `count * features` values, row-major: sample `i` is `[i * features ..< (i + 1) * features]`.
     public let values: Values
     /// One class index per sample.
     public let labels: [UInt8]
 
+    /// Byte samples (IDX images, uint8 arrays), kept as bytes until a batch needs floats.
     public init(features: Int, pixels: [UInt8], labels: [UInt8]) {
         self.init(features: features, values: .bytes(pixels), labels: labels)
     }
 
+    /// Samples of either storage; `values` must hold `features` values per label.
     public init(features: Int, values: Values, labels: [UInt8]) {
         precondition(features > 0, "samples need at least one feature")
         precondition(values.count == labels.count * features,

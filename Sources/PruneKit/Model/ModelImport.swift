@@ -12,19 +12,26 @@ public enum ImportLayout: String, Sendable {
 
 /// One dense layer of an imported file: its tensors and sizes.
 public struct ImportedLayer: Sendable, Equatable {
+    /// The layer's weight tensor as stored in the file, not yet converted.
     public let weight: SafetensorsFile.Tensor
+    /// The layer's bias tensor, nil when the file has none.
     public let bias: SafetensorsFile.Tensor?
+    /// Inputs of the layer (the previous layer's outputs).
     public let inputs: Int
+    /// Outputs (units) of the layer.
     public let outputs: Int
 }
 
 /// An imported network's layers, known from the header alone.
 public struct ImportedArchitecture: Sendable, Equatable {
+    /// How the file names and lays out its layers.
     public let layout: ImportLayout
+    /// The layers in order, input first.
     public let layers: [ImportedLayer]
 
     /// `[inputs, hidden..., outputs]`.
     public var layerSizes: [Int] { [layers[0].inputs] + layers.map(\.outputs) }
+    /// Whether the layers have biases (decided by the first; import requires all or none).
     public var hasBias: Bool { layers[0].bias != nil }
     /// "tensor \"0.weight\" [300, 784]": how errors name a layer's weight.
     public func describe(_ layer: Int) -> String {

@@ -23,16 +23,23 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
 /// JSON that is not an object, unknown dtypes, shapes that do not match their bytes, and
 /// offsets out of range or overlapping are each an error naming the file and the tensor.
 public struct SafetensorsFile: Sendable {
+    /// One tensor's header entry: where its bytes are and how to read them.
     public struct Tensor: Sendable, Equatable {
+        /// The tensor's key in the header, e.g. `0.weight`.
         public let name: String
+        /// Element type of the stored bytes.
         public let dtype: SafetensorsDType
+        /// Size of each dimension, outermost first.
         public let shape: [Int]
         /// Bytes relative to the start of the data (after the header).
         let range: Range<Int>
     }
 
+    /// The file the header was read from; tensor data is read from it on demand.
     public let url: URL
+    /// Every tensor of the file by name.
     public let tensors: [String: Tensor]
+    /// The header's `__metadata__` strings (empty when there are none).
     public let metadata: [String: String]
     let dataStart: Int
 

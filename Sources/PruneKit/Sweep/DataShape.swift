@@ -4,16 +4,21 @@ import Foundation
 public struct DataShape: Sendable, Equatable {
     /// Samples the sweep uses (after `train_limit` / `test_limit`).
     public var trainCount: Int
+    /// Test samples the sweep uses (after `test_limit`).
     public var testCount: Int
+    /// Inputs per sample (pixels of an image).
     public var features: Int
+    /// Classes the output layer distinguishes.
     public var classes: Int
     /// Samples in the source before the limits: loading holds all of them for a moment while
     /// the limited prefix is copied out. Equal to the counts above when nothing is cut.
     public var sourceTrainCount: Int
+    /// Test samples in the source before `test_limit`.
     public var sourceTestCount: Int
     /// Bytes each feature value takes in memory: 1 for byte data (IDX, uint8), 4 for floats.
     public var bytesPerFeature: Int = 1
 
+    /// A shape; source counts default to the used counts (nothing cut) and never fall below them.
     public init(trainCount: Int, testCount: Int, features: Int, classes: Int,
                 sourceTrainCount: Int? = nil, sourceTestCount: Int? = nil) {
         self.trainCount = trainCount

@@ -18,10 +18,12 @@ public struct InferenceTiming: Sendable, Codable, Equatable {
     public var denseSeconds: Double
     /// The representation picked for the pruned network (see `kernel`).
     public var prunedSeconds: Double
+    /// Which representation ran the pruned network.
     public var kernel: InferenceKernel
     /// Weight methods: the sparse kernel's time, also when dense was picked. Nil for unit methods.
     public var csrSeconds: Double?
 
+    /// A timing as measured; `csrSeconds` only for weight methods.
     public init(denseSeconds: Double, prunedSeconds: Double, kernel: InferenceKernel, csrSeconds: Double? = nil) {
         self.denseSeconds = denseSeconds
         self.prunedSeconds = prunedSeconds

@@ -14,6 +14,7 @@ public struct JobEstimate: Codable, Equatable, Sendable {
     /// JSON Pointers of the spec fields that drive the seconds, biggest first.
     public var timeDrivers: [String]
 
+    /// An estimate from its figures and the fields that drive them.
     public init(peakMemoryBytes: Int, flops: Double, seconds: Double, memoryDrivers: [String], timeDrivers: [String]) {
         self.peakMemoryBytes = peakMemoryBytes
         self.flops = flops

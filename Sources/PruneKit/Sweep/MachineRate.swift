@@ -30,6 +30,7 @@ public struct MachineRate: Sendable, Equatable, Codable {
     /// Seconds of process start, writing files and charts, independent of the shape.
     public var fixedSeconds: Double
 
+    /// Rates from one's own measurements, e.g. `prunelab bench` output.
     public init(trainingFLOPS: Double, trainingHalfRateWork: Double, stepOverheadSeconds: Double,
                 memoryBandwidth: Double, inferenceFLOPS: Double, sparseFLOPS: Double,
                 pruneSecondsPerWeight: Double, loadSecondsPerByte: Double, fixedSeconds: Double) {

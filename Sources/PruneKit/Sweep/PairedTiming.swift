@@ -8,11 +8,14 @@ import Dispatch
 /// hit both sides alike; the speed-up is the median of the rounds' ratios. Rounds continue until
 /// the ratios' interquartile range is within `tolerance` of their median, or `maxRounds`.
 public struct PairedTiming: Sendable, Equatable {
+    /// Rounds always run before the spread is checked.
     public var minRounds = 5
+    /// Rounds at which measuring stops even if the ratios have not settled.
     public var maxRounds = 21
     /// Relative interquartile range of the ratios at which the measurement is settled.
     public var tolerance = 0.05
 
+    /// A timing with the default rounds and tolerance.
     public init() {}
 
     /// Which side a round times first and what one run cost.
@@ -20,10 +23,13 @@ public struct PairedTiming: Sendable, Equatable {
 
     /// The medians of each side and of the rounds' ratios, and how many rounds it took.
     public struct Result: Sendable, Equatable {
+        /// Median seconds of the dense side's runs.
         public var denseSeconds: Double
+        /// Median seconds of the pruned side's runs.
         public var prunedSeconds: Double
         /// Median over rounds of dense / pruned: how many times faster the pruned network runs.
         public var speedup: Double
+        /// Rounds measured before stopping.
         public var rounds: Int
         /// Relative interquartile range of the ratios when the measurement stopped.
         public var spread: Double

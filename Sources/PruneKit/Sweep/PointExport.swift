@@ -2,11 +2,16 @@ import Foundation
 
 /// One point of a finished (or running) sweep, as a user names it.
 public struct PointSelector: Sendable, Equatable {
+    /// The pruning criterion of the point.
     public var method: PruningMethod
+    /// Target sparsity in percent, as in results.csv.
     public var sparsity: Double
+    /// 0-based repeat (model) of the point.
     public var repeatIndex: Int
+    /// The pruned network or one of its controls.
     public var variant: PointVariant
 
+    /// A point; the defaults name repeat 0's pruned network.
     public init(method: PruningMethod, sparsity: Double, repeatIndex: Int = 0, variant: PointVariant = .pruned) {
         self.method = method
         self.sparsity = sparsity
@@ -27,6 +32,7 @@ public struct PointSelector: Sendable, Equatable {
         self.init(method: method, sparsity: sparsity, repeatIndex: repeatIndex, variant: variant)
     }
 
+    /// `METHOD:SPARSITY:REPEAT`, with the variant in parentheses when it is not the pruned one, for messages.
     public var text: String { "\(method.rawValue):\(formatNumber(sparsity)):\(repeatIndex)\(variant == .pruned ? "" : " (\(variant.rawValue))")" }
 }
 
@@ -37,6 +43,7 @@ public enum PointExportError: Error, Equatable, CustomStringConvertible {
     /// The point exists but its network can be neither rebuilt nor read back.
     case notAvailable(String)
 
+    /// The message, which names the point and why it cannot be exported.
     public var description: String {
         switch self {
         case .notFound(let text), .notAvailable(let text): text
@@ -52,9 +59,13 @@ public enum PointExportError: Error, Equatable, CustomStringConvertible {
 /// last reached is read from its stored step file. Other points (fine-tuned, gradual, at-init,
 /// controls) train after pruning and are not kept, so they are refused with the reason.
 public enum PointExport {
+    /// A point's network with the row and spec it came from.
     public struct Exported {
+        /// The point's network, pruned weights at zero.
         public var model: MLP
+        /// The results.csv row of the point, whose accuracy the network reproduces.
         public var row: ResultRow
+        /// The resolved spec of the sweep the point belongs to.
         public var spec: SweepSpec
         /// "rebuilt" or "stored".
         public var source: String
@@ -63,6 +74,7 @@ public enum PointExport {
     /// A sparsity as file names show it: `90`, `97.5`.
     public static func sparsityText(_ sparsity: Double) -> String { formatNumber(sparsity) }
 
+    /// The point's network: rebuilt (one-shot) or read back (iterative last step); throws naming why not.
     public static func network(folder: URL, point: PointSelector) throws -> Exported {
         let specURL = folder.appendingPathComponent("spec.json"), resultsURL = folder.appendingPathComponent("results.csv")
         guard let specData = FileManager.default.contents(atPath: specURL.path),

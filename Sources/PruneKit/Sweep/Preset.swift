@@ -5,6 +5,7 @@ import Foundation
 /// The LeNet-300-100 ones use Fashion-MNIST by default; set `dataset.path` to an MNIST folder
 /// to run them on the paper's data.
 public struct Preset: Sendable {
+    /// The preset's identifier, as given to `--preset` and `GET /presets`.
     public let name: String
     /// One line: what it runs.
     public let summary: String
@@ -18,6 +19,7 @@ public struct Preset: Sendable {
         get throws { try SweepSpec.parse(document) }
     }
 
+    /// The preset called `name`, or nil if there is none.
     public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
 
     /// LeNet-300-100 (784-300-100-10), Adam 1e-3, batch 64, 3 epochs, 3 seeds.
@@ -29,6 +31,7 @@ public struct Preset: Sendable {
     /// Han et al.'s and Frankle & Carbin's rounds: 20% of what remains, ten times (20 ... 89%).
     private static let twentyPercentRounds: JSONValue = [20, 36, 49, 59, 67, 74, 79, 83, 87, 89]
 
+    /// Every preset, in the order the CLI and the page list them.
     public static let all: [Preset] = [
         Preset(name: "seed", summary: "the reference experiment: 784-1000-1000-500-200-10, weight and unit pruning one-shot at 0-99%",
                reproduces: "the original study's weight vs unit pruning curves",

@@ -3,28 +3,36 @@ import Foundation
 /// One measured point of a sweep: a (method, sparsity, repeat) triple and what pruning left.
 /// One row of `results.csv`; the column names are `ResultRow.csvHeader`.
 public struct ResultRow: Codable, Sendable, Equatable {
+    /// The pruning criterion that produced this network.
     public var method: PruningMethod
     /// Requested sparsity in percent (0 ..< 100).
     public var targetSparsity: Double
     /// 0-based repeat; repeat r trained its own model from seed `training.seed + r`.
     public var repeatIndex: Int
+    /// Seed the repeat's model was trained from (`training.seed + repeatIndex`).
     public var seed: Int
     /// Fraction (0...1) of the original network's weights removed, overall and per layer.
     public var achievedSparsity: Double
+    /// The same fraction for each layer, in layer order.
     public var layerSparsity: [Double]
     /// Test-set accuracy (0...1) and mean softmax cross-entropy of the final network
     /// (after fine-tuning when the spec asks for it).
     public var accuracy: Double
+    /// Mean softmax cross-entropy on the test set of the final network.
     public var loss: Double
     /// Right after pruning, before fine-tuning; nil when the spec has no fine-tuning.
     public var accuracyBeforeFinetune: Double?
+    /// Test loss right after pruning, before fine-tuning; nil when the spec has no fine-tuning.
     public var lossBeforeFinetune: Double?
+    /// Weights (and biases) still nonzero in the final network.
     public var nonzeroParameters: Int
+    /// Weights (and biases) of the original, unpruned network.
     public var totalParameters: Int
     /// Seconds to run the whole test set through the dense-shaped network and through the
     /// representation pruning allows (see `kernel`): medians of paired rounds on the first
     /// `InferenceTimer.timingSamples` test samples, scaled to the whole test set.
     public var denseSeconds: Double
+    /// The pruned representation's seconds for the whole test set, measured like `denseSeconds`.
     public var prunedSeconds: Double
     /// "csr", "dense" or "shrunk" (`InferenceKernel`'s raw values): what ran the pruned network.
     public var kernel: InferenceKernel
@@ -43,13 +51,16 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// Multiply-accumulates per sample as this network runs (nonzeros for CSR, the shrunk or
     /// small shape's weights for dense kernels) and as the original network runs.
     public var macs: Int?
+    /// Multiply-accumulates per sample of the original, unpruned network.
     public var denseMacs: Int?
     /// Hidden units with no nonzero incoming or no nonzero outgoing weight, in all and per hidden layer.
     public var deadUnits: Int?
+    /// Dead hidden units of each hidden layer, in layer order.
     public var layerDeadUnits: [Int]
     /// Seconds this point spent training (fine-tuning, retraining, the control's training); 0: none.
     public var trainSeconds: Double?
 
+    /// A row as the runner measured it; the optional columns default to "not recorded".
     public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int, seed: Int,
                 achievedSparsity: Double, layerSparsity: [Double], accuracy: Double, loss: Double,
                 accuracyBeforeFinetune: Double? = nil, lossBeforeFinetune: Double? = nil,
@@ -106,14 +117,18 @@ public struct ResultRow: Codable, Sendable, Equatable {
 
 /// One (method, sparsity, repeat, variant, layer) point of a sweep: one row of results.csv.
 public struct SweepPoint: Hashable, Sendable {
+    /// The pruning criterion of the point.
     public var method: PruningMethod
+    /// Requested sparsity in percent (0 ..< 100).
     public var targetSparsity: Double
+    /// 0-based repeat; each repeat trains its own model.
     public var repeatIndex: Int
     /// The pruned network or one of its controls.
     public var variant: PointVariant
     /// Each-layer scope: the only layer pruned; nil: all of them.
     public var layer: Int?
 
+    /// A point; the defaults name the pruned network of an all-layer sweep.
     public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int, variant: PointVariant = .pruned, layer: Int? = nil) {
         self.method = method
         self.targetSparsity = targetSparsity
@@ -130,6 +145,7 @@ public struct SweepOutcome: Sendable {
     /// Names of the files written to the output directory.
     public var artifacts: [String]
 
+    /// The outcome of a sweep from its rows and the files it wrote.
     public init(rows: [ResultRow], artifacts: [String]) {
         self.rows = rows
         self.artifacts = artifacts

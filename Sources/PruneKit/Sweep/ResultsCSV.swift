@@ -19,14 +19,19 @@ public enum ResultsCSV {
 
     /// A `results.csv` whose content is not what PruneLab writes; names the line and column.
     public struct FormatError: Error, Equatable, CustomStringConvertible {
+        /// 1-based line of the file where the problem is.
         public var line: Int
+        /// The column at fault; nil for problems of the whole line (quoting, field count).
         public var column: String?
+        /// What is wrong with the value or line.
         public var detail: String
+        /// "results.csv line N, column C: detail", for logs and error responses.
         public var description: String {
             "results.csv line \(line)\(column.map { ", column \($0)" } ?? ""): \(detail)"
         }
     }
 
+    /// The whole file, header first, one line per row in the order given.
     public static func encode(_ rows: [ResultRow]) -> String {
         CSV.encode([header] + rows.map(fields))
     }
@@ -50,6 +55,7 @@ public enum ResultsCSV {
     /// Shortest text that reads back as the same Double.
     static func number(_ value: Double) -> String { "\(value)" }
 
+    /// Rows of a results.csv, current or pre-schedule header; throws `FormatError` naming the line and column.
     public static func decode(_ text: String) throws -> [ResultRow] {
         let records: [[String]]
         do {

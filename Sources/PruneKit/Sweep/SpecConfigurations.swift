@@ -26,6 +26,7 @@ extension Dataset {
 }
 
 extension TrainingConfig {
+    /// The engine's training settings for a spec (the epoch count stays with the caller's loop).
     public init(_ spec: TrainingSpec) {
         self.init(batchSize: spec.batchSize, optimizer: spec.optimizer, learningRate: spec.learningRate,
                   momentum: spec.momentum, seed: UInt64(truncatingIfNeeded: spec.seed))

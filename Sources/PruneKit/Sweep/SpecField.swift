@@ -2,15 +2,23 @@ import Foundation
 
 /// A range of numbers whose ends may be open: `learning_rate` is in (0, 10], a sparsity in [0, 100).
 public struct NumberBounds: Equatable, Sendable {
+    /// The lower end of the range.
     public var minimum: Double
+    /// Whether `minimum` itself is allowed.
     public var minimumIncluded: Bool
+    /// The upper end of the range.
     public var maximum: Double
+    /// Whether `maximum` itself is allowed.
     public var maximumIncluded: Bool
 
+    /// Both ends allowed: [low, high].
     public static func closed(_ low: Double, _ high: Double) -> NumberBounds { .init(minimum: low, minimumIncluded: true, maximum: high, maximumIncluded: true) }
+    /// Low end allowed, high end not: [low, high).
     public static func upToExcluding(_ low: Double, _ high: Double) -> NumberBounds { .init(minimum: low, minimumIncluded: true, maximum: high, maximumIncluded: false) }
+    /// High end allowed, low end not: (low, high].
     public static func aboveUpTo(_ low: Double, _ high: Double) -> NumberBounds { .init(minimum: low, minimumIncluded: false, maximum: high, maximumIncluded: true) }
 
+    /// Whether `x` lies in the range, honouring which ends are open.
     public func contains(_ x: Double) -> Bool {
         (minimumIncluded ? x >= minimum : x > minimum) && (maximumIncluded ? x <= maximum : x < maximum)
     }
@@ -52,13 +60,17 @@ public enum SpecType: Equatable, Sendable {
 
 /// A condition on another field's resolved value: "when /dataset/name is synthetic".
 public struct SpecCondition: Equatable, Sendable {
+    /// JSON Pointer of the field the condition reads.
     public var pointer: String
+    /// The field holds when its resolved value is any of these strings.
     public var values: [String]
 
+    /// "`pointer` is one of `values`", written as a list of arguments.
     public init(_ pointer: String, is values: String...) {
         self.init(pointer, values)
     }
 
+    /// "`pointer` is one of `values`", from an array.
     public init(_ pointer: String, _ values: [String]) {
         self.pointer = pointer
         self.values = values
@@ -76,6 +88,7 @@ public struct SpecCondition: Equatable, Sendable {
 public struct SpecField: Sendable {
     /// JSON Pointer (RFC 6901) of the field, e.g. `/training/epochs`.
     public let pointer: String
+    /// What JSON the field takes; the parser, schema and README all follow it.
     public let type: SpecType
     /// Whether JSON `null` is accepted (meaning "none": all samples, no rewind, ...).
     /// Other fields refuse null: to take a default, leave the field out.

@@ -3,6 +3,7 @@ import Foundation
 /// The limit the schema cannot state field by field: the network's size, which depends on the
 /// data's input size and class count. A spec over it is valid but refused (HTTP 422, not 400).
 public enum SpecLimits {
+    /// Most trainable parameters a spec's network may have; a spec over it is refused (HTTP 422).
     public static let maxParameters = 50_000_000
 }
 

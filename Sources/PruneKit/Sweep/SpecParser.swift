@@ -2,9 +2,12 @@ import Foundation
 
 /// One thing wrong with a submitted spec: where (a JSON Pointer, RFC 6901) and what.
 public struct SpecFieldError: Error, Equatable, Sendable, Codable {
+    /// JSON Pointer (RFC 6901) of the offending field; "" for the whole document.
     public var pointer: String
+    /// What is wrong and what is allowed, in words.
     public var detail: String
 
+    /// An error at `pointer` saying `detail`.
     public init(pointer: String, detail: String) {
         self.pointer = pointer
         self.detail = detail
@@ -13,10 +16,13 @@ public struct SpecFieldError: Error, Equatable, Sendable, Codable {
 
 /// Every problem found in a submitted spec, not just the first.
 public struct SpecValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Every problem found, in the order the parser met them.
     public var errors: [SpecFieldError]
 
+    /// An error collecting the problems found.
     public init(errors: [SpecFieldError]) { self.errors = errors }
 
+    /// One "pointer: detail" line per problem, "/" for the whole document.
     public var description: String {
         errors.map { "\($0.pointer.isEmpty ? "/" : $0.pointer): \($0.detail)" }.joined(separator: "\n")
     }
@@ -36,6 +42,7 @@ extension SweepSpec {
         return try parse(value)
     }
 
+    /// Validates an already-parsed JSON value, as `parse(_: Data)` does after decoding.
     public static func parse(_ value: JSONValue) throws -> SweepSpec {
         var parser = SpecParser()
         let spec = parser.parse(value)

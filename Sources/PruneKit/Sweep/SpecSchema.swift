@@ -14,6 +14,7 @@ public enum SpecSchema {
     static let iterative = SpecCondition("/pruning/schedule", is: PruningSchedule.iterative.rawValue)
     static let gradual = SpecCondition("/pruning/schedule", is: PruningSchedule.gradual.rawValue)
 
+    /// Every field of the spec in document order; parsing, the JSON Schema, the README and the page read this one table.
     public static let fields: [SpecField] = [
         .string("/name", \.name, length: 0...200,
                 doc: "names the sweep; artifacts and charts carry it"),
@@ -245,8 +246,11 @@ public enum SpecSchema {
 
 /// `given` present and `sets` absent: `sets` takes `to`.
 public struct SpecImplication: Sendable {
+    /// JSON Pointer of the field whose presence triggers the implication.
     public var given: String
+    /// JSON Pointer of the field that takes the implied value when it is absent.
     public var sets: String
+    /// The value the implied field takes.
     public var to: JSONValue
 }
 
@@ -259,6 +263,7 @@ public struct SpecRule: Sendable {
     /// The same rule in JSON Schema (an `if`/`then` on the object holding the fields), so that
     /// the OpenAPI document describes exactly what the parser accepts.
     public var jsonSchema: JSONValue
+    /// JSON Pointer of the object whose schema carries `jsonSchema` ("" for the top level).
     public var objectPointer: String
     let problem: @Sendable (SweepSpec) -> String?
 }

@@ -15,6 +15,7 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     /// Imported weights that cannot be read, or do not fit the spec or the data.
     case importedModel(pointer: String, message: String)
 
+    /// The message for the person who started the sweep, naming the field or file at fault.
     public var description: String {
         switch self {
         case let .modelTooLarge(parameters, limit):

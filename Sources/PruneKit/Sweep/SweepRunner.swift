@@ -28,7 +28,9 @@ public struct SweepRunner {
         artifactNames + (1..<max(1, repeats)).map { checkpointName(repeatIndex: $0) }
     }
 
+    /// The spec the runner executes.
     public let spec: SweepSpec
+    /// The folder results, charts and checkpoints are written to (and resumed from).
     public let outputDirectory: URL
     /// The network read from `model.weights` (set by `run` once the spec is resolved).
     var imported: MLP?
@@ -36,6 +38,7 @@ public struct SweepRunner {
     /// Makes the reports one run keeps up to date (`Report/`'s summary and charts by default).
     let makeReports: @Sendable (SweepSpec, URL) -> SweepReporting
 
+    /// A runner for `spec` into `outputDirectory`; `reports` makes the summary and charts it keeps updated.
     public init(spec: SweepSpec, outputDirectory: URL, reports: @escaping @Sendable (SweepSpec, URL) -> SweepReporting) {
         self.spec = spec
         self.outputDirectory = outputDirectory

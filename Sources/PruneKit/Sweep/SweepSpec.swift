@@ -9,13 +9,20 @@ import Foundation
 /// reference experiment's defaults: `{}` is the seed experiment.
 /// The `Codable` form is the fully resolved spec (every field present), as the job store keeps it.
 public struct SweepSpec: Codable, Equatable, Sendable {
+    /// The sweep's label in reports, file names and the job list.
     public var name: String
+    /// Which data to train and test on.
     public var dataset: DatasetSpec
+    /// The network to train, or the trained one to import.
     public var model: ModelSpec
+    /// How each network is trained before pruning.
     public var training: TrainingSpec
+    /// Which criteria, sparsities and schedule to try.
     public var pruning: PruningSpec
+    /// Independent models trained with seeds `training.seed + r`; summaries give mean and std.
     public var repeats: Int
 
+    /// A spec with the reference experiment's value for every field not given.
     public init(name: String = "seed", dataset: DatasetSpec = .init(), model: ModelSpec = .init(),
                 training: TrainingSpec = .init(), pruning: PruningSpec = .init(), repeats: Int = 1) {
         self.name = name
@@ -44,24 +51,34 @@ public enum DatasetKind: String, Codable, CaseIterable, Sendable {
     case csv
 }
 
+/// Which data set a sweep uses and, for generated or file-based sets, where and how big it is.
 public struct DatasetSpec: Codable, Equatable, Sendable {
+    /// Where the data comes from; decides which of the other fields apply.
     public var name: DatasetKind
     /// A folder holding the four standard IDX files (gzipped or not); implies `name == "idx"`.
     public var path: String?
     /// Use only the first N training / test samples (nil: all). For quick runs and tests.
     public var trainLimit: Int?
+    /// The test-set counterpart of `trainLimit` (nil: all test samples).
     public var testLimit: Int?
     /// Synthetic set only: sizes, input features, classes and generator seed.
     public var trainSize: Int
+    /// Synthetic only: test samples to generate.
     public var testSize: Int
+    /// Synthetic only: inputs per sample.
     public var features: Int
+    /// Synthetic only: number of classes (labels are stored as bytes).
     public var classes: Int
+    /// Synthetic only: seed of the generator.
     public var seed: Int
     /// CSV only: the training and test files, and the column holding the labels.
     public var train: String?
+    /// CSV only: the test file, with the same header as `train`.
     public var test: String?
+    /// CSV only: the header name of the column holding the labels.
     public var labelColumn: String
 
+    /// A data set spec; every default is Fashion-MNIST's full sets or the small synthetic ones.
     public init(name: DatasetKind = .fashionMNIST, path: String? = nil, trainLimit: Int? = nil, testLimit: Int? = nil,
                 trainSize: Int = 2000, testSize: Int = 500, features: Int = 64, classes: Int = 10, seed: Int = 0,
                 train: String? = nil, test: String? = nil, labelColumn: String = "label") {
@@ -98,6 +115,7 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
     }
 }
 
+/// The network's shape, or the safetensors file of a trained one to import.
 public struct ModelSpec: Codable, Equatable, Sendable {
     /// Hidden widths as given; nil only with imported `weights` whose file decides them
     /// (`SweepSpec.resolvingImportedModel()` fills them in from the file).
@@ -110,6 +128,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     /// PyTorch `nn.Sequential` (`0.weight`, `2.weight`, ...) nor PruneLab's own layout.
     public var layers: [String]?
 
+    /// A network spec; the defaults are the reference experiment's four bias-free hidden layers.
     public init(hidden: [Int] = [1000, 1000, 500, 200], bias: Bool = false, weights: String? = nil, layers: [String]? = nil) {
         self.declaredHidden = hidden
         self.declaredBias = bias
@@ -134,15 +153,22 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     }
 }
 
+/// How networks are trained before (and, with fine-tuning, after) pruning.
 public struct TrainingSpec: Codable, Equatable, Sendable {
+    /// Passes over the training set (0 by default with imported weights).
     public var epochs: Int
+    /// Samples per optimiser step.
     public var batchSize: Int
+    /// Adam (TensorFlow's constants) or SGD with momentum.
     public var optimizer: OptimizerKind
+    /// Step size of the optimiser.
     public var learningRate: Double
     /// SGD only (Adam uses TensorFlow's betas 0.9 / 0.999 and epsilon 1e-7).
     public var momentum: Double
+    /// Seed of initialisation and shuffling (repeat r uses `seed + r`).
     public var seed: Int
 
+    /// A training spec with the reference experiment's Adam settings and 5 epochs.
     public init(epochs: Int = 5, batchSize: Int = 64, optimizer: OptimizerKind = .adam,
                 learningRate: Double = 0.001, momentum: Double = 0.9, seed: Int = 0) {
         self.epochs = epochs
@@ -159,19 +185,28 @@ public struct TrainingSpec: Codable, Equatable, Sendable {
     }
 }
 
+/// Which pruning criteria to compare, at which sparsities, on which schedule.
 public struct PruningSpec: Codable, Equatable, Sendable {
+    /// Criteria to compare, each swept over every sparsity.
     public var methods: [PruningMethod]
     /// Target sparsities in percent, 0 ..< 100.
     public var sparsities: [Double]
+    /// Also prune the output layer (weight methods only: unit methods never remove classes).
     public var pruneLastLayer: Bool
+    /// Retraining epochs after pruning with pruned weights held at zero (one-shot and iterative only).
     public var finetuneEpochs: Int
+    /// When pruning happens relative to training: one-shot, iterative, gradual or at initialisation.
     public var schedule: PruningSchedule
     /// Iterative only: rewind the survivors after each step (nil: keep training them).
     public var rewind: RewindPoint?
+    /// The cubic curve's start, end and mask interval for the gradual schedule.
     public var gradual: GradualSpec
+    /// Baselines trained alongside each point (random re-initialisation, small dense network).
     public var controls: [PruningControl]
+    /// Prune all layers together, or each layer alone for sensitivity analysis.
     public var scope: PruningScope
 
+    /// A pruning spec; the defaults are the reference's one-shot weight and unit sweep over ten sparsities.
     public init(methods: [PruningMethod] = [.weight, .unit],
                 sparsities: [Double] = [0, 25, 50, 60, 70, 80, 90, 95, 97, 99],
                 pruneLastLayer: Bool = false, finetuneEpochs: Int = 0,
@@ -207,6 +242,7 @@ public struct PruningSpec: Codable, Equatable, Sendable {
                   scope: try c.decodeIfPresent(PruningScope.self, forKey: .scope) ?? .all)
     }
 
+    /// Writes every field, leaving out only an unset rewind, so stored specs are fully resolved.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(methods, forKey: .methods)
