@@ -6,6 +6,16 @@ import XCTest
 final class LayeringTests: XCTestCase {
     static let order = ["Support", "Data", "Tensor", "Model", "Pruning", "Sweep", "Report", "Bench"]
 
+    /// The engine's tests sit in folders named as the source folders they test.
+    func testTestFoldersMirrorSourceFolders() throws {
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        var isFolder: ObjCBool = false
+        let folders = try FileManager.default.contentsOfDirectory(atPath: tests.path).filter {
+            FileManager.default.fileExists(atPath: tests.appendingPathComponent($0).path, isDirectory: &isFolder) && isFolder.boolValue
+        }
+        XCTAssertEqual(Set(folders), Set(Self.order))
+    }
+
     func testNoFolderUsesATypeFromAFolderAfterIt() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/PruneKit")

@@ -6,7 +6,7 @@ import XCTest
 /// The schema table is the one description of the spec: the parser, the JSON Schema, the
 /// README table and the page form must all agree with it.
 final class SpecSchemaTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A spec property without a schema entry (or an entry without a property) fails here.
     func testEverySpecPropertyHasExactlyOneSchemaEntry() throws {

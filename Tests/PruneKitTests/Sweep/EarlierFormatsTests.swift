@@ -6,7 +6,7 @@ import XCTest
 /// a finished sweep of 2 repeats x 2 methods x 2 levels with fine-tuning. Later versions must
 /// read them and resume the sweep from them without training again or changing a row.
 final class EarlierFormatsTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/v1/job")
 
     func testResolvedSpecOfVersion1Decodes() throws {
