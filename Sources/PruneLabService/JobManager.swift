@@ -229,11 +229,13 @@ public final class JobManager: @unchecked Sendable {
         return .created(current)
     }
 
-    /// Queues the reference experiment unless some job exists already.
+    /// Queues the reference experiment unless some job exists already, costed like any other
+    /// submission (its estimate sets its process's memory limit).
     @discardableResult
     public func submitReferenceIfNoJobs() throws -> JobRecord? {
         guard jobs().isEmpty else { return nil }
-        if case .created(let record) = try submit(.reference) { return record }
+        let verdict = Admission(limits: limits).judge(.reference)
+        if case .created(let record) = try submit(.reference, estimate: verdict.estimate) { return record }
         return nil
     }
 
