@@ -15,12 +15,30 @@ enum OpenAPIDocument {
             preconditionFailure("OpenAPIDocument.routes is not a JSON object with components.schemas")
         }
         schemas["SweepSpecInput"] = SpecJSONSchema.input
+        document["paths"] = withMethodEnum(document["paths"] ?? .null)
         schemas["SweepSpec"] = SpecJSONSchema.resolved
         components["schemas"] = .object(schemas)
         document["components"] = .object(components)
         document["x-spec-fields"] = SpecJSONSchema.flatFields
         return Array(JSONValue.object(document).serialized())
     }()
+
+    /// Path parameters named `method` take exactly the engine's pruning methods.
+    static func withMethodEnum(_ paths: JSONValue) -> JSONValue {
+        guard case .object(var items) = paths else { return paths }
+        for (path, item) in items {
+            guard case .object(var fields) = item, case .array(var parameters)? = fields["parameters"] else { continue }
+            for (index, parameter) in parameters.enumerated() {
+                guard case .object(var p) = parameter, p["name"] == "method", case .object(var schema)? = p["schema"] else { continue }
+                schema["enum"] = .array(PruningMethod.allCases.map { .string($0.rawValue) })
+                p["schema"] = .object(schema)
+                parameters[index] = .object(p)
+            }
+            fields["parameters"] = .array(parameters)
+            items[path] = .object(fields)
+        }
+        return .object(items)
+    }
 
     /// The hand-written part: paths, responses and the job's schemas.
     static let routes = #"""
@@ -72,6 +90,8 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"description": "A file the spec names is outside the server's data roots (`--data-root`); said the same whether or not it exists.",
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
           "413": {"description": "The body is larger than the server accepts."},
           "415": {"$ref": "#/components/responses/Problem"},
           "422": {"$ref": "#/components/responses/Refused"},
@@ -184,9 +204,9 @@ enum OpenAPIDocument {
     "/jobs/{id}/points/{method}/{sparsity}/model.safetensors": {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
-        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point.", "schema": {"type": "string"}},
-        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string"}},
-        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0}},
+        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
+        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
+        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
         {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default); controls are not kept.", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
         {"name": "masks", "in": "query", "required": false, "description": "Add `N.weight_mask` tensors (weight methods).", "schema": {"type": "boolean"}},
         {"name": "format", "in": "query", "required": false, "description": "`safetensors` (dense, default) or `csr` (`N.row_ptr`, `N.col_idx`, `N.values`).", "schema": {"type": "string", "enum": ["safetensors", "csr"]}}

@@ -13,13 +13,18 @@ extension JobsAPI {
         var errors: [SpecFieldError] = []
         let method = PruningMethod(rawValue: methodText)
         if method == nil { errors.append(SpecFieldError(pointer: "/method", detail: "must be one of \(PruningMethod.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(methodText)\"")) }
-        let sparsity = Double(sparsityText).flatMap { $0.isFinite && $0 >= 0 && $0 < 100 ? $0 : nil }
+        // Exactly what the OpenAPI pattern says: one or two digits, then up to six decimals.
+        let parts = sparsityText.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let digitsOnly = { (s: Substring) in !s.isEmpty && s.utf8.allSatisfy { (0x30...0x39).contains($0) } }
+        let wellFormed = parts.count >= 1 && parts[0].count <= 2 && digitsOnly(parts[0])
+            && (parts.count == 1 || (parts[1].count <= 6 && digitsOnly(parts[1])))
+        let sparsity = wellFormed ? Double(sparsityText) : nil
         if sparsity == nil { errors.append(SpecFieldError(pointer: "/sparsity", detail: "must be a number from 0 up to (not including) 100, e.g. 90 or 90.0, got \"\(sparsityText)\"")) }
         var repeatIndex = 0, variant = PointVariant.pruned, masks = false, format = ExportFormat.safetensors
         for (name, value) in request.query {
             switch name {
             case "repeat":
-                if let r = Int(value), r >= 0 { repeatIndex = r } else { errors.append(SpecFieldError(pointer: "/repeat", detail: "must be an integer from 0, got \"\(value)\"")) }
+                if let r = Int(value), (0...19).contains(r) { repeatIndex = r } else { errors.append(SpecFieldError(pointer: "/repeat", detail: "must be an integer from 0 to 19, got \"\(value)\"")) }
             case "variant":
                 if let v = PointVariant(rawValue: value) { variant = v } else { errors.append(SpecFieldError(pointer: "/variant", detail: "must be one of \(PointVariant.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")) }
             case "masks":
