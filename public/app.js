@@ -3,7 +3,10 @@
 // are unavailable), look at a job's charts and results. Plain DOM, no dependencies.
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
-const CHARTS = [["accuracy.svg", "Accuracy"], ["loss.svg", "Loss"], ["latency.svg", "Inference time"], ["weights.svg", "Weights"]];
+// Every chart a sweep can write, in the order the page shows them (those a job has).
+const CHARTS = [["accuracy.svg", "Accuracy"], ["accuracy-compression.svg", "Accuracy against compression"],
+  ["loss.svg", "Loss"], ["sensitivity.svg", "Sensitivity per layer"], ["layers.svg", "Sparsity per layer"],
+  ["latency.svg", "Inference time"], ["weights.svg", "Weights"]];
 const DOWNLOADS = [["results.csv", "results.csv"], ["summary.csv", "summary.csv"], ["model.safetensors", "model.safetensors (trained weights)"]];
 const MAX_STREAMS = 3;            // browsers allow ~6 connections per host; leave room for fetches
 
@@ -500,6 +503,12 @@ async function loadResults(url) {
   ];
   if (rows.some((r) => r.repeat !== "0")) columns.splice(2, 0, ["Repeat", (r) => r.repeat]);
   if (rows.some((r) => r.accuracy_before_finetune)) columns.splice(4, 0, ["Before fine-tune", (r) => r.accuracy_before_finetune ? pct(r.accuracy_before_finetune, 2) : "–"]);
+  // Schedules, controls and the each-layer scope add columns only when a job has them.
+  if (rows.some((r) => r.step)) columns.splice(1, 0, ["Step", (r) => r.step || "–"]);
+  if (rows.some((r) => r.variant && r.variant !== "pruned")) columns.splice(1, 0, ["Variant", (r) => r.variant || "pruned"]);
+  if (rows.some((r) => r.layer)) columns.splice(1, 0, ["Layer", (r) => r.layer || "–"]);
+  if (rows.some((r) => r.compression_ratio)) columns.splice(columns.length - 4, 0, ["Compression", (r) => r.compression_ratio ? `${Number(r.compression_ratio).toFixed(1)}×` : "–"]);
+  if (rows.some((r) => Number(r.dead_units) > 0)) columns.splice(columns.length - 4, 0, ["Dead units", (r) => r.dead_units || "0"]);
   $("#results").replaceChildren(
     el("thead", {}, el("tr", {}, ...columns.map(([title]) => el("th", {}, title)))),
     el("tbody", {}, ...rows.map((r) => el("tr", {}, ...columns.map(([, cell]) => el("td", {}, cell(r)))))));
