@@ -1,4 +1,5 @@
 import Foundation
+import TestHelpers
 import XCTest
 @testable import PruneKit
 
@@ -117,7 +118,7 @@ final class DatasetTests: XCTestCase {
     }
 
     func testFashionMNISTFromDebianPackage() throws {
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: Dataset.fashionMNISTFolder.path), "dataset-fashion-mnist not installed")
+        try TestRequirement.fashionMNIST()
         let data = try Dataset.load(DatasetSpec(trainLimit: 100, testLimit: 10))
         XCTAssertEqual([data.train.count, data.test.count, data.features, data.classes], [100, 10, 784, 10])
     }

@@ -2,16 +2,14 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import TestHelpers
 import XCTest
 @testable import PruneKit
 
 /// The whole sweep on real data: a small slice of Fashion-MNIST through SweepRunner.
 final class EndToEndTests: XCTestCase {
     func testSmallFashionMNISTSweepWritesEveryFileWithPlausibleResults() throws {
-        let folder = Dataset.fashionMNISTFolder.path
-        guard FileManager.default.fileExists(atPath: folder) else {
-            throw XCTSkip("\(folder) is missing (install the Debian package dataset-fashion-mnist)")
-        }
+        try TestRequirement.fashionMNIST()
         let json = """
             {"name": "fashion-mnist slice",
              "dataset": {"name": "fashion-mnist", "train_limit": 5000, "test_limit": 500},
