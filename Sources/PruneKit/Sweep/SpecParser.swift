@@ -154,60 +154,54 @@ struct SpecParser {
             fail(pointer, "must be \(values.map { "\"\($0)\"" }.joined(separator: " or ")) or an integer from \(range.lowerBound) to \(range.upperBound), got \(value.shortDescription)")
             return nil
         case .integerList(let count, let items):
-            guard case .array(let list) = value, count.contains(list.count) else {
-                fail(pointer, "must be \(SpecTypeText.expected(type))")
-                return nil
+            return list(value, as: type, count: count, at: pointer, distinct: false) { item in
+                if case .int(let n) = item, items.contains(n) { return nil }
+                return "must be an integer from \(items.lowerBound) to \(items.upperBound)"
             }
-            var ok = true
-            for (i, item) in list.enumerated() {
-                if case .int(let n) = item, items.contains(n) { continue }
-                fail("\(pointer)/\(i)", "must be an integer from \(items.lowerBound) to \(items.upperBound)")
-                ok = false
-            }
-            return ok ? value : nil
         case .distinctNumberList(let count, let items):
-            guard case .array(let list) = value, count.contains(list.count) else {
-                fail(pointer, "must be \(SpecTypeText.expected(type))")
-                return nil
+            return list(value, as: type, count: count, at: pointer, distinct: true) { item in
+                if let d = item.numberValue, items.contains(d) { return nil }
+                return "must be a number \(items.text)"
             }
-            var seen: [Double] = []
-            for (i, item) in list.enumerated() {
-                guard let d = item.numberValue, items.contains(d) else {
-                    fail("\(pointer)/\(i)", "must be a number \(items.text)")
-                    continue
-                }
-                if seen.contains(d) { fail("\(pointer)/\(i)", "\(formatNumber(d)) is listed twice") } else { seen.append(d) }
-            }
-            return seen.count == list.count ? value : nil
         case .distinctStringList(let count, let length):
-            guard case .array(let list) = value, count.contains(list.count) else {
-                fail(pointer, "must be \(SpecTypeText.expected(type))")
-                return nil
+            return list(value, as: type, count: count, at: pointer, distinct: true) { item in
+                if case .string(let text) = item, length.contains(text.unicodeScalars.count) { return nil }
+                return "must be a string of \(length.lowerBound) to \(length.upperBound) characters"
             }
-            var seen: [String] = []
-            for (i, item) in list.enumerated() {
-                guard case .string(let text) = item, length.contains(text.unicodeScalars.count) else {
-                    fail("\(pointer)/\(i)", "must be a string of \(length.lowerBound) to \(length.upperBound) characters")
-                    continue
-                }
-                if seen.contains(text) { fail("\(pointer)/\(i)", "\"\(text)\" is listed twice") } else { seen.append(text) }
-            }
-            return seen.count == list.count ? value : nil
         case .distinctChoiceList(let count, let values):
-            guard case .array(let list) = value, count.contains(list.count) else {
-                fail(pointer, "must be \(SpecTypeText.expected(type))")
-                return nil
+            return list(value, as: type, count: count, at: pointer, distinct: true) { item in
+                if case .string(let text) = item, values.contains(text) { return nil }
+                return "must be one of \(values.joined(separator: ", "))"
             }
-            var seen: [String] = []
-            for (i, item) in list.enumerated() {
-                guard case .string(let text) = item, values.contains(text) else {
-                    fail("\(pointer)/\(i)", "must be one of \(values.joined(separator: ", "))")
-                    continue
-                }
-                if seen.contains(text) { fail("\(pointer)/\(i)", "\"\(text)\" is listed twice") } else { seen.append(text) }
-            }
-            return seen.count == list.count ? value : nil
         }
+    }
+
+    /// A list of `count` items, each checked by `itemError` (nil when the item is fine) and, when
+    /// `distinct`, none listed twice (1 and 1.0 are the same number). Every bad item is named.
+    mutating func list(_ value: JSONValue, as type: SpecType, count: ClosedRange<Int>, at pointer: String,
+                       distinct: Bool, itemError: (JSONValue) -> String?) -> JSONValue? {
+        guard case .array(let items) = value, count.contains(items.count) else {
+            fail(pointer, "must be \(SpecTypeText.expected(type))")
+            return nil
+        }
+        var seen: [JSONValue] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            if let error = itemError(item) {
+                fail("\(pointer)/\(i)", error)
+                ok = false
+                continue
+            }
+            guard distinct else { continue }
+            let key = item.numberValue.map(JSONValue.number) ?? item
+            if seen.contains(key) {
+                fail("\(pointer)/\(i)", "\(item.shortDescription) is listed twice")
+                ok = false
+            } else {
+                seen.append(key)
+            }
+        }
+        return ok ? value : nil
     }
 }
 
