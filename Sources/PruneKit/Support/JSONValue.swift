@@ -69,6 +69,22 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     /// The member named `key` of an object; nil for a missing key or a value that is not an object.
+    /// Sets `value` at a JSON Pointer of plain keys (`/training/epochs`), making the objects on
+    /// the way; a non-object on the way is replaced by one.
+    public mutating func set(_ value: JSONValue, atPointer pointer: String) {
+        set(value, at: pointer.split(separator: "/").map(String.init)[...])
+    }
+
+    private mutating func set(_ value: JSONValue, at keys: ArraySlice<String>) {
+        guard let first = keys.first else { self = value; return }
+        var object: [String: JSONValue] = [:]
+        if case .object(let existing) = self { object = existing }
+        var child = object[first] ?? .null
+        child.set(value, at: keys.dropFirst())
+        object[first] = child
+        self = .object(object)
+    }
+
     public subscript(key: String) -> JSONValue? {
         if case .object(let dict) = self { return dict[key] }
         return nil

@@ -192,23 +192,15 @@ public enum SpecSchema {
     /// The spec as a JSON document with every field the schema has (unset optional ones left
     /// out): what a client would send to get exactly this spec.
     public static func document(of spec: SweepSpec) -> JSONValue {
-        var root: [String: JSONValue] = [:]
-        func insert(_ value: JSONValue, _ keys: ArraySlice<String>, _ object: inout [String: JSONValue]) {
-            guard let first = keys.first else { return }
-            if keys.count == 1 { object[first] = value; return }
-            var child: [String: JSONValue] = [:]
-            if case .object(let existing)? = object[first] { child = existing }
-            insert(value, keys.dropFirst(), &child)
-            object[first] = .object(child)
-        }
+        var root: JSONValue = .object([:])
         for field in fields {
             let value = field.read(spec)
             // Only fields the spec's own choices allow: synthetic sizes only for synthetic data.
             if value == .null { continue }
             if let condition = field.onlyWhen, case .string(let v) = SpecSchema.field(condition.pointer)?.read(spec), !condition.values.contains(v) { continue }
-            insert(value, field.pointer.split(separator: "/").map(String.init)[...], &root)
+            root.set(value, atPointer: field.pointer)
         }
-        return .object(root)
+        return root
     }
 
     /// The field at `pointer`, if the schema has one.

@@ -37,7 +37,7 @@ final class SpecSchemaTests: XCTestCase {
             field.write(&spec, field.defaultValue)
             XCTAssertEqual(spec, SweepSpec(), field.pointer)
             guard field.onlyWhen == nil, field.defaultValue != .null || field.nullable else { continue }
-            XCTAssertEqual(try SweepSpec.parse(.object(nest(field.pointer, field.defaultValue))), SweepSpec(), field.pointer)
+            XCTAssertEqual(try SweepSpec.parse(nest(field.pointer, field.defaultValue)), SweepSpec(), field.pointer)
         }
     }
 
@@ -107,11 +107,10 @@ final class SpecSchemaTests: XCTestCase {
         XCTAssertEqual(entries.count, SpecSchema.fields.count)
     }
 
-    private func nest(_ pointer: String, _ value: JSONValue) -> [String: JSONValue] {
-        let keys = pointer.split(separator: "/").map(String.init)
-        var inner: JSONValue = value
-        for key in keys.dropFirst().reversed() { inner = .object([key: inner]) }
-        return [keys[0]: inner]
+    private func nest(_ pointer: String, _ value: JSONValue) -> JSONValue {
+        var document: JSONValue = .object([:])
+        document.set(value, atPointer: pointer)
+        return document
     }
 }
 
@@ -122,10 +121,11 @@ enum RandomSpecDocument {
         // Half the documents hold only values in range, so that both verdicts are common.
         let clean = chance(0.5, &g)
         for field in SpecSchema.fields where chance(0.2, &g) {
-            let keys = field.pointer.split(separator: "/").map(String.init)
             var candidate = value(for: field, &g)
             for _ in 0..<20 where clean && !fits(candidate, field) { candidate = value(for: field, &g) }
-            insert(candidate, at: keys, into: &root)
+            var document = JSONValue.object(root)
+            document.set(candidate, atPointer: field.pointer)
+            if case .object(let object) = document { root = object }
         }
         // Fields that need imported weights meet them often, so that both verdicts are common.
         if case .object(var model)? = root["model"], model["layers"] != nil || model["hidden"] == .null || model["bias"] == .null,
@@ -163,15 +163,6 @@ enum RandomSpecDocument {
     }
 
     static func chance(_ p: Double, _ g: inout SeededGenerator) -> Bool { Double.random(in: 0..<1, using: &g) < p }
-
-    static func insert(_ value: JSONValue, at keys: [String], into object: inout [String: JSONValue]) {
-        guard let first = keys.first else { return }
-        if keys.count == 1 { object[first] = value; return }
-        var child: [String: JSONValue] = [:]
-        if case .object(let existing)? = object[first] { child = existing }
-        insert(value, at: Array(keys.dropFirst()), into: &child)
-        object[first] = .object(child)
-    }
 
     static func value(for field: SpecField, _ g: inout SeededGenerator) -> JSONValue {
         let roll = Int.random(in: 0..<10, using: &g)
