@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
             Run it on a release build (swift run -c release prunelab bench): a debug build measures \
             the compiler, not PruneLab. Inference is timed as dense/pruned pairs until their ratio \
             settles, on the first 500 test images, scaled to the whole set; the other timings are the \
-            median of --repetitions runs, all in this one run. The sweep runs as a child process ('prunelab run --out <temporary folder>') so its \
+            median of --repetitions runs, all in this one run. Each figure the speed issue sets a target for \
+            is printed with its target and ratio. The sweep runs as a child process ('prunelab run --out <temporary folder>') so its \
             peak resident memory is its own; it takes about a minute, --skip-sweep leaves it out.
             """)
 
@@ -29,8 +30,47 @@ struct BenchCommand: ParsableCommand {
                                             valueName: "spec.json"))
     var sweepSpec: String?
 
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Hidden layer sizes of the network to measure, e.g. 300,100 for LeNet-300-100; its sweep is then the iterative one (3 epochs, 10 rounds of 20% with an epoch of retraining each, one seed).",
+                               valueName: "sizes"))
+    var hidden: String?
+
+    @Option(name: .long, help: ArgumentHelp("A Python with TensorFlow (e.g. venv/bin/python after 'pip install tensorflow-cpu'): runs the same sweep in Keras in this run and prints the ratio.",
+                                            valueName: "python"))
+    var vsTensorflow: String?
+
+    @Option(name: .long, help: ArgumentHelp("The Keras side of --vs-tensorflow.", valueName: "script.py"))
+    var tensorflowScript = "scripts/tensorflow-sweep.py"
+
     func validate() throws {
         guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions must be in 1...100, got \(repetitions)") }
+        _ = try hiddenSizes()
+        if vsTensorflow != nil, skipSweep { throw ValidationError("--vs-tensorflow repeats the sweep in TensorFlow: it cannot go with --skip-sweep") }
+        if let python = vsTensorflow, !FileManager.default.isExecutableFile(atPath: python) {
+            throw ValidationError("--vs-tensorflow \(python): not an executable Python")
+        }
+    }
+
+    /// `--hidden` as layer sizes, nil when not given.
+    private func hiddenSizes() throws -> [Int]? {
+        guard let hidden else { return nil }
+        let sizes = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 100_000 }) else {
+            throw ValidationError("--hidden \(hidden): give positive layer sizes separated by commas, e.g. 300,100")
+        }
+        return sizes.compactMap { $0 }
+    }
+
+    /// The iterative LeNet sweep of the speed issue: the han-lenet300 preset with one seed.
+    private func iterativeSweepSpec(hidden: [Int], in folder: URL) throws -> URL {
+        guard let preset = Preset.named("han-lenet300") else { throw ValidationError("the han-lenet300 preset is missing") }
+        var document = preset.document
+        document.set(.int(1), atPointer: "/repeats")
+        document.set(.array(hidden.map { .int($0) }), atPointer: "/model/hidden")
+        document.set(.string("bench-iterative"), atPointer: "/name")
+        let url = folder.appendingPathExtension("spec.json")
+        try document.serialized().write(to: url)
+        return url
     }
 
     func run() throws {
@@ -41,10 +81,21 @@ struct BenchCommand: ParsableCommand {
         benchmark.repetitions = repetitions
         let outputFolder = FileManager.default.temporaryDirectory
             .appendingPathComponent("prunelab-bench-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: outputFolder) }
+        defer {
+            try? FileManager.default.removeItem(at: outputFolder)
+            try? FileManager.default.removeItem(at: outputFolder.appendingPathExtension("spec.json"))
+        }
+        let hidden = try hiddenSizes()
+        if let hidden { benchmark.layerSizes = [Benchmark.referenceLayerSizes[0]] + hidden + [Benchmark.referenceLayerSizes.last!] }
         if !skipSweep {
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            benchmark.sweepCommand = (executable, ["run"] + (sweepSpec.map { [$0] } ?? []) + ["--out", outputFolder.path])
+            let spec = try sweepSpec ?? hidden.map { try iterativeSweepSpec(hidden: $0, in: outputFolder).path }
+            benchmark.sweepCommand = (executable, ["run"] + (spec.map { [$0] } ?? []) + ["--out", outputFolder.path])
+            benchmark.sweepOutput = outputFolder
+            benchmark.sweepIsDefault = sweepSpec == nil
+            if let python = vsTensorflow {
+                benchmark.tensorflow = (URL(fileURLWithPath: python), URL(fileURLWithPath: tensorflowScript))
+            }
         }
         let report = benchmark.run { FileHandle.standardError.write(Data("measuring \($0)...\n".utf8)) }
         if json {

@@ -17,6 +17,12 @@ package struct Benchmark: Sendable {
     package var trainingSteps = 100
     /// The sweep to run as a child process (executable and arguments); nil skips it.
     package var sweepCommand: (executable: URL, arguments: [String])?
+    /// Where the sweep writes (its `--out`): TensorFlow reads the resolved spec.json from there.
+    package var sweepOutput: URL?
+    /// False when the sweep is a spec of the user's, which the targets are not about.
+    package var sweepIsDefault = true
+    /// A Python with TensorFlow and the script that does the sweep in Keras (`--vs-tensorflow`).
+    package var tensorflow: (python: URL, script: URL)?
 
     package init() {}
 
@@ -29,6 +35,16 @@ package struct Benchmark: Sendable {
         if let sweepCommand {
             log("the sweep: \(([sweepCommand.executable.path] + sweepCommand.arguments).joined(separator: " "))")
             sweep = SweepMeasurement.measure(executable: sweepCommand.executable, arguments: sweepCommand.arguments)
+            sweep?.isDefault = sweepIsDefault
+        }
+        var tensorflowFigures: TensorFlowFigures?
+        if let tensorflow, let sweepOutput {
+            let spec = sweepOutput.appendingPathComponent("spec.json")
+            log("the same sweep in TensorFlow: \(tensorflow.python.path) \(tensorflow.script.path) \(spec.path)")
+            tensorflowFigures = sweep?.wallSeconds == nil
+                ? TensorFlowFigures(command: [tensorflow.python.path, tensorflow.script.path, spec.path],
+                                    failure: "not run: the PruneLab sweep, whose spec it repeats, did not finish")
+                : TensorFlowMeasurement.measure(python: tensorflow.python, script: tensorflow.script, spec: spec)
         }
         log("SGEMM rate")
         let sgemm = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
@@ -38,7 +54,7 @@ package struct Benchmark: Sendable {
         let inference = measureInference(log: log)
         return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, blasKernel: GEMM.kernelName,
                                kernelInstructionSet: KernelInstructionSet.best.description, sgemmGFLOPS: sgemm,
-                               training: training, inference: inference, sweep: sweep)
+                               training: training, inference: inference, sweep: sweep, tensorflow: tensorflowFigures)
     }
 
     func measureTraining(sgemmGFLOPS: Double) -> TrainingFigures {

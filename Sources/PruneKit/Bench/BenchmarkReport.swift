@@ -11,10 +11,29 @@ package struct BenchmarkReport: Codable, Sendable {
     package var inference: InferenceFigures
     /// Nil when the sweep was skipped (`--skip-sweep`).
     package var sweep: SweepFigures?
+    /// The same sweep done by TensorFlow in this run (`--vs-tensorflow`), else nil.
+    package var tensorflow: TensorFlowFigures? = nil
 
     enum CodingKeys: String, CodingKey {
-        case cores, training, inference, sweep
+        case cores, training, inference, sweep, tensorflow
         case sgemmGFLOPS = "sgemm_gflops", blasKernel = "blas_kernel", kernelInstructionSet = "kernel_instruction_set"
+    }
+
+    private enum DerivedKeys: String, CodingKey { case targets }
+
+    /// Every figure, and the targets they were checked against (derived, so written but not read).
+    package func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cores, forKey: .cores)
+        try container.encode(blasKernel, forKey: .blasKernel)
+        try container.encode(kernelInstructionSet, forKey: .kernelInstructionSet)
+        try container.encode(sgemmGFLOPS, forKey: .sgemmGFLOPS)
+        try container.encode(training, forKey: .training)
+        try container.encode(inference, forKey: .inference)
+        try container.encodeIfPresent(sweep, forKey: .sweep)
+        try container.encodeIfPresent(tensorflow, forKey: .tensorflow)
+        var derived = encoder.container(keyedBy: DerivedKeys.self)
+        try derived.encode(targets, forKey: .targets)
     }
 }
 
@@ -112,9 +131,12 @@ package struct SweepFigures: Codable, Sendable {
     /// Peak resident set size of the sweep process, MB (getrusage RUSAGE_CHILDREN, ru_maxrss).
     package var peakResidentMegabytes: Double?
     package var failure: String?
+    /// The bench's own sweep (the reference experiment, or the iterative LeNet-300-100 one with
+    /// `--hidden 300,100`), which the targets are about; false for a `--sweep-spec` of the user's.
+    package var isDefault = true
 
     enum CodingKeys: String, CodingKey {
         case command, failure
-        case wallSeconds = "wall_seconds", peakResidentMegabytes = "peak_resident_megabytes"
+        case wallSeconds = "wall_seconds", peakResidentMegabytes = "peak_resident_megabytes", isDefault = "is_default"
     }
 }

@@ -39,6 +39,27 @@ extension BenchmarkReport {
         } else {
             lines.append("Sweep: skipped (--skip-sweep)")
         }
+        if let tensorflow {
+            lines.append("The same sweep in TensorFlow\(tensorflow.version.map { " \($0)" } ?? ""): \(tensorflow.command.joined(separator: " "))")
+            if let wall = tensorflow.wallSeconds {
+                lines.append(row("  wall time", String(format: "%.1f s", wall)))
+                if let rss = tensorflow.peakResidentMegabytes {
+                    lines.append(row("  peak resident memory", String(format: "%.0f MB", rss)))
+                }
+            } else {
+                lines.append("  not measured: \(tensorflow.failure ?? "unknown failure")")
+            }
+        }
+        let targets = targets
+        if !targets.isEmpty {
+            lines.append("")
+            lines.append("Targets (issue 15), from this run's figures")
+            for target in targets {
+                let bound = target.direction == .atLeast ? ">=" : "<="
+                let figure = "\(String(format: "%.2f", target.measured)) \(target.unit) (target \(bound) \(formatNumber(target.target)) \(target.unit))"
+                lines.append(row("  \(target.name)", "\(figure): \(String(format: "%.2f", target.ratio)) of target, \(target.met ? "met" : "NOT met")"))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -14,11 +14,31 @@ package enum SweepMeasurement {
     /// A missing executable or a failing run gives figures with `failure` set and no times.
     package static func measure(executable: URL, arguments: [String]) -> SweepFigures {
         let command = [executable.path] + arguments
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-bench-sweep-\(getpid()).log")
+        switch runLogged(executable: executable, arguments: arguments) {
+        case .failed(let failure):
+            return SweepFigures(command: command, failure: failure)
+        case .finished(let wall, _):
+            var usage = rusage()
+            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+            // Linux reports ru_maxrss in kilobytes.
+            return SweepFigures(command: command, wallSeconds: wall, peakResidentMegabytes: Double(usage.ru_maxrss) / 1024)
+        }
+    }
+
+    /// How a logged child ended: its wall time and output, or why it failed.
+    enum Run {
+        case finished(wallSeconds: Double, output: String)
+        case failed(String)
+    }
+
+    /// Runs `executable arguments...` with its stdout and stderr in a log file; a missing
+    /// executable or a non-zero exit is a failure that quotes the log's last lines.
+    static func runLogged(executable: URL, arguments: [String]) -> Run {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-bench-child-\(getpid()).log")
         defer { try? FileManager.default.removeItem(at: log) }
         guard FileManager.default.createFile(atPath: log.path, contents: nil),
               let logHandle = try? FileHandle(forWritingTo: log) else {
-            return SweepFigures(command: command, failure: "cannot create the log file \(log.path)")
+            return .failed("cannot create the log file \(log.path)")
         }
         let process = Process()
         process.executableURL = executable
@@ -29,20 +49,16 @@ package enum SweepMeasurement {
         do {
             try process.run()
         } catch {
-            return SweepFigures(command: command, failure: "could not start: \(error.localizedDescription)")
+            return .failed("could not start: \(error.localizedDescription)")
         }
         process.waitUntilExit()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         try? logHandle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let tail = (try? String(contentsOf: log, encoding: .utf8))?
-                .split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
-            return SweepFigures(command: command,
-                                failure: "exited with status \(process.terminationStatus)\(tail.isEmpty ? "" : ": \(tail)")")
+            let tail = output.split(separator: "\n").suffix(3).joined(separator: " | ")
+            return .failed("exited with status \(process.terminationStatus)\(tail.isEmpty ? "" : ": \(tail)")")
         }
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
-        // Linux reports ru_maxrss in kilobytes.
-        return SweepFigures(command: command, wallSeconds: wall, peakResidentMegabytes: Double(usage.ru_maxrss) / 1024)
+        return .finished(wallSeconds: wall, output: output)
     }
 }
