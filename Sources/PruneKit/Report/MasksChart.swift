@@ -27,12 +27,13 @@ public enum MasksChart {
         let layerCount = shown.map(\.layers.count).max() ?? 0
         let panelHeight = 16 + heatHeight + 6 + Double(layerCount) * 10 + 12
         let left = 150.0, gap = 16.0, perLine = 10
-        var y = 92.0
+        var y = 100.0
         var children: [SVGElement] = [
             SVG.text("Where the network was cut — \(title)", x: 20, y: 28, size: 16, weight: "bold", cssClass: "chart-title"),
-            SVG.text("heat map: the first layer's kept fraction per input (0: every path from it is gone); bars: per layer, weights kept (red) and units kept (blue)"
-                     + (repeats > 1 ? "; repeat 0 of \(repeats) repeats" : ""), x: 20, y: 48, size: 11),
-            colorScale(x: 20, y: 60, width: 200),
+            SVG.text("heat map: the first layer's kept fraction per input (0: every path from it is gone)"
+                     + (repeats > 1 ? "; repeat 0 of \(repeats) repeats" : ""), x: 20, y: 46, size: 11),
+            SVG.text("bars: per layer, weights kept (red) and units kept (blue)", x: 20, y: 60, size: 11),
+            colorScale(x: 20, y: 66, width: 200),
         ]
         for name in groups {
             let points = members[name]!.sorted { $0.targetSparsity < $1.targetSparsity }
