@@ -149,7 +149,8 @@ struct LineChart: Sendable {
     private func group(for s: Series, px: (Double) -> Double, py: (Double) -> Double) -> SVGElement {
         var parts: [SVGElement] = [SVGElement("title", text: s.name)]
         let finite = s.points.filter { $0.y.mean.isFinite && $0.y.std.isFinite }
-        if hasBands && finite.count > 1 {
+        // Only a series with spread gets a band (a one-repeat job beside a repeated one has none).
+        if hasBands && finite.count > 1 && finite.contains(where: { $0.y.std > 0 }) {
             let upper = finite.map { (px($0.x), py($0.y.mean + $0.y.std)) }
             let lower = finite.reversed().map { (px($0.x), py($0.y.mean - $0.y.std)) }
             parts.append(SVGElement("polygon", [("class", "band"), ("points", SVG.points(upper + lower)),
