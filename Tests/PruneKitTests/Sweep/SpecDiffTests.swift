@@ -12,7 +12,7 @@ final class SpecDiffTests: XCTestCase {
         XCTAssertEqual(differences.map(\.pointer), ["/name", "/pruning/sparsities", "/training/seed"])
         XCTAssertEqual(differences[2].left, .int(0))
         XCTAssertEqual(differences[2].right, .int(3))
-        XCTAssertEqual(differences[1].right, [0, 50], "a list is compared whole")
+        XCTAssertEqual(differences[1].right, .array([.number(0), .number(50)]), "a list is compared whole")
         XCTAssertEqual(SpecDiff.differences(a, a), [])
         a.pruning.rewind = .initialization
         a.pruning.schedule = .iterative
