@@ -27,7 +27,9 @@ struct JobsAPI: Sendable {
         router.add("GET", "/jobs/{id}/{file}") { request in
             request.pathParameters["file"] == "events" ? events(request) : artifact(request)
         }
-        router.add("GET", "/jobs/{id}/points/{method}/{sparsity}/model.safetensors") { pointModel($0) }
+        router.add("GET", "/jobs/{id}/points/{method}/{sparsity}/{file}") { pointFile($0) }
+        router.add("GET", "/compare.svg") { compareSVG($0) }
+        router.add("GET", "/compare/diff") { compareDiff($0) }
         router.add("GET", "/healthz") { _ in json(200, ["status": "ok"]) }
         router.add("GET", "/metrics") { _ in
             HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",

@@ -181,7 +181,7 @@ enum OpenAPIDocument {
         {"name": "artifact", "in": "path", "required": true,
          "description": "One of the listed files, or `model-repeat-R.safetensors` (R from 1) for the checkpoint of a later repeat.",
          "schema": {"type": "string", "anyOf": [
-           {"enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg"]},
+           {"enum": ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg", "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg", "masks.json", "masks.svg"]},
            {"pattern": "^model-repeat-[1-9][0-9]*\\.safetensors$"}]}}
       ],
       "get": {
@@ -193,7 +193,7 @@ enum OpenAPIDocument {
           "200": {"description": "The file.", "content": {
             "text/csv": {"schema": {"type": "string"}},
             "image/svg+xml": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"$ref": "#/components/schemas/SweepSpec"}},
+            "application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/SweepSpec"}, {"$ref": "#/components/schemas/MaskFile"}]}},
             "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
           "206": {"description": "Part of the file (Range)."},
           "304": {"description": "Not modified."},
@@ -221,6 +221,107 @@ enum OpenAPIDocument {
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "409": {"description": "The point exists but its network is not kept.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        }
+      }
+    },
+    "/jobs/{id}/points/{method}/{sparsity}/masks.svg": {
+      "parameters": [
+        {"$ref": "#/components/parameters/JobId"},
+        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
+        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
+        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
+        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default) or a control (`random-reinit`; small-dense networks are not recorded).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the only layer pruned (default: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
+      ],
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "getPointMasksSvg",
+        "summary": "Where one point's network was cut, as SVG",
+        "description": "The first layer's kept fraction per input as a heat map in the input's shape (28×28 for 784 inputs, a bar otherwise; each `rect.cell` carries `data-v`), and per layer bars of the weights and units kept. Drawn from the job's masks.json, which the sweep records as it measures each point; 404 for a point not recorded (yet).",
+        "responses": {
+          "200": {"description": "The point's masks.svg.", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/jobs/{id}/points/{method}/{sparsity}/masks.json": {
+      "parameters": [
+        {"$ref": "#/components/parameters/JobId"},
+        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
+        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
+        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
+        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default) or a control (`random-reinit`; small-dense networks are not recorded).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the only layer pruned (default: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
+      ],
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "getPointMasks",
+        "summary": "Where one point's network was cut, as JSON",
+        "description": "The data masks.svg and weights.svg draw: `input_kept` (per input, the fraction of its first-layer connections still on a path to an output), `layers` (weights and units kept per layer), `weights` (histograms of the nonzero |w| and the kept columns' norms after pruning) and `trained_weights` (the same of the repeat's trained network, before pruning).",
+        "responses": {
+          "200": {"description": "The point's masks.json.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PointMasks"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/jobs/{id}/points/{method}/{sparsity}/weights.svg": {
+      "parameters": [
+        {"$ref": "#/components/parameters/JobId"},
+        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
+        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
+        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
+        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default) or a control (`random-reinit`; small-dense networks are not recorded).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the only layer pruned (default: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
+      ],
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "getPointWeightsSvg",
+        "summary": "A point's weight histograms before and after pruning",
+        "description": "Per prunable layer: |w| and column norms of the repeat's trained network, then of the nonzero weights and kept columns the point's network has.",
+        "responses": {
+          "200": {"description": "The point's weights.svg.", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/compare.svg": {
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "compareSvg",
+        "summary": "Several jobs' results overlaid",
+        "description": "One series per job × method (× variant), coloured by method and dashed per job, the legend naming job and method; bands of mean ± std where a job has repeats; a `<title>` tooltip on every point. A job that has measured nothing yet has no series.",
+        "parameters": [
+          {"name": "jobs", "in": "query", "required": true, "description": "1 to 20 job ids separated by commas.",
+           "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}){0,19}$"}},
+          {"name": "metric", "in": "query", "required": false, "description": "y: test accuracy (%), test loss, or inference time of the test set (ms).",
+           "schema": {"type": "string", "enum": ["accuracy", "loss", "latency"], "default": "accuracy"}},
+          {"name": "x", "in": "query", "required": false, "description": "x: target sparsity (%) or compression (original / nonzero weights, log axis).",
+           "schema": {"type": "string", "enum": ["sparsity", "compression"], "default": "sparsity"}}
+        ],
+        "responses": {
+          "200": {"description": "The chart.", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"description": "A job named is unknown (`detail` names it).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        }
+      }
+    },
+    "/compare/diff": {
+      "get": {
+        "tags": ["jobs"],
+        "operationId": "compareDiff",
+        "summary": "The spec fields in which two jobs differ",
+        "description": "Every field of the two resolved specs that differs, as a JSON Pointer with the value in each (`a` the first job's, `b` the second's; null where a spec leaves an optional field unset). Arrays are compared whole.",
+        "parameters": [
+          {"name": "jobs", "in": "query", "required": true, "description": "Exactly two job ids separated by a comma.",
+           "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12},[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}
+        ],
+        "responses": {
+          "200": {"description": "The differences, in pointer order.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SpecDiff"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"description": "A job named is unknown (`detail` names it).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         }
       }
     },
@@ -284,6 +385,34 @@ enum OpenAPIDocument {
                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     },
     "schemas": {
+      "Histogram": {"type": "object", "required": ["upper", "counts"], "description": "Counts in equal bins over 0...upper.",
+        "properties": {"upper": {"type": "number"}, "counts": {"type": "array", "items": {"type": "integer"}}}},
+      "LayerWeights": {"type": "object", "required": ["layer", "inputs", "outputs", "magnitudes", "column_norms"],
+        "properties": {"layer": {"type": "integer"}, "inputs": {"type": "integer"}, "outputs": {"type": "integer"},
+                       "magnitudes": {"$ref": "#/components/schemas/Histogram"}, "column_norms": {"$ref": "#/components/schemas/Histogram"}}},
+      "LayerCut": {"type": "object", "required": ["layer", "weights_kept", "weights_total", "units_kept", "units_total"],
+        "properties": {"layer": {"type": "integer"}, "weights_kept": {"type": "integer"}, "weights_total": {"type": "integer"},
+                       "units_kept": {"type": "integer", "description": "Output units still on a path from an input (or a nonzero bias) to an output."},
+                       "units_total": {"type": "integer"}}},
+      "MaskSummary": {"type": "object", "required": ["method", "target_sparsity", "repeat", "variant", "input_kept", "layers", "weights"],
+        "properties": {"method": {"type": "string"}, "target_sparsity": {"type": "number"}, "repeat": {"type": "integer"},
+                       "variant": {"type": "string"}, "layer": {"type": ["integer", "null"]},
+                       "input_kept": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
+                                      "description": "Per input feature, the fraction of its first-layer connections still on a path to an output."},
+                       "layers": {"type": "array", "items": {"$ref": "#/components/schemas/LayerCut"}},
+                       "weights": {"type": "array", "items": {"$ref": "#/components/schemas/LayerWeights"}}}},
+      "PointMasks": {"allOf": [{"$ref": "#/components/schemas/MaskSummary"}, {"type": "object", "required": ["input_shape", "trained_weights", "layer"],
+        "properties": {"input_shape": {"type": "array", "items": {"type": "integer"}, "description": "[28, 28] for 784 inputs, else [features]."},
+                       "trained_weights": {"anyOf": [{"type": "array", "items": {"$ref": "#/components/schemas/LayerWeights"}}, {"type": "null"}]}}}]},
+      "MaskFile": {"type": "object", "required": ["format_version", "input_shape", "trained", "points"],
+        "properties": {"format_version": {"type": "integer"}, "input_shape": {"type": "array", "items": {"type": "integer"}},
+                       "trained": {"type": "array", "items": {"type": "object", "required": ["repeat", "weights"],
+                                   "properties": {"repeat": {"type": "integer"}, "weights": {"type": "array", "items": {"$ref": "#/components/schemas/LayerWeights"}}}}},
+                       "points": {"type": "array", "items": {"$ref": "#/components/schemas/MaskSummary"}}}},
+      "SpecDiff": {"type": "object", "required": ["jobs", "differences"],
+        "properties": {"jobs": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+                       "differences": {"type": "array", "items": {"type": "object", "required": ["pointer", "a", "b"],
+                         "properties": {"pointer": {"type": "string", "description": "JSON Pointer of the spec field."}, "a": {}, "b": {}}}}}},
       "JobState": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
       "Phase": {"type": ["string", "null"], "enum": ["loading", "training", "pruning", "evaluating", "fine-tuning", "reporting", null]},
       "Problem": {

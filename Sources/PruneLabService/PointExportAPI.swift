@@ -6,47 +6,36 @@ import PruneKit
 /// in PyTorch `nn.Sequential` layout, rebuilt (one-shot) or read back (iterative) by
 /// `PointExport`. Query: `repeat`, `variant`, `masks=true`, `format=csr`.
 extension JobsAPI {
+    /// Every file under `/jobs/{id}/points/{method}/{sparsity}/`: one route, since which of two
+    /// patterns a router prefers is not part of its contract.
+    func pointFile(_ request: HTTPRequest) -> HTTPResponse {
+        switch request.pathParameters["file"] ?? "" {
+        case "model.safetensors": return pointModel(request)
+        case "masks.svg", "masks.json", "weights.svg": return pointMasks(request)
+        case let other:
+            let id = request.pathParameters["id"] ?? ""
+            guard jobs.job(id) != nil else { return Problem.jobNotFound(id).response() }
+            return Problem("artifact-not-found", status: 404, title: "No such point file",
+                           detail: "a point has no file \"\(other)\"; its files are model.safetensors, masks.svg, masks.json, weights.svg").response()
+        }
+    }
+
     func pointModel(_ request: HTTPRequest) -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
         guard jobs.artifactNames(of: id) != nil else { return Problem.jobNotFound(id).response() }
-        let methodText = request.pathParameters["method"] ?? "", sparsityText = request.pathParameters["sparsity"] ?? ""
-        var errors: [SpecFieldError] = []
-        let method = PruningMethod(rawValue: methodText)
-        if method == nil { errors.append(SpecFieldError(pointer: "/method", detail: "must be one of \(PruningMethod.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(methodText)\"")) }
-        // Exactly what the OpenAPI pattern says: one or two digits, then up to six decimals.
-        let parts = sparsityText.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let digitsOnly = { (s: Substring) in !s.isEmpty && s.utf8.allSatisfy { (0x30...0x39).contains($0) } }
-        let wellFormed = parts.count >= 1 && parts[0].count <= 2 && digitsOnly(parts[0])
-            && (parts.count == 1 || (parts[1].count <= 6 && digitsOnly(parts[1])))
-        let sparsity = wellFormed ? Double(sparsityText) : nil
-        if sparsity == nil { errors.append(SpecFieldError(pointer: "/sparsity", detail: "must be a number from 0 up to (not including) 100, e.g. 90 or 90.0, got \"\(sparsityText)\"")) }
-        var repeatIndex = 0, variant = PointVariant.pruned, masks = false, format = ExportFormat.safetensors
-        for (name, value) in request.query {
-            switch name {
-            case "repeat":
-                if let r = Int(value), (0...19).contains(r) { repeatIndex = r } else { errors.append(SpecFieldError(pointer: "/repeat", detail: "must be an integer from 0 to 19, got \"\(value)\"")) }
-            case "variant":
-                if let v = PointVariant(rawValue: value) { variant = v } else { errors.append(SpecFieldError(pointer: "/variant", detail: "must be one of \(PointVariant.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")) }
-            case "masks":
-                if value == "true" || value == "false" { masks = value == "true" } else { errors.append(SpecFieldError(pointer: "/masks", detail: "must be true or false, got \"\(value)\"")) }
-            case "format":
-                if let f = ExportFormat(rawValue: value) { format = f } else { errors.append(SpecFieldError(pointer: "/format", detail: "must be safetensors or csr, got \"\(value)\"")) }
-            default:
-                errors.append(SpecFieldError(pointer: "/\(name)", detail: "unknown query parameter \"\(name)\"; the parameters are repeat, variant, masks, format"))
-            }
-        }
-        guard let method, let sparsity, errors.isEmpty else {
-            return Problem("invalid-point", status: 400, title: "Invalid point", detail: errors.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "),
-                           errors: errors).response()
+        let query: PointQuery
+        switch PointQuery.parse(request, kind: .model) {
+        case .valid(let parsed): query = parsed
+        case .invalid(let errors): return PointQuery.invalid(errors)
         }
         let folder = jobs.artifactsRoot.appendingPathComponent(id, isDirectory: true)
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("prunelab-export-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: temporary) }
-        let point = PointSelector(method: method, sparsity: sparsity, repeatIndex: repeatIndex, variant: variant)
+        let point = query.point, format = query.format
         do {
-            _ = try PointExport.write(folder: folder, point: point, to: temporary, masks: masks, format: format)
+            _ = try PointExport.write(folder: folder, point: point, to: temporary, masks: query.masks, format: format)
             let bytes = [UInt8](try Data(contentsOf: temporary))
-            let name = "\(id)-\(method.rawValue)-\(PointExport.sparsityText(sparsity))\(format == .csr ? "-csr" : "").safetensors"
+            let name = "\(id)-\(point.method.rawValue)-\(PointExport.sparsityText(point.sparsity))\(format == .csr ? "-csr" : "").safetensors"
             return HTTPResponse(status: 200, contentType: "application/octet-stream", body: bytes,
                                 headers: ["Content-Disposition": "attachment; filename=\"\(name)\""])
         } catch let error as PointExportError {

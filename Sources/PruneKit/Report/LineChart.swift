@@ -11,7 +11,9 @@ struct LineChart: Sendable {
     struct Point: Sendable, Equatable {
         var x: Double
         var y: Spread
-        init(x: Double, y: Spread) { self.x = x; self.y = y }
+        /// What hovering the point shows (a native `<title>`, so it works without JavaScript).
+        var tooltip: String?
+        init(x: Double, y: Spread, tooltip: String? = nil) { self.x = x; self.y = y; self.tooltip = tooltip }
     }
 
     struct Series: Sendable {
@@ -22,15 +24,18 @@ struct LineChart: Sendable {
         var dotted: Bool
         /// Dashed: a control of the method (random reinitialisation, small dense).
         var dashed: Bool
-        init(name: String, color: String, points: [Point], dotted: Bool = false, dashed: Bool = false) {
+        /// A dash pattern of its own (the compare chart tells jobs apart by it); overrides dotted and dashed.
+        var dashPattern: String?
+        init(name: String, color: String, points: [Point], dotted: Bool = false, dashed: Bool = false, dashPattern: String? = nil) {
             self.name = name
             self.color = color
             self.points = points.sorted { $0.x < $1.x }
             self.dotted = dotted
             self.dashed = dashed
+            self.dashPattern = dashPattern
         }
 
-        var dash: String? { dotted ? LineChart.dottedDash : dashed ? LineChart.controlDash : nil }
+        var dash: String? { dashPattern ?? (dotted ? LineChart.dottedDash : dashed ? LineChart.controlDash : nil) }
     }
 
     /// Dash patterns: the baseline dashed, secondary series dotted, controls in long dashes.
@@ -144,7 +149,8 @@ struct LineChart: Sendable {
     private func group(for s: Series, px: (Double) -> Double, py: (Double) -> Double) -> SVGElement {
         var parts: [SVGElement] = [SVGElement("title", text: s.name)]
         let finite = s.points.filter { $0.y.mean.isFinite && $0.y.std.isFinite }
-        if hasBands && finite.count > 1 {
+        // Only a series with spread gets a band (a one-repeat job beside a repeated one has none).
+        if hasBands && finite.count > 1 && finite.contains(where: { $0.y.std > 0 }) {
             let upper = finite.map { (px($0.x), py($0.y.mean + $0.y.std)) }
             let lower = finite.reversed().map { (px($0.x), py($0.y.mean - $0.y.std)) }
             parts.append(SVGElement("polygon", [("class", "band"), ("points", SVG.points(upper + lower)),
@@ -158,7 +164,8 @@ struct LineChart: Sendable {
             parts.append(SVGElement("circle", [("class", "point"), ("cx", SVG.format(px(p.x))), ("cy", SVG.format(py(p.y.mean))),
                                                ("r", "3.5"), ("fill", s.color),
                                                ("data-x", ResultsCSV.number(p.x)), ("data-y", ResultsCSV.number(p.y.mean)),
-                                               ("data-std", ResultsCSV.number(p.y.std))]))
+                                               ("data-std", ResultsCSV.number(p.y.std))],
+                                       children: [SVGElement("title", text: p.tooltip ?? "\(s.name): \(ResultsCSV.number(p.y.mean)) at \(ResultsCSV.number(p.x))")]))
         }
         return SVGElement("g", [("class", "series"), ("data-series", s.name)], children: parts)
     }

@@ -19,7 +19,7 @@ extension SweepCharts {
             for row in summary where row.variant == variant && row.layer == nil && !methods.contains(row.method) { methods.append(row.method) }
             for method in methods {
                 let points = summary.filter { $0.method == method && $0.variant == variant && $0.layer == nil }
-                    .compactMap { row in x(row).map { LineChart.Point(x: $0, y: value(row)) } }
+                    .compactMap { row in x(row).map { LineChart.Point(x: $0, y: value(row), tooltip: row.tooltip()) } }
                 result.append(LineChart.Series(name: "\(MethodStyle.label(method)) \(variant.rawValue)",
                                                color: variant == .smallDense ? smallDenseColor : MethodStyle.color(method),
                                                points: points, dashed: true))
@@ -40,7 +40,7 @@ extension SweepCharts {
         let pruned = methods(summary).map { method in
             LineChart.Series(name: MethodStyle.label(method), color: MethodStyle.color(method),
                              points: summary.filter { $0.method == method && $0.isPrunedWhole }
-                                .compactMap { row in log2Ratio(row).map { LineChart.Point(x: $0, y: accuracy(row)) } })
+                                .compactMap { row in log2Ratio(row).map { LineChart.Point(x: $0, y: accuracy(row), tooltip: row.tooltip()) } })
         }
         let largest = summary.compactMap(log2Ratio).max() ?? 0
         let top = max(10, Int(largest.rounded(.up)))
@@ -64,7 +64,7 @@ extension SweepCharts {
         let series = keys.map { method, layer in
             LineChart.Series(name: "\(MethodStyle.label(method)), layer \(layer) alone", color: layerColor(layer),
                              points: alone.filter { $0.method == method && $0.layer == layer }
-                                .map { .init(x: $0.targetSparsity, y: Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100)) },
+                                .map { .init(x: $0.targetSparsity, y: Spread(mean: $0.accuracy.mean * 100, std: $0.accuracy.std * 100), tooltip: $0.tooltip()) },
                              dashed: method.removesUnits)
         }
         return LineChart(
@@ -87,7 +87,8 @@ extension SweepCharts {
             for layer in 0..<layerCount {
                 series.append(LineChart.Series(
                     name: "\(MethodStyle.label(method)), layer \(layer)", color: layerColor(layer),
-                    points: ofMethod.map { .init(x: $0.targetSparsity, y: Spread(mean: $0.layerSparsity[layer] * 100, std: 0)) },
+                    points: ofMethod.map { .init(x: $0.targetSparsity, y: Spread(mean: $0.layerSparsity[layer] * 100, std: 0),
+                                                 tooltip: $0.tooltip(heading: String(format: "layer %d: %.2f%% of its weights removed", layer, $0.layerSparsity[layer] * 100))) },
                     dashed: method.removesUnits))
             }
         }

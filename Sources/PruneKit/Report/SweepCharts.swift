@@ -61,14 +61,14 @@ public enum SweepCharts {
     static func series(_ summary: [SummaryRow], value: (SummaryRow) -> Spread) -> [LineChart.Series] {
         methods(summary).map { method in
             LineChart.Series(name: MethodStyle.label(method), color: MethodStyle.color(method),
-                             points: summary.filter { $0.method == method && $0.isPrunedWhole }.map { .init(x: $0.targetSparsity, y: value($0)) })
+                             points: summary.filter { $0.method == method && $0.isPrunedWhole }.map { .init(x: $0.targetSparsity, y: value($0), tooltip: $0.tooltip()) })
         }
     }
 
     /// With fine-tuning: per method, the values right after pruning, dotted in the method's colour.
     static func beforeFinetune(_ summary: [SummaryRow], value: (SummaryRow) -> Spread?) -> [LineChart.Series] {
         methods(summary).compactMap { method in
-            let points = summary.filter { $0.method == method && $0.isPrunedWhole }.compactMap { row in value(row).map { LineChart.Point(x: row.targetSparsity, y: $0) } }
+            let points = summary.filter { $0.method == method && $0.isPrunedWhole }.compactMap { row in value(row).map { LineChart.Point(x: row.targetSparsity, y: $0, tooltip: row.tooltip()) } }
             guard !points.isEmpty else { return nil }
             return LineChart.Series(name: "\(MethodStyle.label(method)) before fine-tuning", color: MethodStyle.color(method),
                                     points: points, dotted: true)

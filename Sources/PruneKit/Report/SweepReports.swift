@@ -7,6 +7,9 @@ final class SweepReports: SweepReporting {
     let outputDirectory: URL
     /// The unpruned model's test metrics, one per repeat trained or loaded so far.
     var baselines: [Evaluation] = []
+    /// Where each point was cut: masks.json as it stands, read back from an earlier run first,
+    /// so a resumed sweep keeps the points it does not measure again.
+    var masks: MaskFile?
 
     init(spec: SweepSpec, outputDirectory: URL) {
         self.spec = spec
@@ -20,6 +23,28 @@ final class SweepReports: SweepReporting {
     func modelTrained(_ model: MLP, repeatIndex: Int, baseline: Evaluation) throws {
         if repeatIndex == 0 { try writeWeightsChart(model) }
         baselines.append(baseline)
+        var file = masks ?? loadMasks(features: model.layerSizes[0])
+        file.recordTrained(LayerWeightStatistics.prunableLayers(of: model, pruneLastLayer: spec.pruning.pruneLastLayer),
+                           repeatIndex: repeatIndex)
+        masks = file
+    }
+
+    func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {
+        var file = masks ?? loadMasks(features: network.originalLayerSizes[0])
+        file.record(MaskSummary(point: row.point, network: network, trained: file.trainedWeights(repeatIndex: row.repeatIndex),
+                                pruneLastLayer: spec.pruning.pruneLastLayer))
+        masks = file
+        try AtomicFile.write(file.encoded(), to: outputDirectory.appendingPathComponent("masks.json"))
+        try write(MasksChart.sheet(file, title: spec.name), "masks.svg")
+    }
+
+    /// masks.json of an earlier run of this folder, or an empty one. An unreadable file (or one
+    /// of another input size) is started afresh: it only summarises, and the points measured
+    /// from now on fill it again.
+    private func loadMasks(features: Int) -> MaskFile {
+        let shape = MaskSummary.inputShape(features: features)
+        if let earlier = try? MaskFile.read(folder: outputDirectory), earlier.inputShape == shape { return earlier }
+        return MaskFile(inputShape: shape)
     }
 
     func rowsChanged(_ rows: [ResultRow]) throws {

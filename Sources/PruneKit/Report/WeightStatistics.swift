@@ -1,7 +1,7 @@
 import Foundation
 
 /// Counts of values falling into equal-width bins over `0...upper`.
-public struct Histogram: Equatable, Sendable {
+public struct Histogram: Codable, Equatable, Sendable {
     /// Right edge of the last bin; the bins cover `0...upper`.
     public var upper: Double
     /// How many values fell into each bin, lowest bin first.
@@ -12,11 +12,12 @@ public struct Histogram: Equatable, Sendable {
     /// Width of one bin, `upper / counts.count`.
     public var binWidth: Double { upper / Double(counts.count) }
 
-    /// Bins non-negative `values` into `bins` bins from 0 to their maximum (the maximum falls in the last bin).
-    public init<S: Sequence>(_ values: S, bins: Int) where S.Element == Double {
+    /// Bins non-negative `values` into `bins` bins from 0 to their maximum (the maximum falls in
+    /// the last bin), or to `atLeast` when that is larger: histograms meant to be compared share it.
+    public init<S: Sequence>(_ values: S, bins: Int, atLeast: Double? = nil) where S.Element == Double {
         precondition(bins > 0, "a histogram needs at least one bin")
         let all = Array(values)
-        let maximum = all.filter(\.isFinite).max() ?? 0
+        let maximum = max(all.filter(\.isFinite).max() ?? 0, atLeast.flatMap { $0.isFinite ? $0 : nil } ?? 0)
         upper = maximum > 0 ? maximum : 1
         counts = [Int](repeating: 0, count: bins)
         for v in all where v.isFinite {
@@ -28,7 +29,7 @@ public struct Histogram: Equatable, Sendable {
 
 /// What weights.svg shows for one layer: the distribution of |w| and of the output units'
 /// column L2 norms (the quantities weight and unit pruning rank by).
-public struct LayerWeightStatistics: Equatable, Sendable {
+public struct LayerWeightStatistics: Codable, Equatable, Sendable {
     /// Zero-based index of the layer in the network.
     public var layer: Int
     /// Rows of the layer's weight matrix (its inputs).
@@ -39,6 +40,17 @@ public struct LayerWeightStatistics: Equatable, Sendable {
     public var magnitudes: Histogram
     /// Distribution of the output units' column L2 norms.
     public var columnNorms: Histogram
+
+    enum CodingKeys: String, CodingKey { case layer, inputs, outputs, magnitudes, columnNorms = "column_norms" }
+
+    /// Statistics from histograms already made.
+    public init(layer: Int, inputs: Int, outputs: Int, magnitudes: Histogram, columnNorms: Histogram) {
+        self.layer = layer
+        self.inputs = inputs
+        self.outputs = outputs
+        self.magnitudes = magnitudes
+        self.columnNorms = columnNorms
+    }
 
     /// Computes both histograms of one layer's `weights` (in × out) with `bins` bins each.
     public init(layer: Int, weights: Matrix, bins: Int = 40) {

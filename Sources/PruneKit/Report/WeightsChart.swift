@@ -32,6 +32,35 @@ public enum WeightsChart {
         return SVGElement.document(width: 840, height: height, title: "Weight magnitudes and column norms — \(title)", children: children)
     }
 
+    /// One point's weights.svg: per prunable layer, the trained network's histograms (a row in
+    /// `g[data-stage=before]`) above those of what pruning left (`g[data-stage=after]`: the
+    /// nonzero weights and the kept columns only, on the same range where they fit in it).
+    public static func beforeAfter(before: [LayerWeightStatistics], after: [LayerWeightStatistics], title: String) -> String {
+        let rows: [(stage: String, stats: LayerWeightStatistics)] = after.flatMap { a in
+            (before.first { $0.layer == a.layer }.map { [("before", $0)] } ?? []) + [("after", a)]
+        }
+        let height = top + Double(rows.count) * rowHeight + 10
+        var children: [SVGElement] = [
+            SVG.text("Weights before and after pruning — \(title)", x: 420, y: 28, anchor: "middle", size: 16, weight: "bold", cssClass: "chart-title"),
+            SVG.text("per layer: the trained network (before), then the weights pruning left (after: nonzero |w| and the kept units' column norms)",
+                     x: 420, y: 48, anchor: "middle", size: 11),
+        ]
+        for (row, entry) in rows.enumerated() {
+            let y = top + Double(row) * rowHeight + 20
+            let stats = entry.stats
+            let shape = "layer \(stats.layer + 1) \(entry.stage)"
+            let magnitude = panel(stats.magnitudes, layer: stats.layer, kind: "magnitude",
+                                  title: "\(shape): |w| of \(grouped(stats.magnitudes.total)) weights", xLabel: "|w|",
+                                  color: MethodStyle.color(.weight), left: columnLeft[0], top: y)
+            let norms = panel(stats.columnNorms, layer: stats.layer, kind: "column-norm",
+                              title: "\(shape): L2 norms of \(grouped(stats.columnNorms.total)) columns", xLabel: "column L2 norm",
+                              color: MethodStyle.color(.unit), left: columnLeft[1], top: y)
+            children.append(SVGElement("g", [("class", "stage"), ("data-stage", entry.stage), ("data-layer", String(stats.layer))],
+                                       children: [magnitude, norms]))
+        }
+        return SVGElement.document(width: 840, height: height, title: "Weights before and after pruning — \(title)", children: children)
+    }
+
     /// 1234567 -> "1,234,567".
     static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
@@ -61,7 +90,9 @@ public enum WeightsChart {
             let y = py(shares[i])
             bars.append(SVGElement("rect", [("class", "bar"), ("x", SVG.format(x0)), ("y", SVG.format(y)),
                                             ("width", SVG.format(max(x1 - x0 - 0.5, 0.5))), ("height", SVG.format(bottom - y)),
-                                            ("fill", color), ("data-count", String(count))]))
+                                            ("fill", color), ("data-count", String(count))],
+                                 children: [SVGElement("title", text: "\(xLabel) " + String(format: "%.4g – %.4g", Double(i) * histogram.binWidth, Double(i + 1) * histogram.binWidth)
+                                                                  + ": \(grouped(count)) values (" + String(format: "%.1f%%", shares[i]) + ")")]))
         }
         var axes: [SVGElement] = [
             SVGElement("rect", [("x", SVG.format(left)), ("y", SVG.format(top)), ("width", SVG.format(panelWidth)),

@@ -8,4 +8,12 @@ public protocol SweepReporting: AnyObject {
     func modelTrained(_ model: MLP, repeatIndex: Int, baseline: Evaluation) throws
     /// The rows measured so far, in results.csv's order.
     func rowsChanged(_ rows: [ResultRow]) throws
+    /// A point was measured: its row and the network measured (after the point's own training),
+    /// so reports can show where the network was cut without keeping the network.
+    func pointRecorded(row: ResultRow, network: PrunedNetwork) throws
+}
+
+extension SweepReporting {
+    /// Reports that draw nothing per point need not look at the networks.
+    public func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {}
 }

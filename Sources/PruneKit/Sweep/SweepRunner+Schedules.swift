@@ -12,6 +12,8 @@ struct RepeatContext {
     let timingInput: Matrix
     /// 1-based position of each point in the sweep, for progress.
     var levels: [SweepPoint: Int] = [:]
+    /// Told about every point's network as it is recorded (where the network was cut).
+    var reports: SweepReporting?
 }
 
 /// A point's network once its schedule has pruned and trained it, before it is measured.
@@ -287,7 +289,7 @@ extension SweepRunner {
         case .dense: macs = originalWeights
         }
         let dead = network.model.deadUnitsPerLayer
-        return ResultRow(
+        let row = ResultRow(
             method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: context.seed,
             achievedSparsity: network.achievedSparsity, layerSparsity: network.layerSparsity,
             accuracy: evaluation.accuracy, loss: evaluation.loss,
@@ -297,6 +299,8 @@ extension SweepRunner {
             schedule: spec.pruning.schedule, step: step, variant: point.variant, layer: point.layer, epochsTrained: epochsTrained,
             compressionRatio: Double(originalWeights) / Double(max(1, nonzeroWeights)),
             macs: macs, denseMacs: originalWeights, deadUnits: dead.reduce(0, +), layerDeadUnits: dead, trainSeconds: trainSeconds)
+        try context.reports?.pointRecorded(row: row, network: network)
+        return row
     }
 }
 

@@ -15,11 +15,13 @@ public struct SweepRunner {
     /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
     /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
     /// accuracy-compression.svg and layers.svg come with every sweep of this version, sensitivity.svg
-    /// with the each-layer scope only. Not listed (working files, kept for resuming): model-epoch-K.safetensors
+    /// with the each-layer scope only; masks.json and masks.svg (where each point's network was cut) with
+    /// every sweep that records its points' networks. Not listed (working files, kept for resuming): model-epoch-K.safetensors
     /// (rewind to epoch k) and step-METHOD[-layer-L]-repeat-R[.mask].safetensors (an iterative line's latest step).
     public static let artifactNames = [
         "results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg",
         "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg",
+        "masks.json", "masks.svg",
     ]
 
     /// Every file a sweep of `repeats` repeats can write: `artifactNames`, then the checkpoints
@@ -117,6 +119,7 @@ public struct SweepRunner {
             try reports.modelTrained(model, repeatIndex: r, baseline: model.evaluate(on: data.test))
             var context = RepeatContext(repeatIndex: r, seed: seed(repeatIndex: r), layerSizes: layerSizes, trained: model,
                                         data: data, timingInput: timingInput)
+            context.reports = reports
             for (index, point) in plan.enumerated() where point.repeatIndex == r { context.levels[point] = index + 1 }
 
             for method in spec.pruning.methods {
