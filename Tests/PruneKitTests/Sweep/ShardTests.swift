@@ -40,8 +40,10 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(withoutTimings(try ResultsCSV.decode(String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8))),
                        withoutTimings(whole.rows))
         XCTAssertEqual(Set(merged.artifacts), Set(whole.artifacts))
-        // The reports are a single run's: the same weights chart of the same trained network.
-        XCTAssertEqual(try file(out, "weights.svg"), try file(single, "weights.svg"))
+        // The reports are a single run's: the same charts of the same networks and baselines (latency aside: the clock's).
+        for name in ["weights.svg", "accuracy.svg", "loss.svg", "accuracy-compression.svg", "layers.svg"] {
+            XCTAssertEqual(try file(out, name), try file(single, name), name)
+        }
         for r in 0..<2 {
             let name = SweepRunner.checkpointName(repeatIndex: r)
             XCTAssertEqual(try Safetensors.read(from: out.appendingPathComponent(name)), try Safetensors.read(from: single.appendingPathComponent(name)))
