@@ -5,7 +5,8 @@ import Foundation
 /// and the summary and charts the reports draw (the same reports a single run keeps).
 ///
 /// Refused, naming the reason: no finished shard; shards of different specs or shard counts;
-/// a manifest in the wrong folder; shards not finished or lines not covered (unless partial).
+/// a manifest in the wrong folder; shards not finished, or lines whose rows no shard holds
+/// (unless partial).
 /// A point measured twice (an index run twice, a copied folder) is recorded once: the row of the
 /// lowest shard index is kept.
 public struct ShardMerge {
@@ -28,13 +29,8 @@ public struct ShardMerge {
         let plan = SweepPlan(spec: spec)
 
         let missingShards = Set(0..<first.shards).subtracting(manifests.map(\.manifest.shard)).sorted()
-        let done = Set(manifests.flatMap(\.manifest.unitsDone))
-        let missingLines = plan.lines.map(\.key).filter { !done.contains($0) }
-        if !allowPartial {
-            if !missingShards.isEmpty {
-                throw MergeError.missingShards(indices: missingShards, count: first.shards, folder: ShardRunner.shardsFolder(in: outputDirectory).path)
-            }
-            if !missingLines.isEmpty { throw MergeError.missingLines(keys: missingLines) }
+        if !allowPartial && !missingShards.isEmpty {
+            throw MergeError.missingShards(indices: missingShards, count: first.shards, folder: ShardRunner.shardsFolder(in: outputDirectory).path)
         }
 
         // Rows: each point once, the lowest shard's row, in the plan's order; rows of points the
@@ -55,6 +51,10 @@ public struct ShardMerge {
             }
         }
         let merged = plan.lines.flatMap(\.points).compactMap { byPoint[$0] } + extra
+        // A line is covered when its rows are there, whatever a manifest says (a run of the same
+        // index that died late may have replaced a finished run's results.csv with fewer rows).
+        let missingLines = plan.lines.filter { !$0.points.allSatisfy { byPoint[$0] != nil } }.map(\.key)
+        if !allowPartial && !missingLines.isEmpty { throw MergeError.missingLines(keys: missingLines) }
 
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let reports = makeReports(spec, outputDirectory)
@@ -159,7 +159,7 @@ public struct MergeOutcome: Sendable {
     public var duplicatesDropped: Int
     /// Shards with no manifest (a partial merge only).
     public var missingShards: [Int]
-    /// Line units no merged shard finished (a partial merge only).
+    /// Line units whose rows no merged shard holds (a partial merge only).
     public var missingLines: [String]
 }
 
@@ -183,7 +183,7 @@ public enum MergeError: Error, Equatable, CustomStringConvertible {
     case misplacedManifest(path: String, shard: Int)
     /// Shards not finished (no manifest).
     case missingShards(indices: [Int], count: Int, folder: String)
-    /// Line units no shard finished.
+    /// Line units whose rows no finished shard holds.
     case missingLines(keys: [String])
 
     /// The reason, for the person merging.

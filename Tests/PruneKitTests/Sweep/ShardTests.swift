@@ -78,6 +78,27 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(withoutTimings(try ShardMerge(outputDirectory: out).run().rows), withoutTimings(whole.rows))
     }
 
+    func testEachLayerLinesSplitAcrossShardsMergeIntoASingleRun() throws {
+        var spec = tinySweep(repeats: 1, sparsities: [50, 90])
+        spec.pruning.scope = .eachLayer
+        let single = try makeTemporaryFolder(self), out = try makeTemporaryFolder(self)
+        let whole = try SweepRunner(spec: spec, outputDirectory: single).run()
+        for index in 0..<3 { _ = try runShard(spec, index, of: 3, into: out) }
+        XCTAssertEqual(withoutTimings(try ShardMerge(outputDirectory: out).run().rows), withoutTimings(whole.rows))
+        XCTAssertEqual(try file(out, "sensitivity.svg"), try file(single, "sensitivity.svg"))
+    }
+
+    func testALineWhoseRowsAreGoneIsMissingWhateverTheManifestSays() throws {
+        let spec = tinySweep(repeats: 1, methods: [.weight], sparsities: [0, 50])
+        let out = try makeTemporaryFolder(self)
+        for index in 0..<2 { _ = try runShard(spec, index, of: 2, into: out) }
+        // As if a second run of index 1 had died early and replaced the first run's rows.
+        try AtomicFile.write(ResultsCSV.encode([]), to: ShardRunner.folder(ofShard: 1, in: out).appendingPathComponent("results.csv"))
+        XCTAssertThrowsError(try ShardMerge(outputDirectory: out).run()) { error in
+            XCTAssertEqual(error as? MergeError, .missingLines(keys: ["line/r0/weight/all/50"]))
+        }
+    }
+
     func testShardsBeyondTheLinesTrainNothingAndStillMerge() throws {
         let spec = tinySweep(repeats: 1, methods: [.weight], sparsities: [0, 50])
         let out = try makeTemporaryFolder(self)
