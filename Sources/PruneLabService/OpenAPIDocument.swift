@@ -188,7 +188,7 @@ enum OpenAPIDocument {
         "tags": ["jobs"],
         "operationId": "getArtifact",
         "summary": "A file the sweep wrote",
-        "description": "Supports ETag / If-None-Match, Last-Modified and Range. 404 until the file exists.",
+        "description": "Supports ETag / If-None-Match, Last-Modified and Range. 404 until the file exists. `results.csv` has one row per point, with the columns the README lists (results format 3); its last two, `host` and `cpu`, name the machine and CPU model the row was measured on (empty in rows of earlier formats).",
         "responses": {
           "200": {"description": "The file.", "content": {
             "text/csv": {"schema": {"type": "string"}},

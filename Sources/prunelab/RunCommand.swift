@@ -48,6 +48,13 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the cost estimate taken apart, and exit without running the sweep.")
     var estimateOnly = false
 
+    @Option(name: .long, help: ArgumentHelp("Run only shard i of n (i from 0) into OUT/shards/i; 'prunelab merge OUT' joins them.",
+                                            valueName: "i/n"),
+            transform: { text in
+                do { return try ShardIndex(parsing: text) } catch { throw ValidationError("\(error)") }
+            })
+    var shard: ShardIndex?
+
     func run() throws {
         // Before any large allocation: makes resident memory what the sweep holds (see MallocPolicy).
         MallocPolicy.applyToThisProcess()
@@ -74,8 +81,12 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(3)
         }
         let folder = URL(fileURLWithPath: out ?? "out/\(spec.folderName)", isDirectory: true).standardizedFileURL
-        let runner = SweepRunner(spec: spec, outputDirectory: folder)
         let cancellation = CancellationFlag()
+        if let shard {
+            try runShard(shard, of: spec, into: folder, cancellation: cancellation)
+            return
+        }
+        let runner = SweepRunner(spec: spec, outputDirectory: folder)
         let interrupt = Self.cancelOnInterrupt(cancellation)
         defer { interrupt.cancel() }
         let display = ProgressDisplay(terminal: isatty(STDERR_FILENO) != 0)
@@ -104,6 +115,31 @@ struct RunCommand: ParsableCommand {
         print(ResultsTable.text(SummaryRow.summarize(outcome.rows)))
         print("\nFinished in \(ProgressText.duration(Date().timeIntervalSince(started))). Files in \(folder.path):")
         for name in outcome.artifacts { print("  \(name)") }
+    }
+
+    /// One shard: its lines into OUT/shards/i, no summary or charts (the merge draws them).
+    private func runShard(_ shard: ShardIndex, of spec: SweepSpec, into folder: URL, cancellation: CancellationFlag) throws {
+        let runner = ShardRunner(spec: spec, shard: shard, outputDirectory: folder)
+        let interrupt = Self.cancelOnInterrupt(cancellation)
+        defer { interrupt.cancel() }
+        let display = ProgressDisplay(terminal: isatty(STDERR_FILENO) != 0)
+        let lines = runner.lines
+        standardError("prunelab run: \"\(spec.name)\" shard \(shard) (\(lines.count) of \(SweepPlan(spec: spec).lines.count) lines) into \(runner.folder.path)\n")
+        let outcome: ShardOutcome
+        do {
+            outcome = try runner.run(cancellation: cancellation, progress: display.show)
+            display.finish()
+        } catch is SweepCancelled {
+            display.finish()
+            standardError("prunelab run: interrupted; run the same command again to resume shard \(shard)\n")
+            throw ExitCode(130)
+        } catch {
+            display.finish()
+            standardError("prunelab run: shard \(shard) failed: \(error)\n")
+            throw ExitCode(1)
+        }
+        print("shard \(shard): \(outcome.rows.count) rows, units done: \(outcome.manifest.unitsDone.joined(separator: " "))")
+        print("Files in \(runner.folder.path); when every shard is done: prunelab merge \(folder.path)")
     }
 
     /// The spec from the argument, stdin or the reference; exits 2 naming every bad field.

@@ -8,4 +8,7 @@ package enum FormatVersion {
     package static let jobRecord = 2
     /// Checkpoints (safetensors metadata `format_version`): 2 adds the producer's version and kernels.
     package static let checkpoint = 2
+    /// results.csv, told apart by its header (`ResultsCSV.formatVersion(ofHeader:)`): 1 the first 15
+    /// columns, 2 adds schedules, controls, layers and costs, 3 adds `host` and `cpu`.
+    package static let results = 3
 }

@@ -59,8 +59,13 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var layerDeadUnits: [Int]
     /// Seconds this point spent training (fine-tuning, retraining, the control's training); 0: none.
     public var trainSeconds: Double?
+    /// The host the row was measured on (nil: a results.csv of a version before this column).
+    public var host: String?
+    /// The model name of the CPU the row was measured on (nil: not recorded, as `host`).
+    public var cpu: String?
 
-    /// A row as the runner measured it; the optional columns default to "not recorded".
+    /// A row as the runner measured it; the optional columns default to "not recorded", `host`
+    /// and `cpu` to this machine (a row is made where its point was measured).
     public init(method: PruningMethod, targetSparsity: Double, repeatIndex: Int, seed: Int,
                 achievedSparsity: Double, layerSparsity: [Double], accuracy: Double, loss: Double,
                 accuracyBeforeFinetune: Double? = nil, lossBeforeFinetune: Double? = nil,
@@ -68,7 +73,8 @@ public struct ResultRow: Codable, Sendable, Equatable {
                 denseSeconds: Double, prunedSeconds: Double, kernel: InferenceKernel,
                 schedule: PruningSchedule = .oneShot, step: Int? = nil, variant: PointVariant = .pruned, layer: Int? = nil,
                 epochsTrained: Int? = nil, compressionRatio: Double? = nil, macs: Int? = nil, denseMacs: Int? = nil,
-                deadUnits: Int? = nil, layerDeadUnits: [Int] = [], trainSeconds: Double? = nil) {
+                deadUnits: Int? = nil, layerDeadUnits: [Int] = [], trainSeconds: Double? = nil,
+                host: String? = MachineIdentity.current.host, cpu: String? = MachineIdentity.current.cpu) {
         self.method = method
         self.targetSparsity = targetSparsity
         self.repeatIndex = repeatIndex
@@ -95,6 +101,8 @@ public struct ResultRow: Codable, Sendable, Equatable {
         self.deadUnits = deadUnits
         self.layerDeadUnits = layerDeadUnits
         self.trainSeconds = trainSeconds
+        self.host = host
+        self.cpu = cpu
     }
 
     /// Identifies the point a row measured; a resumed sweep skips points already present.
@@ -112,6 +120,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
         case schedule, step, variant, layer, macs
         case epochsTrained = "epochs_trained", compressionRatio = "compression_ratio", denseMacs = "dense_macs"
         case deadUnits = "dead_units", layerDeadUnits = "layer_dead_units", trainSeconds = "train_seconds"
+        case host, cpu
     }
 }
 

@@ -3,12 +3,15 @@ import Foundation
 /// `results.csv`: one `ResultRow` per line. Numbers are written in Swift's shortest
 /// round-trip form, so rows read back are exactly the rows written (resume relies on it).
 public enum ResultsCSV {
-    /// The column names, in order (documented in the README).
-    public static let header = firstHeader + [
+    /// The column names, in order (documented in the README): format `FormatVersion.results`.
+    public static let header = scheduleHeader + ["host", "cpu"]
+    /// The columns of format 2 (schedules, controls, layers, costs), before rows said where they were
+    /// measured: such files still read (host and cpu not recorded) and resume.
+    public static let scheduleHeader = firstHeader + [
         "schedule", "step", "variant", "layer", "epochs_trained", "compression_ratio",
         "macs", "dense_macs", "dead_units", "layer_dead_units", "train_seconds",
     ]
-    /// The columns of results.csv before schedules existed: such files still read (one-shot rows) and resume.
+    /// The columns of results.csv before schedules existed (format 1): such files still read (one-shot rows) and resume.
     public static let firstHeader = [
         "method", "target_sparsity", "repeat", "seed", "achieved_sparsity", "layer_sparsity",
         "accuracy", "loss", "accuracy_before_finetune", "loss_before_finetune",
@@ -48,14 +51,24 @@ public enum ResultsCSV {
             row.epochsTrained.map(String.init) ?? "", row.compressionRatio.map(number) ?? "",
             row.macs.map(String.init) ?? "", row.denseMacs.map(String.init) ?? "",
             row.deadUnits.map(String.init) ?? "", row.layerDeadUnits.map(String.init).joined(separator: String(listSeparator)),
-            row.trainSeconds.map(number) ?? "",
+            row.trainSeconds.map(number) ?? "", row.host ?? "", row.cpu ?? "",
         ]
     }
 
     /// Shortest text that reads back as the same Double.
     static func number(_ value: Double) -> String { "\(value)" }
 
-    /// Rows of a results.csv, current or pre-schedule header; throws `FormatError` naming the line and column.
+    /// The format a header is of (1, 2 or `FormatVersion.results`); nil: not a results.csv header.
+    public static func formatVersion(ofHeader columns: [String]) -> Int? {
+        switch columns {
+        case firstHeader: return 1
+        case scheduleHeader: return 2
+        case header: return FormatVersion.results
+        default: return nil
+        }
+    }
+
+    /// Rows of a results.csv of any format so far; throws `FormatError` naming the line and column.
     public static func decode(_ text: String) throws -> [ResultRow] {
         let records: [[String]]
         do {
@@ -64,7 +77,7 @@ public enum ResultsCSV {
             throw FormatError(line: error.line, column: nil, detail: error.detail)
         }
         guard let first = records.first else { return [] }
-        guard first == header || first == firstHeader else {
+        guard formatVersion(ofHeader: first) != nil else {
             throw FormatError(line: 1, column: nil,
                               detail: "the header must be \(header.joined(separator: ",")), got \(first.joined(separator: ","))")
         }
@@ -100,8 +113,8 @@ public enum ResultsCSV {
             lossBeforeFinetune: try reader.optionalDouble("loss_before_finetune"),
             nonzeroParameters: try reader.int("nonzero_parameters"), totalParameters: try reader.int("total_parameters"),
             denseSeconds: try reader.double("dense_seconds"), prunedSeconds: try reader.double("pruned_seconds"),
-            kernel: try reader.kernel())
-        guard columns.count == header.count else { return row }
+            kernel: try reader.kernel(), host: nil, cpu: nil)
+        guard columns.count >= scheduleHeader.count else { return row }
         guard let schedule = PruningSchedule(rawValue: try reader.text("schedule")) else {
             throw FormatError(line: line, column: "schedule", detail: "unknown schedule \"\(try reader.text("schedule"))\"")
         }
@@ -125,6 +138,9 @@ public enum ResultsCSV {
             return value
         }
         row.trainSeconds = try reader.optionalDouble("train_seconds")
+        guard columns.count == header.count else { return row }
+        row.host = try reader.optionalText("host")
+        row.cpu = try reader.optionalText("cpu")
         return row
     }
 
@@ -143,6 +159,11 @@ public enum ResultsCSV {
 
         func text(_ column: String) throws -> String {
             record[columns.firstIndex(of: column)!]
+        }
+
+        func optionalText(_ column: String) throws -> String? {
+            let value = try text(column)
+            return value.isEmpty ? nil : value
         }
 
         func optionalInt(_ column: String) throws -> Int? {

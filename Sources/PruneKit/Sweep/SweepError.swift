@@ -14,6 +14,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     case unrunnableSchedule(pointers: [String], message: String)
     /// Imported weights that cannot be read, or do not fit the spec or the data.
     case importedModel(pointer: String, message: String)
+    /// Line units asked for by key that the spec's plan does not have.
+    case unknownWorkUnits(keys: [String])
 
     /// The message for the person who started the sweep, naming the field or file at fault.
     public var description: String {
@@ -33,6 +35,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
             return "\(pointers.joined(separator: ", ")): \(message)"
         case let .importedModel(pointer, message):
             return "\(pointer): \(message)"
+        case let .unknownWorkUnits(keys):
+            return "the sweep's plan has no line unit \(keys.joined(separator: ", ")); see SweepPlan for the keys a spec's plan has"
         }
     }
 }

@@ -39,6 +39,8 @@ public struct SweepRunner {
     var importedArchitecture: ImportedArchitecture?
     /// Makes the reports one run keeps up to date (`Report/`'s summary and charts by default).
     let makeReports: @Sendable (SweepSpec, URL) -> SweepReporting
+    /// The line units this runner measures (see `SweepPlan`); `.all` by default, a whole sweep.
+    public var lineSelection: LineSelection = .all
 
     /// A runner for `spec` into `outputDirectory`; `reports` makes the summary and charts it keeps updated.
     public init(spec: SweepSpec, outputDirectory: URL, reports: @escaping @Sendable (SweepSpec, URL) -> SweepReporting) {
@@ -77,6 +79,7 @@ public struct SweepRunner {
         if imported == nil, let path = spec.model.weights {
             let (resolved, architecture) = try spec.resolvingImportedModel()
             var runner = SweepRunner(spec: resolved, outputDirectory: outputDirectory, reports: makeReports)
+            runner.lineSelection = lineSelection
             do {
                 runner.imported = try ModelImport.read(at: URL(fileURLWithPath: path), layers: spec.model.layers)
             } catch let error as DataFileError {
@@ -85,6 +88,10 @@ public struct SweepRunner {
             runner.importedArchitecture = architecture
             return try runner.run(cancellation: cancellation, progress: progress)
         }
+        // The points of the chosen lines; a repeat none of them needs is neither trained nor loaded.
+        let chosenLines = try selectedLines()
+        let chosen = Set(chosenLines.flatMap(\.points))
+        let neededRepeats = Set(chosenLines.compactMap(\.repeatIndex))
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         progress(SweepProgress(phase: .loading, fraction: 0))
         try claimOutputDirectory()
@@ -114,6 +121,11 @@ public struct SweepRunner {
         let timingInput = InferenceTimer.timingInput(data.test)
 
         for r in 0..<spec.repeats {
+            guard neededRepeats.contains(r) else {
+                tracker.skip(Double(spec.training.epochs) * tracker.trainingEpochUnits)
+                for point in plan where point.repeatIndex == r { tracker.skip(tracker.units(of: point)) }
+                continue
+            }
             let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
                                          tracker: &tracker, cancellation: cancellation)
             try reports.modelTrained(model, repeatIndex: r, baseline: model.evaluate(on: data.test))
@@ -124,7 +136,11 @@ public struct SweepRunner {
 
             for method in spec.pruning.methods {
                 for layer in configuration.scopeLayers(method: method, layerCount: layerSizes.count - 1) {
-                    let line = plan.filter { $0.repeatIndex == r && $0.method == method && $0.layer == layer }
+                    let whole = plan.filter { $0.repeatIndex == r && $0.method == method && $0.layer == layer }
+                    // Another shard's points: counted as done here, measured there.
+                    for point in whole where !chosen.contains(point) { tracker.skip(tracker.units(of: point)) }
+                    let line = whole.filter { chosen.contains($0) }
+                    if line.isEmpty { continue }
                     if cancellation.isCancelled { throw SweepCancelled() }
                     if line.allSatisfy({ completed[$0] != nil }) {
                         for point in line { tracker.skip(tracker.units(of: point)) }
@@ -190,6 +206,17 @@ public struct SweepRunner {
             "layer_sizes": layerSizes.map(String.init).joined(separator: ","),
         ])
         return model
+    }
+
+    // MARK: - Selection
+
+    /// The plan's line units `lineSelection` names; an unknown key is refused before anything runs.
+    private func selectedLines() throws -> [SweepPlan.Unit] {
+        let lines = SweepPlan(spec: spec).lines
+        guard case let .only(keys) = lineSelection else { return lines }
+        let unknown = keys.subtracting(lines.map(\.key))
+        guard unknown.isEmpty else { throw SweepError.unknownWorkUnits(keys: unknown.sorted()) }
+        return lines.filter { keys.contains($0.key) }
     }
 
     // MARK: - Resume

@@ -53,4 +53,28 @@ final class EarlierFormatsTests: XCTestCase {
             XCTAssertEqual(new.nonzeroParameters, before.nonzeroParameters)
         }
     }
+
+    static let version2 = fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("v2/job")
+
+    /// A sweep written by PruneLab 0.4.0 (commit 9985aad; results format 2, before host and cpu):
+    /// it resumes without training or measuring again, and its rows say nothing of where they were measured.
+    func testSweepOfResultsFormat2ResumesWithItsRowsIntact() throws {
+        let folder = try makeTemporaryFolder(self)
+        for name in try FileManager.default.contentsOfDirectory(atPath: Self.version2.path) {
+            try FileManager.default.copyItem(at: Self.version2.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let text = try String(contentsOf: folder.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(ResultsCSV.formatVersion(ofHeader: try CSV.decode(text)[0]), 2)
+        let old = try ResultsCSV.decode(text)
+        XCTAssertEqual(old.count, 8)
+        XCTAssertTrue(old.allSatisfy { $0.host == nil && $0.cpu == nil })
+        XCTAssertEqual(old.map(\.variant).filter { $0 == .randomReinit }.count, 4)
+        let spec = try JSONDecoder().decode(SweepSpec.self, from: Data(contentsOf: folder.appendingPathComponent("spec.json")))
+        var phases: [SweepPhase] = []
+        let outcome = try SweepRunner(spec: spec, outputDirectory: folder).run { phases.append($0.phase) }
+        XCTAssertFalse(phases.contains(.training) || phases.contains(.pruning), "a resumed sweep worked again: \(phases)")
+        XCTAssertEqual(outcome.rows, old)
+        let rewritten = try String(contentsOf: folder.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(try CSV.decode(rewritten)[0], ResultsCSV.header)
+    }
 }

@@ -9,7 +9,7 @@ func sampleRow(method: PruningMethod = .weight, sparsity: Double = 80, repeatInd
               accuracy: accuracy, loss: loss,
               accuracyBeforeFinetune: finetuned ? accuracy - 0.1 : nil, lossBeforeFinetune: finetuned ? loss + 0.2 : nil,
               nonzeroParameters: 1234, totalParameters: 5678, denseSeconds: dense, prunedSeconds: pruned,
-              kernel: method.removesUnits ? .shrunk : .csr)
+              kernel: method.removesUnits ? .shrunk : .csr, host: "node-7", cpu: "Test CPU, 2.5 GHz")
 }
 
 final class ResultsCSVTests: XCTestCase {
@@ -17,14 +17,14 @@ final class ResultsCSVTests: XCTestCase {
         XCTAssertEqual(ResultsCSV.encode([]), """
             method,target_sparsity,repeat,seed,achieved_sparsity,layer_sparsity,accuracy,loss,accuracy_before_finetune,\
             loss_before_finetune,nonzero_parameters,total_parameters,dense_seconds,pruned_seconds,kernel,\
-            schedule,step,variant,layer,epochs_trained,compression_ratio,macs,dense_macs,dead_units,layer_dead_units,train_seconds
+            schedule,step,variant,layer,epochs_trained,compression_ratio,macs,dense_macs,dead_units,layer_dead_units,train_seconds,host,cpu
 
             """)
     }
 
     func testRowIsWrittenInColumnOrder() {
         let line = ResultsCSV.encode([sampleRow(finetuned: true)]).split(separator: "\n")[1]
-        XCTAssertEqual(line, "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr,one-shot,,pruned,,,,,,,,")
+        XCTAssertEqual(line, "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr,one-shot,,pruned,,,,,,,,,node-7,\"Test CPU, 2.5 GHz\"")
         var lottery = sampleRow()
         lottery.schedule = .iterative
         lottery.step = 3
@@ -37,7 +37,7 @@ final class ResultsCSVTests: XCTestCase {
         lottery.deadUnits = 3
         lottery.layerDeadUnits = [1, 2]
         lottery.trainSeconds = 1.25
-        XCTAssertTrue(ResultsCSV.encode([lottery]).hasSuffix(",csr,iterative,3,random-reinit,1,9,4.5,1200,5400,3,1;2,1.25\n"))
+        XCTAssertTrue(ResultsCSV.encode([lottery]).hasSuffix(",csr,iterative,3,random-reinit,1,9,4.5,1200,5400,3,1;2,1.25,node-7,\"Test CPU, 2.5 GHz\"\n"))
         XCTAssertEqual(try ResultsCSV.decode(ResultsCSV.encode([lottery])), [lottery])
     }
 
@@ -45,7 +45,10 @@ final class ResultsCSVTests: XCTestCase {
         let old = ResultsCSV.firstHeader.joined(separator: ",") + "\n"
             + "weight,80.0,0,7,0.792,0.8;0.8;0.0,0.875,0.35,0.775,0.55,1234,5678,0.5,0.125,csr\n"
         let rows = try ResultsCSV.decode(old)
-        XCTAssertEqual(rows, [sampleRow(finetuned: true)])
+        var expected = sampleRow(finetuned: true)
+        expected.host = nil
+        expected.cpu = nil
+        XCTAssertEqual(rows, [expected])
         XCTAssertEqual(rows[0].schedule, .oneShot)
         XCTAssertEqual(rows[0].variant, .pruned)
         XCTAssertNil(rows[0].layer)
@@ -87,7 +90,7 @@ final class ResultsCSVTests: XCTestCase {
         let text = ResultsCSV.encode([sampleRow()]) + "weight,80\n"
         XCTAssertThrowsError(try ResultsCSV.decode(text)) { error in
             XCTAssertEqual(error as? ResultsCSV.FormatError,
-                           ResultsCSV.FormatError(line: 3, column: nil, detail: "expected 26 fields, got 2"))
+                           ResultsCSV.FormatError(line: 3, column: nil, detail: "expected 28 fields, got 2"))
         }
     }
 
@@ -116,5 +119,36 @@ final class ResultsCSVTests: XCTestCase {
         XCTAssertThrowsError(try ResultsCSV.decode(text)) { error in
             XCTAssertEqual((error as? ResultsCSV.FormatError)?.line, 3)
         }
+    }
+}
+
+final class ResultsFormatTests: XCTestCase {
+    func testEachHeaderNamesItsFormat() {
+        XCTAssertEqual(ResultsCSV.formatVersion(ofHeader: ResultsCSV.firstHeader), 1)
+        XCTAssertEqual(ResultsCSV.formatVersion(ofHeader: ResultsCSV.scheduleHeader), 2)
+        XCTAssertEqual(ResultsCSV.formatVersion(ofHeader: ResultsCSV.header), FormatVersion.results)
+        XCTAssertEqual(ResultsCSV.header.suffix(2), ["host", "cpu"])
+        XCTAssertNil(ResultsCSV.formatVersion(ofHeader: ResultsCSV.header + ["extra"]))
+    }
+
+    func testARowMadeHereRecordsThisMachine() {
+        let row = ResultRow(method: .weight, targetSparsity: 0, repeatIndex: 0, seed: 0, achievedSparsity: 0, layerSparsity: [],
+                            accuracy: 1, loss: 0, nonzeroParameters: 1, totalParameters: 1, denseSeconds: 1, prunedSeconds: 1, kernel: .dense)
+        XCTAssertEqual(row.host, MachineIdentity.current.host)
+        XCTAssertEqual(row.cpu, MachineIdentity.current.cpu)
+        XCTAssertFalse(MachineIdentity.current.host.isEmpty)
+        XCTAssertFalse(MachineIdentity.current.cpu.isEmpty)
+    }
+
+    func testFilesOfTheSecondFormatReadWithoutHostOrCPU() throws {
+        var row = sampleRow()
+        row.trainSeconds = 0.5
+        let old = CSV.encode([ResultsCSV.scheduleHeader, Array(ResultsCSV.fields(row).prefix(ResultsCSV.scheduleHeader.count))])
+        var expected = row
+        expected.host = nil
+        expected.cpu = nil
+        XCTAssertEqual(try ResultsCSV.decode(old), [expected])
+        // Written again, the columns are there and empty: not recorded, rather than this machine.
+        XCTAssertTrue(ResultsCSV.encode([expected]).hasSuffix(",0.5,,\n"))
     }
 }
