@@ -75,9 +75,14 @@ struct UploadStore: Sendable {
         for folder in UploadKind.allCases.map(folder) + [incoming] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
-        // Bodies left by a server that stopped mid-upload.
+        // Bodies left by a server that stopped mid-upload. A live upload's file grows at least
+        // every body timeout (30 s), so one untouched for 10 minutes is abandoned (another server
+        // sharing the folder may be receiving the others).
+        let stale = Date().addingTimeInterval(-600)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming.path)) ?? [] {
-            try? FileManager.default.removeItem(at: incoming.appendingPathComponent(name))
+            let file = incoming.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate]) as? Date
+            if let modified, modified < stale { try? FileManager.default.removeItem(at: file) }
         }
     }
 
@@ -137,13 +142,15 @@ struct UploadStore: Sendable {
         } catch {
             throw UploadRefusal(status: 422, detail: "the uploaded \(format.rawValue) file cannot be read")
         }
+        // The file first, then its record: a listing never shows an upload whose file is missing.
+        // rename(2) replaces atomically, so two identical uploads at once both end with this file.
+        guard rename(body.file.path, file(of: record).path) == 0 else {
+            throw UploadRefusal(status: 500, detail: "the server could not store the upload")
+        }
         do {
-            // The file first, then its record: a listing never shows an upload whose file is missing.
-            try FileManager.default.moveItem(at: body.file, to: file(of: record))
             try APIJSON.data(record).write(to: sidecar(kind, id), options: .atomic)
         } catch {
-            try? FileManager.default.removeItem(at: file(of: record))
-            throw UploadRefusal(status: 500, detail: "the server could not store the upload")
+            throw UploadRefusal(status: 500, detail: "the server could not store the upload's record")
         }
         return (record, true)
     }
