@@ -6,7 +6,7 @@ import PackageDescription
 let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib; PruneLabService -> CProcess. PruneKit and HTTPServer never meet.
+// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib; PruneLabService -> CProcess, CDigest. PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CZlib"]),
         // Linux process calls (pipe2, closefrom for posix_spawn, CPU affinity, parent-death signal).
         .target(name: "CProcess", path: "Sources/CProcess"),
-        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
+        // SHA-256 of uploads, optimised in debug builds too (a 512 MB upload is hashed on arrival).
+        .target(name: "CDigest", path: "Sources/CDigest", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess", "CDigest"]),
         .executableTarget(
             name: "prunelab",
             dependencies: [

@@ -181,7 +181,7 @@ function showDatasetFields(form) {
   for (const label of form.querySelectorAll("[data-show]")) label.hidden = !label.dataset.show.split(" ").includes(dataset);
   for (const label of form.querySelectorAll("[data-show-optimizer]")) label.hidden = label.dataset.showOptimizer !== optimizer;
   // Imported weights bring their own layers and are already trained: epochs default to 0.
-  const imported = form.elements.weights.value.trim() !== "";
+  const imported = form.elements.weights.value.trim() !== "" || form.elements.model_uploaded.value !== "";
   for (const label of form.querySelectorAll("[data-show-imported]")) label.hidden = (label.dataset.showImported === "yes") !== imported;
   const epochs = form.elements.epochs;
   if (imported && epochs.value === epochs.defaultValue) { epochs.value = "0"; epochs.dataset.auto = "1"; }
@@ -258,6 +258,80 @@ async function submitSpec(event) {
     showBanner(`The server did not answer: ${error.message}`);
   } finally {
     button.disabled = false;
+  }
+}
+
+// ---------- uploads: POST /models, POST /datasets, and the selects that name them ----------
+
+/** One line about an upload: what the server found in it. */
+function uploadSummary(upload) {
+  const size = formatBytes(upload.bytes);
+  if (upload.model) return `${upload.id}: layers ${upload.model.layer_sizes.join("-")}${upload.model.bias ? " with biases" : ""}, ${size}`;
+  const d = upload.dataset || {};
+  const what = d.arrays ? d.arrays.map((a) => `${a.name} ${a.dtype}[${a.shape.join("×")}]`).join(", ")
+    : `${(d.columns || []).length} columns (labels in "${d.label_column}")`;
+  return `${upload.id}: ${upload.format}, ${d.samples} samples of ${d.features} features, ${d.classes} classes; ${what}; ${size}`;
+}
+
+/** Fills each upload select from GET /models and GET /datasets, keeping what was chosen. */
+async function loadUploads(form) {
+  for (const kind of ["models", "datasets"]) {
+    let uploads = [];
+    try {
+      const response = await fetch(kind);
+      if (response.ok) uploads = (await response.json()).uploads || [];
+    } catch (_) { continue; }
+    for (const select of form.querySelectorAll(`select[data-uploads="${kind}"]`)) {
+      const chosen = select.value;
+      const fitting = uploads.filter((u) => !select.dataset.format || u.format === select.dataset.format);
+      select.replaceChildren(select.options[0],
+        ...fitting.map((u) => new Option(uploadSummary(u).slice(0, 120), u.id)));
+      select.value = fitting.some((u) => u.id === chosen) ? chosen : "";
+    }
+  }
+}
+
+/** Sends the chosen file as the request body, shows what the server found (or why it refused
+ *  it) next to the control, and names the upload in the spec's field. */
+async function uploadFile(form, input) {
+  const file = input.files[0];
+  if (!file) return;
+  const status = input.parentElement.querySelector(".upload-status");
+  status.classList.remove("error");
+  status.textContent = `uploading ${file.name} (${formatBytes(file.size)})…`;
+  let url = input.dataset.upload;
+  if (url === "datasets" && /\.csv$/i.test(file.name)) url += `?label_column=${encodeURIComponent(form.elements.label_column.value || "label")}`;
+  try {
+    localStorage.setItem("prunelab-token", form.elements.token.value);
+    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/octet-stream", ...authHeaders() }, body: file });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      status.textContent = `${body.title || response.status}: ${body.detail || response.statusText}`;
+      status.classList.add("error");
+      return;
+    }
+    status.textContent = uploadSummary(body);
+    await loadUploads(form);
+    if (body.kind === "model") {
+      form.elements.model_uploaded.value = body.id;
+      form.elements.weights.value = "";
+    } else if (body.format === "npz") {
+      form.elements.dataset.value = "npz";
+      form.elements.dataset_uploaded.value = body.id;
+      form.elements.path.value = "";
+    } else {
+      form.elements.dataset.value = "csv";
+      const target = form.elements.train_uploaded.value ? form.elements.test_uploaded : form.elements.train_uploaded;
+      target.value = body.id;
+      (target === form.elements.train_uploaded ? form.elements.train : form.elements.test).value = "";
+    }
+    showDatasetFields(form);
+    scheduleEstimate(form);
+  } catch (error) {
+    status.textContent = `The server did not answer: ${error.message}`;
+    status.classList.add("error");
+  } finally {
+    input.value = "";
   }
 }
 
@@ -520,6 +594,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = $("#spec-form");
   form.elements.token.value = localStorage.getItem("prunelab-token") || "";
   form.addEventListener("submit", submitSpec);
+  for (const input of form.querySelectorAll("input[data-upload]")) input.addEventListener("change", () => uploadFile(form, input));
+  loadUploads(form);
   form.addEventListener("change", () => { showDatasetFields(form); scheduleEstimate(form); });
   form.addEventListener("input", () => scheduleEstimate(form));
   form.addEventListener("reset", () => setTimeout(() => { clearErrors(form); showDatasetFields(form); }));

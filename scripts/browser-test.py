@@ -1,11 +1,16 @@
 """The web page in a real browser (headless Chromium through Selenium), against a live server
 whose workers never start jobs: the form follows the spec schema, presets fill it, the dry-run
-estimate shows beside the submit button, a submitted job appears, and cancel and delete work.
+estimate shows beside the submit button, a submitted job appears, cancel and delete work, and a
+model uploaded through the form's file input is summarised and chosen in the spec.
 Run by scripts/test: scripts/with-test-server python scripts/browser-test.py (reads PRUNELAB_URL).
 Uses Debian's chromium and chromium-driver; never downloads a browser."""
 import json
 import os
+import tempfile
 import urllib.request
+
+import numpy as np
+from safetensors.numpy import save_file
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -72,6 +77,21 @@ try:
     driver.find_element(By.XPATH, "//*[@id='job-rows']//button[text()='Delete']").click()
     driver.switch_to.alert.accept()
     wait.until(lambda d: json.load(urllib.request.urlopen(f"{base}/jobs"))["jobs"] == [])
-    print("browser test: form, presets, estimate, submit, cancel and delete work")
+
+    # Upload a small network through the file input: its summary and id appear, and the spec names it.
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "tiny.safetensors")
+        rng = np.random.default_rng(0)
+        save_file({"0.weight": rng.normal(size=(8, 784)).astype(np.float32), "0.bias": np.zeros(8, np.float32),
+                   "2.weight": rng.normal(size=(10, 8)).astype(np.float32), "2.bias": np.zeros(10, np.float32)}, path)
+        driver.find_element(By.NAME, "model_file").send_keys(path)
+        wait.until(lambda d: "784-8-10" in d.find_element(By.ID, "upload-model-status").text)
+    uploads = json.load(urllib.request.urlopen(f"{base}/models"))["uploads"]
+    check(len(uploads) == 1 and uploads[0]["model"]["layer_sizes"] == [784, 8, 10], f"uploads {uploads}")
+    uploaded = uploads[0]["id"]
+    check(uploaded in driver.find_element(By.ID, "upload-model-status").text, "the id shows next to the input")
+    check(Select(control("/model/uploaded")).first_selected_option.get_attribute("value") == uploaded, "the spec names the upload")
+    check(not control("/model/hidden").is_displayed(), "an uploaded network brings its own layers: the hidden list is hidden")
+    print("browser test: form, presets, estimate, submit, cancel, delete and upload work")
 finally:
     driver.quit()

@@ -40,6 +40,9 @@ final class Connection: @unchecked Sendable {
     private(set) var closed = false
     /// Woken when a streaming handler waits for the peer to read.
     private var streamWaiter: DispatchSemaphore?
+    /// The file of a request body being spooled (the machine's `spool` is not `.none`), or of a
+    /// completed one until its handler returns.
+    private var spoolFile: SpoolFile?
 
     private static let readChunk = 64 * 1024
 
@@ -48,7 +51,8 @@ final class Connection: @unchecked Sendable {
         self.remoteAddress = remoteAddress
         self.core = core
         self.queue = DispatchQueue(label: "http.connection")
-        self.machine = ConnectionStateMachine(limits: core.parserLimits, timeouts: core.timeouts, now: .now)
+        self.machine = ConnectionStateMachine(limits: core.parserLimits, timeouts: core.timeouts, now: .now,
+                                              bodyHandling: core.bodyHandling)
         self.timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
@@ -92,6 +96,13 @@ final class Connection: @unchecked Sendable {
                 action = handle(request)
             case .answer(let error):
                 action = answer(error)
+            case .openSpool(let policy):
+                action = openSpool(policy)
+            case .appendToSpool(let bytes):
+                action = appendToSpool(bytes)
+            case .discardSpool(let then):
+                discardSpool()
+                action = then
             case .shutdownOutput:
                 Glibc.shutdown(fd, Int32(SHUT_WR))
                 action = .wait
@@ -153,6 +164,34 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    // MARK: Spooled bodies
+
+    private func openSpool(_ policy: SpoolPolicy) -> Action {
+        discardSpool()
+        do {
+            spoolFile = try SpoolFile.create(in: policy.directory)
+            return machine.spoolReady(at: .now)
+        } catch {
+            return machine.spoolFailed(error.detail, at: .now)
+        }
+    }
+
+    private func appendToSpool(_ bytes: [UInt8]) -> Action {
+        guard let spoolFile else { return machine.spoolFailed("the request body's file is gone", at: .now) }
+        do {
+            try spoolFile.append(bytes)
+            return machine.spoolReady(at: .now)
+        } catch {
+            return machine.spoolFailed(error.detail, at: .now)
+        }
+    }
+
+    /// A body that will not complete (or whose handler is done) leaves no file behind.
+    private func discardSpool() {
+        spoolFile?.remove()
+        spoolFile = nil
+    }
+
     // MARK: Exchanges
 
     private func handle(_ parsed: ParsedRequest) -> Action {
@@ -163,10 +202,17 @@ final class Connection: @unchecked Sendable {
             acceptEncoding: head.headers["Accept-Encoding"], hasRange: head.headers["Range"] != nil,
             remoteAddress: remoteAddress, started: DispatchTime.now().uptimeNanoseconds)
         guard let path = target.decodedPath, let query = target.decodedQuery else {
+            discardSpool()
             return answer(HTTPParseError(.badRequest, "malformed percent-encoding in request target"))
         }
-        let request = HTTPRequest(method: head.method, target: head.target, path: path, query: query,
+        var request = HTTPRequest(method: head.method, target: head.target, path: path, query: query,
                                   headers: head.headers, body: parsed.body, remoteAddress: remoteAddress)
+        if let byteCount = parsed.spooledByteCount, var file = spoolFile {
+            file.close()
+            spoolFile = file
+            request.spooledBody = SpooledBody(file: file.url, byteCount: byteCount)
+        }
+        defer { discardSpool() }   // unless the handler moved it into place
         let response: HTTPResponse
         do {
             response = try core.handler(request)
@@ -278,6 +324,7 @@ final class Connection: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         machine.connectionLost()
+        discardSpool()
         timer.cancel()
         if let readSource {
             readSource.cancel()

@@ -40,9 +40,26 @@ struct ConnectionStateMachine {
         case ended
     }
 
-    enum Action {
+    /// The temporary file of a body being spooled (its route opted in), as the machine sees it.
+    enum Spool: Equatable {
+        case none
+        /// Asked for (`.openSpool`) and not yet confirmed.
+        case opening
+        /// Open; `written` bytes are on disk.
+        case open(written: Int)
+        /// A piece is being written (`.appendToSpool`).
+        case writing(written: Int, pending: Int)
+    }
+
+    indirect enum Action {
         /// Nothing to do until the next event (apart from writing `pendingOutput`).
         case wait
+        /// Create the temporary file for a spooled body; then report `spoolReady` or `spoolFailed`.
+        case openSpool(SpoolPolicy)
+        /// Append these body bytes to the spool file; then report `spoolReady` or `spoolFailed`.
+        case appendToSpool([UInt8])
+        /// The body will never complete: delete the spool file, then carry out `then`.
+        case discardSpool(then: Action)
         /// Run the handler; then report `responseReady` or `streamStarted`.
         case handle(ParsedRequest)
         /// Answer with this problem and close; report it with `responseReady(keepAlive: false)`.
@@ -77,6 +94,7 @@ struct ConnectionStateMachine {
     private(set) var state: State
     private(set) var persistence = Persistence.keepAlive
     private(set) var peerInput = PeerInput.open
+    private(set) var spool = Spool.none
     let timeouts: Timeouts
     private var parser: RequestParser
     private var input = ByteBuffer()
@@ -84,8 +102,9 @@ struct ConnectionStateMachine {
     /// When the output last moved (or became non-empty): the write timeout counts from here.
     private var lastWriteProgress: Instant
 
-    init(limits: ParserLimits, timeouts: Timeouts, now: Instant) {
-        self.parser = RequestParser(limits: limits)
+    init(limits: ParserLimits, timeouts: Timeouts, now: Instant,
+         bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }) {
+        self.parser = RequestParser(limits: limits, bodyHandling: bodyHandling)
         self.timeouts = timeouts
         self.state = .idle(since: now)
         self.lastWriteProgress = now
@@ -166,9 +185,11 @@ struct ConnectionStateMachine {
         return advance(at: now)
     }
 
-    /// The socket failed, or the server's deadline passed: the connection is gone.
+    /// The socket failed, or the server's deadline passed: the connection is gone (the socket
+    /// side deletes an unfinished spool file as it closes).
     mutating func connectionLost() {
         state = .closed
+        spool = .none
         input = ByteBuffer()
         output = ByteBuffer()
     }
@@ -191,6 +212,29 @@ struct ConnectionStateMachine {
         case .body:
             return fail(HTTPParseError(408, "request body not received within \(Self.seconds(timeouts.body)) s"))
         }
+    }
+
+    // MARK: Spool events
+
+    /// The spool file was opened, or the last piece reached it: go on reading the body. Each
+    /// piece on disk restarts the body timeout, so a long upload that keeps moving is not cut off.
+    mutating func spoolReady(at now: Instant) -> Action {
+        switch spool {
+        case .opening:
+            spool = .open(written: 0)
+        case .writing(let written, let pending):
+            spool = .open(written: written + pending)
+            if case .readingBody = state { state = .readingBody(since: now) }
+        case .none, .open:
+            return illegal("spoolReady", now: now)
+        }
+        return advance(at: now)
+    }
+
+    /// The spool file could not be created or written (disk full, folder gone): the request fails.
+    mutating func spoolFailed(_ detail: String, at now: Instant) -> Action {
+        guard spool != .none else { return illegal("spoolFailed", now: now) }
+        return fail(HTTPParseError(.internalServerError, detail))
     }
 
     // MARK: Handler events
@@ -251,6 +295,11 @@ struct ConnectionStateMachine {
                 return .shutdownOutput
             case .idle, .readingHead, .readingBody:
                 guard output.readableCount < Self.outputHighWater else { return .wait }
+                // A spool file being opened or written: nothing more is parsed until it reports back.
+                switch spool {
+                case .opening, .writing: return .wait
+                case .none, .open: break
+                }
                 let event: RequestParser.Event
                 do {
                     event = try parser.parse(&input)
@@ -262,15 +311,29 @@ struct ConnectionStateMachine {
                 switch event {
                 case .request(let request):
                     state = .handling
+                    spool = .none   // a spooled body's file now belongs to the exchange
                     return .handle(request)
                 case .sendContinue:
                     queue(Self.continueResponse, at: now)
                     state = .readingBody(since: now)
+                case .spoolBegins(_, let policy, let sendContinue):
+                    if sendContinue { queue(Self.continueResponse, at: now) }
+                    state = .readingBody(since: now)
+                    spool = .opening
+                    return .openSpool(policy)
+                case .bodyBytes(let bytes):
+                    guard case .open(let written) = spool else { return illegal("bodyBytes", now: now) }
+                    spool = .writing(written: written, pending: bytes.count)
+                    return .appendToSpool(bytes)
                 case .needMore:
                     if peerInput == .ended {
                         // Nothing more will arrive: a partial request can never complete.
                         state = .idle(since: now)
                         persistence = .closeAfterResponse
+                        if spool != .none {
+                            spool = .none
+                            return .discardSpool(then: advance(at: now))
+                        }
                         continue
                     }
                     enterPhase(parser.phase(buffer: input), at: now)
@@ -294,6 +357,10 @@ struct ConnectionStateMachine {
     private mutating func fail(_ error: HTTPParseError) -> Action {
         state = .handling
         persistence = .closeAfterResponse
+        guard spool == .none else {
+            spool = .none
+            return .discardSpool(then: .answer(error))
+        }
         return .answer(error)
     }
 

@@ -60,13 +60,16 @@ public struct HTTPRequest: Sendable {
     public var query: [(name: String, value: String)]
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The body as a file, for routes that spool theirs (then `body` is empty).
+    public var spooledBody: SpooledBody?
     /// Values of `{name}` segments of the route that matched.
     public var pathParameters: [String: String]
     public var remoteAddress: String
 
     public init(method: HTTPMethod, target: String, path: String, query: [(name: String, value: String)] = [],
                 headers: HTTPHeaders = [:], body: [UInt8] = [], pathParameters: [String: String] = [:],
-                remoteAddress: String = "") {
+                remoteAddress: String = "", spooledBody: SpooledBody? = nil) {
+        self.spooledBody = spooledBody
         self.method = method
         self.target = target
         self.path = path

@@ -28,8 +28,11 @@ public final class HTTPServer: Sendable {
     private let listener = Mutex(Listener())
     private let acceptQueue = DispatchQueue(label: "http.accept")
 
-    public init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
-        core = ServerCore(configuration: configuration, handler: handler)
+    /// `bodyHandling` says which requests have their bodies spooled to disk; `RouteTable.bodyHandling`
+    /// gives each route's declaration. By default every body is held in memory.
+    public init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler,
+                bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }) {
+        core = ServerCore(configuration: configuration, handler: handler, bodyHandling: bodyHandling)
     }
 
     /// Binds and listens, then returns the bound port at once; connections are served on
@@ -125,6 +128,7 @@ final class ServerCore: Sendable {
 
     let configuration: HTTPServerConfiguration
     let handler: HTTPHandler
+    let bodyHandling: BodyHandlingLookup
     let parserLimits: ParserLimits
     let timeouts: ConnectionStateMachine.Timeouts
     let preparer = ResponsePreparer(dateCache: DateHeaderCache(), gzipCache: GzipCache())
@@ -132,9 +136,10 @@ final class ServerCore: Sendable {
     /// `Registry.draining`, readable on every response without the lock.
     private let drainingFlag = Atomic(false)
 
-    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
+    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler, bodyHandling: @escaping BodyHandlingLookup) {
         self.configuration = configuration
         self.handler = handler
+        self.bodyHandling = bodyHandling
         var limits = ParserLimits()
         limits.maxBody = configuration.maxBodySize
         self.parserLimits = limits

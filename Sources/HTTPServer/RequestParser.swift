@@ -32,7 +32,10 @@ struct RequestHead {
 
 struct ParsedRequest {
     var head: RequestHead
+    /// The body held in memory (empty when it was spooled).
     var body: [UInt8]
+    /// The size of a body that went to a spool file instead (`.bodyBytes` events), else nil.
+    var spooledByteCount: Int? = nil
 }
 
 /// An incremental, strict HTTP/1.1 request parser (RFC 9112). Feed it bytes as they arrive; it
@@ -44,6 +47,24 @@ struct RequestParser {
         /// The head asked for `100 Continue` and no body byte has arrived yet: send it now.
         case sendContinue
         case request(ParsedRequest)
+        /// The head is complete and its route spools the body: open a file for it. `sendContinue`
+        /// as above, when the client waits for `100 Continue`.
+        case spoolBegins(RequestHead, SpoolPolicy, sendContinue: Bool)
+        /// The next piece of a spooled body, in order (chunk framing removed).
+        case bodyBytes([UInt8])
+    }
+
+    /// Where the body of the request being read goes.
+    private enum BodyDestination {
+        case memory
+        case spool(SpoolPolicy)
+
+        func limit(_ limits: ParserLimits) -> Int {
+            switch self {
+            case .memory: return limits.maxBody
+            case .spool(let policy): return policy.maxBytes
+            }
+        }
     }
 
     /// Where the parser stands in the current request; the connection picks its timeout from this.
@@ -52,6 +73,8 @@ struct RequestParser {
     private enum State {
         case head(scanned: Int, firstLineEnd: Int?)
         case fixedBody(RequestHead, remaining: Int)
+        /// Every byte of a Content-Length body has been taken.
+        case fixedBodyEnd(RequestHead)
         case chunkSize(RequestHead)
         case chunkData(RequestHead, remaining: Int)
         case chunkDataEnd(RequestHead)
@@ -60,11 +83,18 @@ struct RequestParser {
     }
 
     let limits: ParserLimits
+    /// Which routes spool their bodies; asked once per request head.
+    let bodyHandling: BodyHandlingLookup
     private var state = State.head(scanned: 0, firstLineEnd: nil)
     private var body: [UInt8] = []
-    private var pendingContinue = false
+    private var destination = BodyDestination.memory
+    /// Body bytes of the current request so far, wherever they went (the chunked limit counts them).
+    private var bodyCount = 0
 
-    init(limits: ParserLimits) { self.limits = limits }
+    init(limits: ParserLimits, bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }) {
+        self.limits = limits
+        self.bodyHandling = bodyHandling
+    }
 
     func phase(buffer: ByteBuffer) -> Phase {
         switch state {
@@ -94,45 +124,54 @@ struct RequestParser {
                 guard let head = try parseHead(&buffer, scanned: scanned, firstLineEnd: firstLineEnd) else {
                     return .needMore
                 }
+                // The route decides where the body goes, and so its limit, before a byte of it is read.
+                switch head.framing == .none ? .inMemory : bodyHandling(head.method, head.target) {
+                case .inMemory: destination = .memory
+                case .spooled(let policy): destination = .spool(policy)
+                }
+                bodyCount = 0
                 switch head.framing {
                 case .none:
                     return finish(head)
                 case .length(let length):
+                    let limit = destination.limit(limits)
+                    if length > limit { throw HTTPParseError(413, "request body larger than \(limit) bytes") }
                     state = .fixedBody(head, remaining: length)
+                    if case .memory = destination { body.reserveCapacity(min(length, 64 * 1024)) }
                 case .chunked:
                     state = .chunkSize(head)
                 }
-                if case .length(let length) = head.framing { body.reserveCapacity(min(length, 64 * 1024)) }
-                if head.expectsContinue && buffer.isEmpty { return .sendContinue }
+                let sendContinue = head.expectsContinue && buffer.isEmpty
+                if case .spool(let policy) = destination { return .spoolBegins(head, policy, sendContinue: sendContinue) }
+                if sendContinue { return .sendContinue }
             case .fixedBody(let head, let remaining):
                 let count = min(remaining, buffer.readableCount)
-                body.append(contentsOf: buffer.bytes(0..<count))
-                buffer.consume(count)
-                if count == remaining { return finish(head) }
-                state = .fixedBody(head, remaining: remaining - count)
-                return .needMore
+                if count == 0 { return .needMore }
+                let taken = take(count, from: &buffer)
+                state = count == remaining ? .fixedBodyEnd(head) : .fixedBody(head, remaining: remaining - count)
+                if let taken { return .bodyBytes(taken) }
+            case .fixedBodyEnd(let head):
+                return finish(head)
             case .chunkSize(let head):
                 guard let line = try takeLine(&buffer, limit: limits.maxChunkLine, tooLong: HTTPParseError(400, "chunk size line too long")) else {
                     return .needMore
                 }
-                let size = try Self.chunkSize(line, maxBody: limits.maxBody)
+                let limit = destination.limit(limits)
+                let size = try Self.chunkSize(line, maxBody: limit)
                 if size == 0 {
                     state = .trailers(head, fields: 0, bytes: 0)
                 } else {
-                    guard body.count + size <= limits.maxBody else {
-                        throw HTTPParseError(413, "request body larger than \(limits.maxBody) bytes")
+                    guard bodyCount + size <= limit else {
+                        throw HTTPParseError(413, "request body larger than \(limit) bytes")
                     }
                     state = .chunkData(head, remaining: size)
                 }
             case .chunkData(let head, let remaining):
                 let count = min(remaining, buffer.readableCount)
-                body.append(contentsOf: buffer.bytes(0..<count))
-                buffer.consume(count)
-                guard count == remaining else {
-                    state = .chunkData(head, remaining: remaining - count)
-                    return .needMore
-                }
-                state = .chunkDataEnd(head)
+                if count == 0 { return .needMore }
+                let taken = take(count, from: &buffer)
+                state = count == remaining ? .chunkDataEnd(head) : .chunkData(head, remaining: remaining - count)
+                if let taken { return .bodyBytes(taken) }
             case .chunkDataEnd(let head):
                 guard buffer.readableCount >= 2 else {
                     if buffer.byte(at: 0).map({ $0 != CR }) ?? false {
@@ -163,9 +202,25 @@ struct RequestParser {
         }
     }
 
+    /// Moves `count` body bytes out of `buffer`: into the body, or returned when spooled.
+    private mutating func take(_ count: Int, from buffer: inout ByteBuffer) -> [UInt8]? {
+        bodyCount += count
+        defer { buffer.consume(count) }
+        switch destination {
+        case .memory:
+            body.append(contentsOf: buffer.bytes(0..<count))
+            return nil
+        case .spool:
+            return Array(buffer.bytes(0..<count))
+        }
+    }
+
     private mutating func finish(_ head: RequestHead) -> Event {
-        let request = ParsedRequest(head: head, body: body)
+        var request = ParsedRequest(head: head, body: body)
+        if case .spool = destination { request.spooledByteCount = bodyCount }
         body = []
+        bodyCount = 0
+        destination = .memory
         state = .head(scanned: 0, firstLineEnd: nil)
         return .request(request)
     }
@@ -322,9 +377,6 @@ struct RequestParser {
         } else if !contentLengths.isEmpty {
             guard contentLengths.count == 1, let length = decimal(contentLengths[0]) else {
                 throw HTTPParseError(400, "invalid Content-Length")
-            }
-            if length > limits.maxBody {
-                throw HTTPParseError(413, "request body larger than \(limits.maxBody) bytes")
             }
             framing = length > 0 ? .length(length) : .none
         }

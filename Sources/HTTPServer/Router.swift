@@ -16,8 +16,14 @@ public final class Router {
 
     /// Adds a route. `method` is case-sensitive ("GET"); `pattern` starts with "/".
     public func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        add(method, pattern, body: .inMemory, handler)
+    }
+
+    /// Adds a route that takes its body as declared: `.spooled` streams it to a file
+    /// (`HTTPRequest.spooledBody`) with its own size limit.
+    public func add(_ method: HTTPMethod, _ pattern: String, body: RequestBodyHandling, _ handler: @escaping HTTPHandler) {
         precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
-        routes.append(RouteTable.Route(method: method, pattern: pattern, handler: handler))
+        routes.append(RouteTable.Route(method: method, pattern: pattern, body: body, handler: handler))
     }
 
     /// Serves `files` for GET and HEAD requests that no route matched.
@@ -45,12 +51,14 @@ public struct RouteTable: Sendable {
 
         var method: HTTPMethod
         var segments: [Segment]
+        var body: RequestBodyHandling
         var handler: HTTPHandler
         /// Per segment, whether it is a literal: how narrow a resource the pattern names.
         var specificity: [Bool] { segments.map { if case .literal = $0 { true } else { false } } }
 
-        init(method: HTTPMethod, pattern: String, handler: @escaping HTTPHandler) {
+        init(method: HTTPMethod, pattern: String, body: RequestBodyHandling, handler: @escaping HTTPHandler) {
             self.method = method
+            self.body = body
             self.segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part in
                 part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2
                     ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
@@ -62,22 +70,38 @@ public struct RouteTable: Sendable {
     let routes: [Route]
     let staticFiles: StaticFiles?
 
-    public func respond(to request: HTTPRequest) throws -> HTTPResponse {
-        // Split the still-encoded path, then decode each segment: an encoded "/" stays data.
-        let rawPath = RequestTarget(request.target).rawPath
+    /// The body handling of the route that will answer `method` on `target` (`.inMemory` when
+    /// none matches): what the server asks once a request head is complete.
+    public func bodyHandling(method: HTTPMethod, target: String) -> RequestBodyHandling {
+        guard let segments = Self.segments(of: target) else { return .inMemory }
+        let (matching, resource) = resourceRoutes(segments)
+        return matching.first { $0.0.specificity == resource && $0.0.method == method }?.0.body ?? .inMemory
+    }
+
+    /// The still-encoded path split, then each segment decoded (an encoded "/" stays data); nil
+    /// on malformed percent-encoding.
+    private static func segments(of target: String) -> [String]? {
         var segments: [String] = []
-        for raw in rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            guard let segment = PercentDecoding.decode(raw) else {
-                return .problem(status: .badRequest, detail: "malformed percent-encoding in path")
-            }
+        for raw in RequestTarget(target).rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            guard let segment = PercentDecoding.decode(raw) else { return nil }
             segments.append(segment)
         }
+        return segments
+    }
 
-        let lookupMethod = request.method == .head ? .get : request.method
-        // A path names one resource: of the patterns it matches, the most specific (a literal
-        // beats a parameter, from the left), so /jobs/1/cancel is not also /jobs/{id}/{file}.
+    /// A path names one resource: of the patterns it matches, the most specific (a literal
+    /// beats a parameter, from the left), so /jobs/1/cancel is not also /jobs/{id}/{file}.
+    private func resourceRoutes(_ segments: [String]) -> (matching: [(Route, [String: String])], resource: [Bool]?) {
         let matching = routes.compactMap { route in Self.match(route.segments, segments).map { (route, $0) } }
-        let resource = matching.map { $0.0.specificity }.max { Self.isMoreSpecific($1, than: $0) }
+        return (matching, matching.map { $0.0.specificity }.max { Self.isMoreSpecific($1, than: $0) })
+    }
+
+    public func respond(to request: HTTPRequest) throws -> HTTPResponse {
+        guard let segments = Self.segments(of: request.target) else {
+            return .problem(status: .badRequest, detail: "malformed percent-encoding in path")
+        }
+        let lookupMethod = request.method == .head ? .get : request.method
+        let (matching, resource) = resourceRoutes(segments)
         var allowed: [HTTPMethod] = []
         for (route, parameters) in matching where route.specificity == resource {
             if route.method == lookupMethod {

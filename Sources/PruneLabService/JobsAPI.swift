@@ -16,6 +16,8 @@ struct JobsAPI: Sendable {
     var keepAliveInterval: TimeInterval = 15
     /// Where files named by specs may be.
     var dataRoots = DataRoots()
+    /// Turns the upload ids a spec names into their files' paths.
+    var uploads: UploadResolver?
 
     func register(on router: Router) {
         router.add("POST", "/jobs") { try submit($0) }
@@ -66,11 +68,18 @@ struct JobsAPI: Sendable {
         }
         let body = Data(request.body)
         if let problem = Self.jsonSyntaxProblem(body) { return problem.response() }
-        let spec: SweepSpec
+        var spec: SweepSpec
         do {
             spec = try SweepSpec.parse(body)
         } catch let invalid as SpecValidationError {
             return Self.invalidSpec(invalid.errors)
+        }
+        if !spec.unresolvedUploads.isEmpty {
+            guard let uploads else { return Self.refusedSpec(spec.unresolvedUploads.map { SpecFieldError(pointer: $0.pointer, detail: "this server takes no uploads") }) }
+            switch uploads.resolve(spec) {
+            case .success(let resolved): spec = resolved
+            case .failure(let invalid): return Self.refusedSpec(invalid.errors)
+            }
         }
         let outside = dataRoots.refusals(in: spec)
         if !outside.isEmpty {

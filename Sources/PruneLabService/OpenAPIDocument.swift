@@ -51,7 +51,7 @@ enum OpenAPIDocument {
     "description": "Submit a pruning sweep as a job, follow its progress, and fetch its results (CSV, SVG charts, the trained weights). When the server runs with PRUNELAB_TOKEN set, POST and DELETE need `Authorization: Bearer <token>`. Errors are `application/problem+json` (RFC 9457)."
   },
   "servers": [{"url": "/"}],
-  "tags": [{"name": "jobs"}, {"name": "service"}],
+  "tags": [{"name": "jobs"}, {"name": "uploads"}, {"name": "service"}],
   "paths": {
     "/jobs": {
       "post": {
@@ -325,6 +325,120 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/models": {
+      "post": {
+        "tags": ["uploads"],
+        "operationId": "uploadModel",
+        "summary": "Upload a model file; a spec then names it by id",
+        "description": "A safetensors file of a trained MLP (F32, F16 or BF16): PyTorch `nn.Sequential` of `nn.Linear` (`0.weight` [out, in], `0.bias`, `2.weight`, ...), PruneLab's own checkpoint, or layers named by `?layers=`. It is checked as a sweep would read it (header, shapes that chain, every value) before it is stored. The body is streamed to disk as it arrives, up to the server's `--max-upload` (default 512 MB). The id is derived from the content: the same file uploaded again gets the same id (200). A spec names it with `\"model\": {\"uploaded\": ID}`.",
+        "security": [{}, {"bearer": []}],
+        "parameters": [{"name": "layers", "in": "query", "required": false, "description": "The file's layer names in order, comma-separated, for files named otherwise (`fc1,fc2` reads `fc1.weight`, `fc1.bias`, ...); a spec naming the upload then reads it so.", "schema": {"type": "string", "pattern": "^[^,]{1,200}(,[^,]{1,200}){0,16}$"}}],
+        "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+        "responses": {
+          "200": {"description": "This file was uploaded before: its record.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}},
+          "201": {"description": "Stored: its id, size, SHA-256 and what was found in it.",
+                  "headers": {"Location": {"description": "The upload's URL.", "schema": {"type": "string"}}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "413": {"description": "The body is larger than `--max-upload`; `detail` names the limit. Nothing is kept.",
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "422": {"description": "The file cannot be used: `detail` names what is wrong (the tensor, array, line or column), never quoting its bytes. Nothing is kept.",
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        }
+      },
+      "get": {
+        "tags": ["uploads"],
+        "operationId": "listModels",
+        "summary": "Uploaded models, newest first",
+        "responses": {
+          "200": {"description": "Every upload.", "content": {"application/json": {"schema": {"type": "object", "required": ["uploads"],
+            "properties": {"uploads": {"type": "array", "items": {"$ref": "#/components/schemas/Upload"}}}}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"}
+        }
+      }
+    },
+    "/models/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/UploadId"}],
+      "get": {
+        "tags": ["uploads"],
+        "operationId": "getModel",
+        "summary": "An uploaded model's record",
+        "responses": {
+          "200": {"description": "The upload.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      },
+      "delete": {
+        "tags": ["uploads"],
+        "operationId": "deleteModel",
+        "summary": "Delete an uploaded model",
+        "description": "Jobs queued with it that have not started fail to load it; jobs that read it already are not affected.",
+        "security": [{}, {"bearer": []}],
+        "responses": {
+          "204": {"description": "Deleted."},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/datasets": {
+      "post": {
+        "tags": ["uploads"],
+        "operationId": "uploadDataset",
+        "summary": "Upload a dataset file; a spec then names it by id",
+        "description": "An `.npz` in Keras's layout (arrays `x_train`, `y_train`, `x_test`, `y_test`; inputs uint8 or float32, integer labels 0 to 255), told by its zip signature, or one CSV file (a header row, numeric features, an integer label column): upload the training and the test CSV separately. Every value is checked as a sweep would read it before the file is stored. The body is streamed to disk as it arrives, up to the server's `--max-upload` (default 512 MB). The id is derived from the content: the same file uploaded again gets the same id (200). A spec names it with `\"dataset\": {\"uploaded\": ID}` (npz) or `train_uploaded` / `test_uploaded` (csv).",
+        "security": [{}, {"bearer": []}],
+        "parameters": [{"name": "label_column", "in": "query", "required": false, "description": "CSV: the header name of the label column (default `label`); a spec naming the upload must use the same `dataset.label_column`.", "schema": {"type": "string", "pattern": "^[^,]{1,200}$"}}],
+        "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}, "application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}, "text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}}}},
+        "responses": {
+          "200": {"description": "This file was uploaded before: its record.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}},
+          "201": {"description": "Stored: its id, size, SHA-256 and what was found in it.",
+                  "headers": {"Location": {"description": "The upload's URL.", "schema": {"type": "string"}}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "413": {"description": "The body is larger than `--max-upload`; `detail` names the limit. Nothing is kept.",
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "422": {"description": "The file cannot be used: `detail` names what is wrong (the tensor, array, line or column), never quoting its bytes. Nothing is kept.",
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        }
+      },
+      "get": {
+        "tags": ["uploads"],
+        "operationId": "listDatasets",
+        "summary": "Uploaded datasets, newest first",
+        "responses": {
+          "200": {"description": "Every upload.", "content": {"application/json": {"schema": {"type": "object", "required": ["uploads"],
+            "properties": {"uploads": {"type": "array", "items": {"$ref": "#/components/schemas/Upload"}}}}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"}
+        }
+      }
+    },
+    "/datasets/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/UploadId"}],
+      "get": {
+        "tags": ["uploads"],
+        "operationId": "getDataset",
+        "summary": "An uploaded dataset's record",
+        "responses": {
+          "200": {"description": "The upload.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      },
+      "delete": {
+        "tags": ["uploads"],
+        "operationId": "deleteDataset",
+        "summary": "Delete an uploaded dataset",
+        "description": "Jobs queued with it that have not started fail to load it; jobs that read it already are not affected.",
+        "security": [{}, {"bearer": []}],
+        "responses": {
+          "204": {"description": "Deleted."},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
     "/presets": {
       "get": {
         "tags": ["jobs"],
@@ -369,7 +483,8 @@ enum OpenAPIDocument {
       "bearer": {"type": "http", "scheme": "bearer", "description": "The value of PRUNELAB_TOKEN, when the server has one."}
     },
     "parameters": {
-      "JobId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+      "JobId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+      "UploadId": {"name": "id", "in": "path", "required": true, "description": "The id the upload was given.", "schema": {"type": "string", "pattern": "^[0-9a-f]{20}$"}}
     },
     "responses": {
       "Problem": {"description": "The request was refused; `detail` says why.",
@@ -381,10 +496,32 @@ enum OpenAPIDocument {
                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "Refused": {"description": "A valid request the server will not carry out: `errors` names the fields (JSON Pointers) that cause it.",
                   "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-      "NotFound": {"description": "No such job (or artifact).",
+      "NotFound": {"description": "No such job (or artifact, or upload).",
                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     },
     "schemas": {
+      "Upload": {
+        "type": "object", "description": "A stored upload and what was found in it.",
+        "required": ["id", "kind", "format", "bytes", "sha256", "created"],
+        "properties": {
+          "id": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
+          "kind": {"type": "string", "enum": ["model", "dataset"]},
+          "format": {"type": "string", "enum": ["safetensors", "npz", "csv"]},
+          "bytes": {"type": "integer", "minimum": 1},
+          "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+          "created": {"type": "string", "format": "date-time"},
+          "model": {"type": "object", "required": ["layer_sizes", "bias", "layout"], "description": "Models: the network found.",
+            "properties": {"layer_sizes": {"type": "array", "items": {"type": "integer"}, "description": "Inputs, then each layer's outputs."},
+                           "bias": {"type": "boolean"}, "layout": {"type": "string"},
+                           "layers": {"type": "array", "items": {"type": "string"}}}},
+          "dataset": {"type": "object", "required": ["samples", "features", "classes"], "description": "Datasets: the arrays (npz) or columns (csv) found.",
+            "properties": {"arrays": {"type": "array", "items": {"type": "object", "required": ["name", "dtype", "shape"],
+                             "properties": {"name": {"type": "string"}, "dtype": {"type": "string"}, "shape": {"type": "array", "items": {"type": "integer"}}}}},
+                           "columns": {"type": "array", "items": {"type": "string"}},
+                           "label_column": {"type": "string"},
+                           "samples": {"type": "integer"}, "features": {"type": "integer"}, "classes": {"type": "integer"}}}
+        }
+      },
       "Histogram": {"type": "object", "required": ["upper", "counts"], "description": "Counts in equal bins over 0...upper.",
         "properties": {"upper": {"type": "number"}, "counts": {"type": "array", "items": {"type": "integer"}}}},
       "LayerWeights": {"type": "object", "required": ["layer", "inputs", "outputs", "magnitudes", "column_norms"],

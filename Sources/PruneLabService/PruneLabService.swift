@@ -17,8 +17,13 @@ public struct ServiceConfiguration: Sendable {
     public var allowWithoutToken = false
     /// Attempts, queue length, retention and memory of jobs.
     public var limits = JobLimits()
-    /// Folders (besides the Fashion-MNIST folder) under which specs sent over HTTP may name files.
+    /// Folders (besides the Fashion-MNIST folder and the upload folder) under which specs sent
+    /// over HTTP may name files.
     public var dataRoots: [URL] = []
+    /// Largest body of `POST /models` and `POST /datasets` (`--max-upload`), spooled to disk.
+    public var maxUploadBytes = 512 * 1_000_000
+    /// Uploads go to `publicDirectory/uploads/` (beside the job artifacts) unless set.
+    public var uploadsDirectory: URL?
     /// Queue the reference sweep on start if there is no job at all.
     public var submitReference = false
     /// Sockets, limits and timeouts; `host` and `port` below are shortcuts into it.
@@ -90,9 +95,14 @@ public final class PruneLabService: @unchecked Sendable {
 
         let metrics = ServiceMetrics()
         let router = Router()
+        let uploads = try UploadStore(root: configuration.uploadsDirectory
+            ?? configuration.publicDirectory.appendingPathComponent("uploads", isDirectory: true))
         var api = JobsAPI(jobs: jobs, token: configuration.token, metrics: metrics)
-        api.dataRoots = DataRoots(extra: configuration.dataRoots)
+        // The upload folder is always a data root: resolved specs name files in it.
+        api.dataRoots = DataRoots(extra: configuration.dataRoots + [uploads.root])
+        api.uploads = UploadResolver(store: uploads)
         api.register(on: router)
+        UploadsAPI(store: uploads, token: configuration.token, maxUpload: configuration.maxUploadBytes).register(on: router)
         router.mountStatic(StaticFiles(root: configuration.publicDirectory))   // "/" is public/index.html
         let routed = router.handler
         handler = { request in
@@ -105,7 +115,9 @@ public final class PruneLabService: @unchecked Sendable {
                 throw error
             }
         }
-        server = HTTPServer(configuration: configuration.http, handler: handler)
+        let table = router.table
+        server = HTTPServer(configuration: configuration.http, handler: handler,
+                            bodyHandling: { table.bodyHandling(method: $0, target: $1) })
     }
 
     /// Starts the workers and the server; returns the bound port.

@@ -55,6 +55,10 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("data-root"), help: ArgumentHelp("A folder under which specs sent over HTTP may name files (repeatable; the Fashion-MNIST folder always is one). Other paths get 403.", valueName: "DIR"))
     var dataRoots: [String] = []
 
+    @Option(name: .customLong("max-upload"),
+            help: ArgumentHelp("Largest body of POST /models and POST /datasets, streamed to disk, e.g. 2G (413 beyond).", valueName: "bytes"))
+    var maxUpload = "512M"
+
     @Flag(name: .customLong("no-auth"), help: "Serve on a non-loopback address without PRUNELAB_TOKEN (anyone reaching it can run and delete jobs).")
     var noAuth = false
 
@@ -67,6 +71,9 @@ struct ServeCommand: ParsableCommand {
         guard maxJobSeconds >= 0, maxJobSeconds.isFinite else { throw ValidationError("--max-job-seconds must be 0 or more, got \(maxJobSeconds)") }
         if let maxJobMemory, (ByteCount.parse(maxJobMemory) ?? 0) <= 0 {
             throw ValidationError("--max-job-memory must be a size such as 4G, 512M or 1073741824, got \(maxJobMemory)")
+        }
+        guard (ByteCount.parse(maxUpload) ?? 0) > 0 else {
+            throw ValidationError("--max-upload must be a size such as 512M, 2G or 1048576, got \(maxUpload)")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: publicDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -94,6 +101,7 @@ struct ServeCommand: ParsableCommand {
         if let token = ProcessInfo.processInfo.environment["PRUNELAB_TOKEN"], !token.isEmpty {
             configuration.token = token
         }
+        configuration.maxUploadBytes = ByteCount.parse(maxUpload) ?? configuration.maxUploadBytes
         configuration.dataRoots = dataRoots.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let problem = configuration.securityProblem { throw ValidationError(problem) }
         let service = try PruneLabService(configuration: configuration)

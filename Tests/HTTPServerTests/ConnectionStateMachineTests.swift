@@ -299,6 +299,9 @@ extension ConnectionStateMachine.Action {
         case .wait: return "wait"
         case .handle(let request): return "handle \(request.head.method) \(request.head.target)"
         case .answer(let error): return "answer \(error.status.code)"
+        case .openSpool: return "openSpool"
+        case .appendToSpool(let bytes): return "appendToSpool \(String(decoding: bytes, as: UTF8.self))"
+        case .discardSpool(let then): return "discardSpool, then \(then.summary)"
         case .shutdownOutput: return "shutdownOutput"
         case .close: return "close"
         }

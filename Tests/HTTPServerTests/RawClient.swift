@@ -59,6 +59,10 @@ final class RawClient {
 
     deinit { Glibc.close(fd) }
 
+    /// Ends the connection both ways at once, as a client that goes away does (the descriptor
+    /// itself is closed at deinit).
+    func close() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
     func send(_ text: String) { send(Array(text.utf8)) }
 
     func send(_ bytes: [UInt8]) {
@@ -190,14 +194,14 @@ final class TestServer: Sendable {
     let log = LogCollector()
 
     init(host: String = "127.0.0.1", configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-         handler: @escaping HTTPHandler) throws {
+         bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }, handler: @escaping HTTPHandler) throws {
         var configuration = HTTPServerConfiguration()
         configuration.host = host
         configuration.port = 0
         let log = self.log
         configuration.accessLog = { log.append($0) }
         configure(&configuration)
-        server = HTTPServer(configuration: configuration, handler: handler)
+        server = HTTPServer(configuration: configuration, handler: handler, bodyHandling: bodyHandling)
         port = try server.start()
         self.host = host
     }

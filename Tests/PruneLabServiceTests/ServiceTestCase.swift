@@ -22,7 +22,7 @@ class ServiceTestCase: XCTestCase {
     }
 
     func startService(token: String? = nil, maxBodySize: Int = 1 << 20, executor: SweepExecutor = SweepRunnerExecutor(),
-                      limits: JobLimits = JobLimits(), dataRoots: [URL] = []) throws {
+                      limits: JobLimits = JobLimits(), dataRoots: [URL] = [], maxUpload: Int = 512 * 1_000_000) throws {
         var configuration = ServiceConfiguration(stateDirectory: folder.url.appendingPathComponent("state"),
                                                  publicDirectory: folder.url.appendingPathComponent("public"))
         configuration.port = 0
@@ -32,6 +32,7 @@ class ServiceTestCase: XCTestCase {
         configuration.log = { _ in }
         configuration.limits = limits
         configuration.dataRoots = dataRoots
+        configuration.maxUploadBytes = maxUpload
         let service = try PruneLabService(configuration: configuration, executor: executor)
         client = LoopbackClient(port: try service.start())
         self.service = service

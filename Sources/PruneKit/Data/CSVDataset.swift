@@ -12,8 +12,12 @@ enum CSVDataset {
         var featureNames: [String]
     }
 
-    /// Reads `url`; with `labelsOnly`, features are checked but not kept (for the shape).
-    static func read(_ url: URL, labelColumn: String, labelsOnly: Bool = false) throws -> Table {
+    /// Reads `url`; with `labelsOnly`, features are checked but not kept (for the shape). Without
+    /// `quoteValues` (a file a client uploaded), errors name the line and column but not the value.
+    static func read(_ url: URL, labelColumn: String, labelsOnly: Bool = false, quoteValues: Bool = true) throws -> Table {
+        func quoted(_ text: String, _ what: String, marks: Bool = true) -> String {
+            quoteValues ? (marks ? "\"\(text.prefix(40))\"" : String(text.prefix(40))) : what
+        }
         func fail(_ problem: String) -> DataFileError { DataFileError(path: url.path, problem: problem) }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw fail("cannot be read (\(error.localizedDescription))") }
@@ -44,16 +48,16 @@ enum CSVDataset {
             for (column, field) in fields.enumerated() {
                 let trimmed = field.trimmingCharacters(in: .whitespaces)
                 guard let value = Double(trimmed) else {
-                    throw fail("line \(lineNumber), column \"\(header[column])\": \"\(trimmed.prefix(40))\" is not a number")
+                    throw fail("line \(lineNumber), column \"\(header[column])\": \(quoted(trimmed, "the value")) is not a number")
                 }
                 if column == labelIndex {
                     guard value.rounded() == value, value >= 0, value <= 255 else {
-                        throw fail("line \(lineNumber), column \"\(header[column])\": label \(trimmed.prefix(40)) is not an integer from 0 to 255")
+                        throw fail("line \(lineNumber), column \"\(header[column])\": label \(quoted(trimmed, "value", marks: false)) is not an integer from 0 to 255")
                     }
                     table.labels.append(UInt8(value))
                 } else {
                     guard value.isFinite, abs(value) <= Double(Float.greatestFiniteMagnitude) else {
-                        throw fail("line \(lineNumber), column \"\(header[column])\": \(trimmed.prefix(40)) is not a finite number")
+                        throw fail("line \(lineNumber), column \"\(header[column])\": \(quoted(trimmed, "the value", marks: false)) is not a finite number")
                     }
                     if !labelsOnly { table.values.append(Float(value)) }
                 }

@@ -37,6 +37,7 @@ extension SweepSpec {
     /// Errors are those `Dataset.load` would give for a missing folder or file or a bad header.
     public func dataShape() throws -> DataShape {
         let limited = { (count: Int, limit: Int?) in limit.map { min(count, max(0, $0)) } ?? count }
+        try checkUploadsResolved()
         switch dataset.name {
         case .synthetic:
             return DataShape(trainCount: limited(dataset.trainSize, dataset.trainLimit),

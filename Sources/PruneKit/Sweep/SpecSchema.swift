@@ -10,6 +10,7 @@ public enum SpecSchema {
     static let synthetic = SpecCondition("/dataset/name", is: DatasetKind.synthetic.rawValue)
     static let idx = SpecCondition("/dataset/name", is: DatasetKind.idx.rawValue)
     static let pathKinds = SpecCondition("/dataset/name", is: DatasetKind.idx.rawValue, DatasetKind.npz.rawValue)
+    static let npz = SpecCondition("/dataset/name", is: DatasetKind.npz.rawValue)
     static let csv = SpecCondition("/dataset/name", is: DatasetKind.csv.rawValue)
     static let iterative = SpecCondition("/pruning/schedule", is: PruningSchedule.iterative.rawValue)
     static let gradual = SpecCondition("/pruning/schedule", is: PruningSchedule.gradual.rawValue)
@@ -21,12 +22,18 @@ public enum SpecSchema {
 
         .choice("/dataset/name", \.dataset.name,
                 doc: "`fashion-mnist` (Debian's dataset-fashion-mnist), `idx` (a folder of the four IDX files, e.g. MNIST), `npz` (a Keras-layout .npz file), `csv` (CSV files with a header row) or `synthetic` (generated, for quick runs); given a `path`, the name defaults to `idx`"),
-        .optionalString("/dataset/path", \.dataset.path, length: 1...4096, onlyWhen: pathKinds, requiredWhen: pathKinds,
+        .optionalString("/dataset/path", \.dataset.path, length: 1...4096, onlyWhen: pathKinds, requiredWhen: idx,
                         doc: "`idx`: a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each optionally gzipped; `npz`: a file with arrays x_train, y_train, x_test, y_test (inputs uint8, scaled to [0, 1], or float32, used as given, of any sample shape; integer labels 0–255)"),
-        .optionalString("/dataset/train", \.dataset.train, length: 1...4096, onlyWhen: csv, requiredWhen: csv,
+        .optionalString("/dataset/uploaded", \.dataset.uploaded, length: 1...64, onlyWhen: npz,
+                        doc: "`npz`, over HTTP: the id `POST /datasets` gave an uploaded .npz, instead of `path`; given alone, the name defaults to `npz`"),
+        .optionalString("/dataset/train", \.dataset.train, length: 1...4096, onlyWhen: csv,
                         doc: "the training CSV: a header row, then one sample a line; numeric feature columns used as given and an integer label column"),
-        .optionalString("/dataset/test", \.dataset.test, length: 1...4096, onlyWhen: csv, requiredWhen: csv,
+        .optionalString("/dataset/test", \.dataset.test, length: 1...4096, onlyWhen: csv,
                         doc: "the test CSV, with the same columns as `train`"),
+        .optionalString("/dataset/train_uploaded", \.dataset.trainUploaded, length: 1...64, onlyWhen: csv,
+                        doc: "`csv`, over HTTP: the id of an uploaded training CSV (`POST /datasets?label_column=...`), instead of `train`"),
+        .optionalString("/dataset/test_uploaded", \.dataset.testUploaded, length: 1...64, onlyWhen: csv,
+                        doc: "`csv`, over HTTP: the id of an uploaded test CSV, instead of `test`"),
         SpecField("/dataset/label_column", .string(length: 1...200), onlyWhen: csv,
                   doc: "the header name of the CSV column holding the labels (integers 0–255); every other column is a feature",
                   read: { .string($0.dataset.labelColumn) },
@@ -59,6 +66,8 @@ public enum SpecSchema {
                   write: { spec, value in if case .bool(let b) = value { spec.model.declaredBias = b } else { spec.model.declaredBias = nil } }),
         .optionalString("/model/weights", \.model.weights, length: 1...4096,
                         doc: "a safetensors file of a trained MLP to prune instead of training one (F32, F16 or BF16): PyTorch `nn.Sequential` of `nn.Linear` (`0.weight` [out, in], `0.bias`, `2.weight`, ...), the names in `layers`, or a PruneLab checkpoint; its input and output sizes must match the data"),
+        .optionalString("/model/uploaded", \.model.uploaded, length: 1...64,
+                        doc: "over HTTP: the id `POST /models` gave an uploaded safetensors file, instead of `weights` (the same layouts; its `layers`, if it was uploaded with some, unless given here)"),
         SpecField("/model/layers", .distinctStringList(count: 1...17, length: 1...200),
                   doc: "with `weights`: the file's layer names in order, for files named otherwise (`[\"fc1\", \"fc2\"]` reads `fc1.weight`, `fc1.bias`, ...; weights [out, in] as PyTorch stores them)",
                   read: { spec in spec.model.layers.map { .array($0.map { .string($0) }) } ?? .null },
@@ -128,15 +137,29 @@ public enum SpecSchema {
         SpecImplication(given: "/model/weights", sets: "/model/hidden", to: .null),
         SpecImplication(given: "/model/weights", sets: "/model/bias", to: .null),
         SpecImplication(given: "/model/weights", sets: "/training/epochs", to: .int(0)),
+        SpecImplication(given: "/dataset/uploaded", sets: "/dataset/name", to: .string(DatasetKind.npz.rawValue)),
+        SpecImplication(given: "/model/uploaded", sets: "/model/hidden", to: .null),
+        SpecImplication(given: "/model/uploaded", sets: "/model/bias", to: .null),
+        SpecImplication(given: "/model/uploaded", sets: "/training/epochs", to: .int(0)),
     ]
 
     /// Rules across fields that the field entries cannot say alone. Each names every field
     /// involved, and says itself in JSON Schema too. (Relations between numbers, such as a rewind
     /// epoch below `training.epochs`, JSON Schema cannot say: `SweepSpec.refusals()` has them.)
     public static let rules: [SpecRule] = [
-        needsWeights("/model/layers", doc: "`layers` needs `weights`: it names the layers of that file", whenNull: false),
-        needsWeights("/model/hidden", doc: "`hidden` may be null only with `weights` (whose file gives the widths)", whenNull: true),
-        needsWeights("/model/bias", doc: "`bias` may be null only with `weights` (whose file decides)", whenNull: true),
+        exactlyOne("/dataset/path", "/dataset/uploaded", when: npz),
+        exactlyOne("/dataset/train", "/dataset/train_uploaded", when: csv),
+        exactlyOne("/dataset/test", "/dataset/test_uploaded", when: csv),
+        SpecRule(pointers: ["/model/uploaded", "/model/weights"],
+                 doc: "`uploaded` and `weights` both name the network to import: give one",
+                 jsonSchema: ["not": ["required": ["uploaded", "weights"]]],
+                 objectPointer: "/model",
+                 problem: { spec in
+                     spec.model.uploaded != nil && spec.model.weights != nil ? "and /model/weights both name the network to import; give one" : nil
+                 }),
+        needsWeights("/model/layers", doc: "`layers` needs `weights` or `uploaded`: it names the layers of that file", whenNull: false),
+        needsWeights("/model/hidden", doc: "`hidden` may be null only with `weights` or `uploaded` (whose file gives the widths)", whenNull: true),
+        needsWeights("/model/bias", doc: "`bias` may be null only with `weights` or `uploaded` (whose file decides)", whenNull: true),
         SpecRule(pointers: ["/pruning/methods", "/pruning/schedule"],
                  doc: "each method runs only with some schedules: `weight`, `global-weight` and `random-weight` with all four; `unit`, `random-unit` and `taylor-unit` with all but `at-init` (they need a trained network); `snip` and `synflow` with `at-init` only, so `at-init` needs its `methods` given",
                  jsonSchema: .object(["allOf": .array(PruningSchedule.allCases.map { schedule in
@@ -174,18 +197,39 @@ public enum SpecSchema {
                  }),
     ]
 
-    /// A rule that a `/model` field (given, or given as null) needs `/model/weights`.
+    /// A rule that a `/model` field (given, or given as null) needs `/model/weights` or `/model/uploaded`.
     static func needsWeights(_ pointer: String, doc: String, whenNull: Bool) -> SpecRule {
         let key = String(pointer.split(separator: "/").last ?? "")
         let trigger: JSONValue = whenNull ? ["required": [.string(key)], "properties": [key: ["type": "null"]]] : ["required": [.string(key)]]
-        return SpecRule(pointers: [pointer, "/model/weights"], doc: doc,
-                        jsonSchema: ["anyOf": [["not": trigger], ["required": ["weights"]]]],
+        return SpecRule(pointers: [pointer, "/model/weights", "/model/uploaded"], doc: doc,
+                        jsonSchema: ["anyOf": [["not": trigger], ["required": ["weights"]], ["required": ["uploaded"]]]],
                         objectPointer: "/model",
                         problem: { spec in
-                            guard spec.model.weights == nil, let field = SpecSchema.field(pointer) else { return nil }
+                            guard spec.model.weights == nil, spec.model.uploaded == nil, let field = SpecSchema.field(pointer) else { return nil }
                             let value = field.read(spec)
                             guard whenNull ? value == .null : value != .null else { return nil }
-                            return whenNull ? "may be null only with /model/weights, whose file gives it" : "needs /model/weights: it names the layers of that file"
+                            return whenNull ? "may be null only with /model/weights or /model/uploaded, whose file gives it" : "needs /model/weights or /model/uploaded: it names the layers of that file"
+                        })
+    }
+
+    /// A rule that, when `condition` holds, exactly one of two fields of the same object is given
+    /// (a file's path, or the id of an uploaded one).
+    static func exactlyOne(_ a: String, _ b: String, when condition: SpecCondition) -> SpecRule {
+        let keyA = String(a.split(separator: "/").last ?? ""), keyB = String(b.split(separator: "/").last ?? "")
+        let object = String(a[..<(a.lastIndex(of: "/") ?? a.startIndex)])
+        return SpecRule(pointers: [a, b], doc: "with \(condition.text), exactly one of `\(keyA)` and `\(keyB)`",
+                        jsonSchema: ["anyOf": [["not": SpecJSONSchema.holds(condition)],
+                                               ["oneOf": [["required": [.string(keyA)]], ["required": [.string(keyB)]]]]]],
+                        objectPointer: object,
+                        problem: { spec in
+                            guard let fieldA = SpecSchema.field(a), let fieldB = SpecSchema.field(b),
+                                  let subject = SpecSchema.field(condition.pointer), case .string(let value) = subject.read(spec),
+                                  condition.values.contains(value) else { return nil }
+                            switch (fieldA.read(spec) != .null, fieldB.read(spec) != .null) {
+                            case (false, false): return "is required when \(condition.text) (or give \(b), the id of an upload): \(fieldA.doc)"
+                            case (true, true): return "and \(b) both name the file; give one"
+                            default: return nil
+                            }
                         })
     }
 

@@ -75,6 +75,7 @@ public struct SweepRunner {
         if let problem = configuration.problems(methods: spec.pruning.methods).first {
             throw SweepError.unrunnableSchedule(pointers: problem.pointers, message: problem.message)
         }
+        try spec.checkUploadsResolved()
         // Imported weights: the run goes on with the spec resolved from the file and its network.
         if imported == nil, let path = spec.model.weights {
             let (resolved, architecture) = try spec.resolvingImportedModel()

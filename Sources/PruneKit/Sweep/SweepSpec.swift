@@ -77,6 +77,12 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
     public var test: String?
     /// CSV only: the header name of the column holding the labels.
     public var labelColumn: String
+    /// `npz` only: the id of an uploaded `.npz` (`POST /datasets`) instead of `path`; the service
+    /// resolves it to the file's path before the job runs.
+    public var uploaded: String?
+    /// CSV only: ids of uploaded CSV files instead of `train` and `test`.
+    public var trainUploaded: String?
+    public var testUploaded: String?
 
     /// A data set spec; every default is Fashion-MNIST's full sets or the small synthetic ones.
     public init(name: DatasetKind = .fashionMNIST, path: String? = nil, trainLimit: Int? = nil, testLimit: Int? = nil,
@@ -99,7 +105,7 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, path, features, classes, seed, train, test
         case trainLimit = "train_limit", testLimit = "test_limit", trainSize = "train_size", testSize = "test_size"
-        case labelColumn = "label_column"
+        case labelColumn = "label_column", uploaded, trainUploaded = "train_uploaded", testUploaded = "test_uploaded"
     }
 
     /// Specs resolved before npz and CSV datasets lack their fields.
@@ -112,6 +118,9 @@ public struct DatasetSpec: Codable, Equatable, Sendable {
                   seed: try c.decode(Int.self, forKey: .seed), train: try c.decodeIfPresent(String.self, forKey: .train),
                   test: try c.decodeIfPresent(String.self, forKey: .test),
                   labelColumn: try c.decodeIfPresent(String.self, forKey: .labelColumn) ?? "label")
+        uploaded = try c.decodeIfPresent(String.self, forKey: .uploaded)
+        trainUploaded = try c.decodeIfPresent(String.self, forKey: .trainUploaded)
+        testUploaded = try c.decodeIfPresent(String.self, forKey: .testUploaded)
     }
 }
 
@@ -127,6 +136,9 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     /// The file's layer names in order (`fc1` for `fc1.weight`), for files that are neither
     /// PyTorch `nn.Sequential` (`0.weight`, `2.weight`, ...) nor PruneLab's own layout.
     public var layers: [String]?
+    /// The id of an uploaded safetensors file (`POST /models`) instead of `weights`; the service
+    /// resolves it to the file's path before the job runs.
+    public var uploaded: String?
 
     /// A network spec; the defaults are the reference experiment's four bias-free hidden layers.
     public init(hidden: [Int] = [1000, 1000, 500, 200], bias: Bool = false, weights: String? = nil, layers: [String]? = nil) {
@@ -149,7 +161,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case declaredHidden = "hidden", declaredBias = "bias", weights, layers
+        case declaredHidden = "hidden", declaredBias = "bias", weights, layers, uploaded
     }
 }
 

@@ -20,6 +20,10 @@ final class SpecSchemaTests: XCTestCase {
         spec.dataset.train = "/a.csv"
         spec.dataset.test = "/b.csv"
         spec.model.layers = ["fc1"]
+        spec.model.uploaded = "0123456789abcdef0123"
+        spec.dataset.uploaded = "0123456789abcdef0123"
+        spec.dataset.trainUploaded = "0123456789abcdef0123"
+        spec.dataset.testUploaded = "0123456789abcdef0123"
         let encoded = try JSONValue.parse(JSONEncoder().encode(spec))
         var leaves: [String] = []
         func walk(_ value: JSONValue, _ pointer: String) {
