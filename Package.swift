@@ -6,7 +6,7 @@ import PackageDescription
 let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib; PruneLabService -> CProcess, CDigest. PruneKit and HTTPServer never meet.
+// PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> CZlib; PruneLabService -> CProcess. PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -31,14 +31,14 @@ let package = Package(
             name: "CKernels", path: "Sources/CKernels",
             cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])]),
         .target(
-            name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels"],
+            name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels", "CDigest"],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
         .target(name: "HTTPServer", dependencies: ["CZlib"]),
         // Linux process calls (pipe2, closefrom for posix_spawn, CPU affinity, parent-death signal).
         .target(name: "CProcess", path: "Sources/CProcess"),
         // SHA-256 of uploads, optimised in debug builds too (a 512 MB upload is hashed on arrival).
         .target(name: "CDigest", path: "Sources/CDigest", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess", "CDigest"]),
+        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
         .executableTarget(
             name: "prunelab",
             dependencies: [

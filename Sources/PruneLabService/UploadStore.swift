@@ -111,12 +111,12 @@ struct UploadStore: Sendable {
         }
         let format = try Self.format(of: body.file, kind: kind)
         let sha256: String
-        do { sha256 = try SHA256Digest.hex(ofFile: body.file) } catch {
+        do { sha256 = try SHA256.hex(ofFile: body.file) } catch {
             throw UploadRefusal(status: 500, detail: "the uploaded file could not be read back")
         }
         // Content-derived: the same bytes read the same way get the same id.
         let seed = [kind.rawValue, format.rawValue, sha256, labelColumn ?? "", (layers ?? []).joined(separator: ",")].joined(separator: "\n")
-        let id = String(SHA256Digest.hex(of: Array(seed.utf8)).prefix(20))
+        let id = String(SHA256.hex(of: Array(seed.utf8)).prefix(20))
         if let existing = record(kind, id) { return (existing, false) }
 
         var record = UploadRecord(id: id, kind: kind, format: format, bytes: body.byteCount, sha256: sha256, created: Date())

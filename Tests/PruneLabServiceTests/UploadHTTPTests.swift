@@ -36,7 +36,7 @@ final class UploadHTTPTests: ServiceTestCase {
         XCTAssertEqual(created.headers["location"], "/models/\(id)")
         XCTAssertEqual(record["kind"] as? String, "model")
         XCTAssertEqual(record["bytes"] as? Int, bytes.count)
-        XCTAssertEqual(record["sha256"] as? String, try SHA256Digest.hex(ofFile: model))
+        XCTAssertEqual(record["sha256"] as? String, try SHA256.hex(ofFile: model))
         XCTAssertEqual((record["model"] as? [String: Any])?["layer_sizes"] as? [Int], [16, 10, 4])
         XCTAssertEqual((record["model"] as? [String: Any])?["bias"] as? Bool, true)
         XCTAssertEqual(storedFiles(), ["models/\(id).json", "models/\(id).safetensors"], "kept under its id; no spool file left")
@@ -158,14 +158,14 @@ final class UploadHTTPTests: ServiceTestCase {
 /// The digest uploads are named by, against FIPS 180-4's examples.
 final class SHA256DigestTests: XCTestCase {
     func testKnownDigests() throws {
-        XCTAssertEqual(SHA256Digest.hex(of: []), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256Digest.hex(of: Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256Digest.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+        XCTAssertEqual(SHA256.hex(of: []), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(of: Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         // A million a's, read from a file in pieces (blocks split across reads).
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(repeating: UInt8(ascii: "a"), count: 1_000_000).write(to: file)
-        XCTAssertEqual(try SHA256Digest.hex(ofFile: file), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(try SHA256.hex(ofFile: file), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
