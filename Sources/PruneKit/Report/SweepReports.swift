@@ -33,6 +33,19 @@ final class SweepReports: SweepReporting {
         var file = masks ?? loadMasks(features: network.originalLayerSizes[0])
         file.record(MaskSummary(point: row.point, network: network, trained: file.trainedWeights(repeatIndex: row.repeatIndex),
                                 pruneLastLayer: spec.pruning.pruneLastLayer))
+        try writeMasks(file)
+    }
+
+    func shardsMerged(rows: [ResultRow], folders: [URL]) throws {
+        let shardFiles = folders.compactMap { try? MaskFile.read(folder: $0) }
+        guard var file = masks ?? shardFiles.first.map({ MaskFile(inputShape: $0.inputShape) }) else { return }
+        for row in rows {
+            if let summary = shardFiles.lazy.compactMap({ $0.summary(of: row.point) }).first { file.record(summary) }
+        }
+        try writeMasks(file)
+    }
+
+    private func writeMasks(_ file: MaskFile) throws {
         masks = file
         try AtomicFile.write(file.encoded(), to: outputDirectory.appendingPathComponent("masks.json"))
         try write(MasksChart.sheet(file, title: spec.name), "masks.svg")

@@ -77,6 +77,7 @@ public struct ShardMerge {
         try AtomicFile.write(ShardManifest.encoded(spec), to: outputDirectory.appendingPathComponent("spec.json"))
         try AtomicFile.write(ResultsCSV.encode(merged), to: outputDirectory.appendingPathComponent("results.csv"))
         try reports.rowsChanged(merged)
+        try reports.shardsMerged(rows: merged, folders: manifests.map(\.folder))
         let artifacts = SweepRunner.artifactNames(repeats: spec.repeats).filter {
             FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent($0).path)
         }

@@ -11,9 +11,14 @@ public protocol SweepReporting: AnyObject {
     /// A point was measured: its row and the network measured (after the point's own training),
     /// so reports can show where the network was cut without keeping the network.
     func pointRecorded(row: ResultRow, network: PrunedNetwork) throws
+    /// `rows` were merged from these shard folders (in shard order, `ShardMerge`): reports that
+    /// keep per-point files take each point's from the first folder that has it.
+    func shardsMerged(rows: [ResultRow], folders: [URL]) throws
 }
 
 extension SweepReporting {
     /// Reports that draw nothing per point need not look at the networks.
     public func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {}
+    /// Reports that keep nothing per point have nothing to merge.
+    public func shardsMerged(rows: [ResultRow], folders: [URL]) throws {}
 }
