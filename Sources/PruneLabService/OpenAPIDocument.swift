@@ -207,7 +207,8 @@ enum OpenAPIDocument {
         {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
         {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
         {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
-        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default); controls are not kept.", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default), or a control's network.", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the 0-based layer the point pruned alone (absent: every layer).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}},
         {"name": "masks", "in": "query", "required": false, "description": "Add `N.weight_mask` tensors (weight methods).", "schema": {"type": "boolean"}},
         {"name": "format", "in": "query", "required": false, "description": "`safetensors` (dense, default) or `csr` (`N.row_ptr`, `N.col_idx`, `N.values`).", "schema": {"type": "string", "enum": ["safetensors", "csr"]}}
       ],
@@ -215,12 +216,12 @@ enum OpenAPIDocument {
         "tags": ["jobs"],
         "operationId": "getPointModel",
         "summary": "A pruned point's network for PyTorch",
-        "description": "Tensors `0.weight` [out, in], `0.bias`, `2.weight`, ... of `nn.Sequential(Linear, ReLU, ...)`: weight methods full-shape with pruned weights zero, unit methods the shrunk network. One-shot points are rebuilt from the checkpoint; the last step of an iterative line is read back; other points are not kept (409).",
+        "description": "Tensors `0.weight` [out, in], `0.bias`, `2.weight`, ... of `nn.Sequential(Linear, ReLU, ...)`: weight methods full-shape with pruned weights zero, unit methods the shrunk network. One-shot points without fine-tuning are rebuilt from the checkpoint; every other point (fine-tuned, iterative steps, gradual, at-init, controls) is read back from the network the sweep kept. 409 when neither works: a job folder from before stored points, a missing checkpoint, or a network that no longer reproduces its recorded accuracy.",
         "responses": {
           "200": {"description": "The safetensors file.", "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
-          "409": {"description": "The point exists but its network is not kept.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+          "409": {"description": "The point exists but its network cannot be rebuilt or read back (e.g. a job from before stored points).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         }
       }
     },

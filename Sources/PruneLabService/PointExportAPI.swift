@@ -3,8 +3,8 @@ import HTTPServer
 import PruneKit
 
 /// `GET /jobs/{id}/points/{method}/{sparsity}/model.safetensors`: one pruned point's network
-/// in PyTorch `nn.Sequential` layout, rebuilt (one-shot) or read back (iterative) by
-/// `PointExport`. Query: `repeat`, `variant`, `masks=true`, `format=csr`.
+/// in PyTorch `nn.Sequential` layout, rebuilt (one-shot without fine-tuning) or read back from
+/// the sweep's stored points by `PointExport`. Query: `repeat`, `variant`, `layer`, `masks=true`, `format=csr`.
 extension JobsAPI {
     /// Every file under `/jobs/{id}/points/{method}/{sparsity}/`: one route, since which of two
     /// patterns a router prefers is not part of its contract.
@@ -35,7 +35,8 @@ extension JobsAPI {
         do {
             _ = try PointExport.write(folder: folder, point: point, to: temporary, masks: query.masks, format: format)
             let bytes = [UInt8](try Data(contentsOf: temporary))
-            let name = "\(id)-\(point.method.rawValue)-\(PointExport.sparsityText(point.sparsity))\(format == .csr ? "-csr" : "").safetensors"
+            let name = "\(id)-\(point.method.rawValue)-\(PointExport.sparsityText(point.sparsity))\(point.layer.map { "-layer-\($0)" } ?? "")"
+                + "\(point.variant == .pruned ? "" : "-\(point.variant.rawValue)")\(format == .csr ? "-csr" : "").safetensors"
             return HTTPResponse(status: 200, contentType: "application/octet-stream", body: bytes,
                                 headers: ["Content-Disposition": "attachment; filename=\"\(name)\""])
         } catch let error as PointExportError {

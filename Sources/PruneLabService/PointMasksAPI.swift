@@ -26,13 +26,13 @@ extension JobsAPI {
             return Problem("masks-unreadable", status: 500, title: "masks.json unreadable", detail: "job \(id): \(error)").response()
         }
         let p = query.point
-        let point = SweepPoint(method: p.method, targetSparsity: p.sparsity, repeatIndex: p.repeatIndex, variant: p.variant, layer: query.layer)
+        let point = SweepPoint(method: p.method, targetSparsity: p.sparsity, repeatIndex: p.repeatIndex, variant: p.variant, layer: query.point.layer)
         guard let summary = file.points.first(where: { Self.samePoint($0.point, point) }) else {
             let have = file.points.map { "\($0.method.rawValue):\(PointExport.sparsityText($0.targetSparsity)):\($0.repeatIndex)" }
             var seen = Set<String>()
             let listed = have.filter { seen.insert($0).inserted }.prefix(24).joined(separator: ", ")
             return Problem("point-not-found", status: 404, title: "No such point",
-                           detail: "job \(id) has no masks for \(p.text)\(query.layer.map { ", layer \($0) alone" } ?? ""); it has \(listed.isEmpty ? "none" : listed)").response()
+                           detail: "job \(id) has no masks for \(p.text)\(query.point.layer.map { ", layer \($0) alone" } ?? ""); it has \(listed.isEmpty ? "none" : listed)").response()
         }
         let title = record.spec.name
         switch request.pathParameters["file"] ?? "" {

@@ -6,8 +6,6 @@ import PruneKit
 /// query exactly as the OpenAPI document describes them; every bad part is named by a pointer.
 struct PointQuery {
     var point: PointSelector
-    /// Each-layer scope: the only layer pruned (masks routes); nil: every layer together.
-    var layer: Int?
     /// `masks=true` (model.safetensors only).
     var masks = false
     var format = ExportFormat.safetensors
@@ -15,7 +13,7 @@ struct PointQuery {
     /// The query parameters each kind of point route takes.
     enum Kind {
         case model, masks
-        var parameters: [String] { self == .model ? ["repeat", "variant", "masks", "format"] : ["repeat", "variant", "layer"] }
+        var parameters: [String] { self == .model ? ["repeat", "variant", "layer", "masks", "format"] : ["repeat", "variant", "layer"] }
     }
 
     static func parse(_ request: HTTPRequest, kind: Kind) -> QueryParse<PointQuery> {
@@ -42,7 +40,7 @@ struct PointQuery {
             case "variant":
                 if let v = PointVariant(rawValue: value) { query.point.variant = v } else { errors.append(SpecFieldError(pointer: "/variant", detail: "must be one of \(PointVariant.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")) }
             case "layer":
-                if let l = Int(value), (0...16).contains(l) { query.layer = l } else { errors.append(SpecFieldError(pointer: "/layer", detail: "must be an integer from 0 to 16, got \"\(value)\"")) }
+                if let l = Int(value), (0...16).contains(l) { query.point.layer = l } else { errors.append(SpecFieldError(pointer: "/layer", detail: "must be an integer from 0 to 16, got \"\(value)\"")) }
             case "masks":
                 if value == "true" || value == "false" { query.masks = value == "true" } else { errors.append(SpecFieldError(pointer: "/masks", detail: "must be true or false, got \"\(value)\"")) }
             default:

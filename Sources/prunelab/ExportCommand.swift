@@ -12,8 +12,9 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             Tensors 0.weight [out, in], 0.bias, 2.weight, ..., which torch's load_state_dict takes as \
             they are: weight methods keep the full shapes with pruned weights exactly zero, unit methods \
-            give the shrunk network. One-shot points are rebuilt from the checkpoint (and must reproduce \
-            the recorded accuracy); the last step of an iterative line is read from its stored step.
+            give the shrunk network. One-shot points without fine-tuning are rebuilt from the checkpoint; \
+            every other point (fine-tuned, iterative steps, gradual, at-init, controls) is read back from \
+            the network the sweep kept in FOLDER/points/. Either way it must reproduce the recorded accuracy.
             """)
 
     @Argument(help: "The sweep's output folder (holding spec.json, results.csv and the checkpoints).")
@@ -25,6 +26,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "pruned (default), or a control's variant.")
     var variant: PointVariant = .pruned
 
+    @Option(help: "Each-layer scope: the 0-based layer the point pruned alone.")
+    var layer: Int?
+
     @Option(help: "safetensors (dense tensors) or csr (row_ptr, col_idx, values per layer).")
     var format: ExportFormat = .safetensors
 
@@ -35,16 +39,20 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        guard let selector = PointSelector(point, variant: variant) else {
+        if let layer, layer < 0 {
+            standardError("prunelab export: --layer must be a layer index 0 or above, got \(layer)\n")
+            throw ExitCode(2)
+        }
+        guard let selector = PointSelector(point, variant: variant, layer: layer) else {
             standardError("prunelab export: --point must be METHOD:SPARSITY[:REPEAT] with a method of \(PruningMethod.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(point)\"\n")
             throw ExitCode(2)
         }
         let folderURL = URL(fileURLWithPath: folder, isDirectory: true)
-        let name = "export-\(selector.method.rawValue)-\(PointExport.sparsityText(selector.sparsity))\(selector.repeatIndex > 0 ? "-repeat-\(selector.repeatIndex)" : "")\(format == .csr ? "-csr" : "").safetensors"
+        let name = "export-\(selector.method.rawValue)-\(PointExport.sparsityText(selector.sparsity))\(layer.map { "-layer-\($0)" } ?? "")\(selector.repeatIndex > 0 ? "-repeat-\(selector.repeatIndex)" : "")\(variant == .pruned ? "" : "-\(variant.rawValue)")\(format == .csr ? "-csr" : "").safetensors"
         let url = output.map { URL(fileURLWithPath: $0) } ?? folderURL.appendingPathComponent(name)
         do {
             let exported = try PointExport.write(folder: folderURL, point: selector, to: url, masks: withMasks, format: format)
-            print("\(url.path): \(selector.text), accuracy \(exported.row.accuracy), \(exported.row.nonzeroParameters) of \(exported.row.totalParameters) parameters nonzero, layers \(exported.model.layerSizes.map(String.init).joined(separator: "-")) (\(exported.source))")
+            print("\(url.path): \(selector.text), accuracy \(exported.row.accuracy), \(exported.row.nonzeroParameters) of \(exported.row.totalParameters) parameters nonzero, layers \(exported.model.layerSizes.map(String.init).joined(separator: "-")) (\(exported.source.rawValue))")
         } catch {
             standardError("prunelab export: \(error)\n")
             throw ExitCode(1)

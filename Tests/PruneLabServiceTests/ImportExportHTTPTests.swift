@@ -44,6 +44,35 @@ final class ImportExportHTTPTests: ServiceTestCase {
         XCTAssertEqual(Set((try problem(bad)["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? []),
                        ["/method", "/sparsity", "/repeat"])
         XCTAssertEqual(try client.get("/jobs/\(id)/points/weight/0/model.safetensors?variant=small-dense").status, 404)
+        let badLayer = try client.get("/jobs/\(id)/points/weight/0/model.safetensors?layer=first")
+        XCTAssertEqual(badLayer.status, 400)
+        XCTAssertEqual((try problem(badLayer)["errors"] as? [[String: Any]])?.first?["pointer"] as? String, "/layer")
+    }
+
+    /// Points that train after pruning, and controls, download from the networks the sweep kept;
+    /// a job folder without them (from before stored points) answers 409 naming the missing file.
+    func testTrainedPointsAndControlsDownloadFromTheirStoredNetworks() throws {
+        try startService()
+        let id = try submit(#"{"dataset": {"name": "synthetic", "train_size": 128, "test_size": 64, "features": 16, "classes": 4, "seed": 1}, "model": {"hidden": [10]}, "training": {"epochs": 1}, "pruning": {"methods": ["weight", "unit"], "sparsities": [50], "finetune_epochs": 1, "controls": ["random-reinit", "small-dense"]}}"#)
+        _ = try waitForJob(id, ["succeeded"])
+        let job = try client.get("/jobs/\(id)").json()
+        let artifacts = try XCTUnwrap(job["artifacts"] as? [String: Any], "\(job)")
+        XCTAssertFalse(artifacts.keys.contains { $0.contains("points") }, "the kept networks are not listed as artifacts")
+        for (method, variant) in [("weight", "pruned"), ("unit", "pruned"), ("weight", "random-reinit"), ("unit", "small-dense")] {
+            let download = try client.get("/jobs/\(id)/points/\(method)/50/model.safetensors?variant=\(variant)")
+            XCTAssertEqual(download.status, 200, "\(method) \(variant)")
+            let file = folder.url.appendingPathComponent("\(method)-\(variant).safetensors")
+            try download.body.write(to: file)
+            let metadata = try SafetensorsFile(url: file).metadata
+            XCTAssertEqual(metadata["source"], "stored")
+            XCTAssertEqual(metadata["variant"], variant)
+        }
+        let points = try XCTUnwrap(service?.jobs.artifactsRoot).appendingPathComponent(id).appendingPathComponent(PointStore.folderName)
+        try FileManager.default.removeItem(at: points)
+        let refused = try client.get("/jobs/\(id)/points/weight/50/model.safetensors")
+        XCTAssertEqual(refused.status, 409)
+        let detail = try XCTUnwrap(try problem(refused)["detail"] as? String)
+        XCTAssertTrue(detail.hasPrefix("points/weight-50-repeat-0.safetensors is missing"), detail)
     }
 }
 

@@ -1,19 +1,21 @@
 import Foundation
 
 /// The element types PruneLab reads from safetensors files: weights in F32, F16 or BF16 (all
-/// become F32 on load), and I64 for the indices of CSR exports.
+/// become F32 on load), I64 for the indices of CSR exports, and U8 for the packed masks of
+/// stored points (`CompactNetwork`).
 public enum SafetensorsDType: String, CaseIterable, Sendable {
-    case f32 = "F32", f16 = "F16", bf16 = "BF16", i64 = "I64"
+    case f32 = "F32", f16 = "F16", bf16 = "BF16", i64 = "I64", u8 = "U8"
 
     var size: Int {
         switch self {
         case .f32: 4
         case .f16, .bf16: 2
         case .i64: 8
+        case .u8: 1
         }
     }
 
-    var isFloat: Bool { self != .i64 }
+    var isFloat: Bool { self == .f32 || self == .f16 || self == .bf16 }
 }
 
 /// A safetensors file whose header has been read and checked, tensors not yet loaded: enough
@@ -109,8 +111,8 @@ public struct SafetensorsFile: Sendable {
         self.metadata = metadata
     }
 
-    /// The tensor's values as F32 (F16 and BF16 converted), in the file's row-major order.
-    public func floats(_ tensor: Tensor) throws -> [Float] {
+    /// The tensor's bytes as stored (little-endian elements), checked to be all there.
+    public func bytes(_ tensor: Tensor) throws -> Data {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
             throw DataFileError(path: url.path, problem: "cannot be read (\(error.localizedDescription))")
@@ -121,6 +123,12 @@ public struct SafetensorsFile: Sendable {
         guard bytes.count == tensor.range.count else {
             throw DataFileError(path: url.path, problem: "ends inside tensor \"\(tensor.name)\"")
         }
+        return bytes
+    }
+
+    /// The tensor's values as F32 (F16 and BF16 converted, F32 bit for bit), in the file's row-major order.
+    public func floats(_ tensor: Tensor) throws -> [Float] {
+        let bytes = try bytes(tensor)
         let count = tensor.range.count / tensor.dtype.size
         return bytes.withUnsafeBytes { raw -> [Float] in
             switch tensor.dtype {
@@ -132,20 +140,30 @@ public struct SafetensorsFile: Sendable {
                 return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
             case .i64:
                 return (0..<count).map { Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+            case .u8:
+                return raw.map { Float($0) }
             }
         }
     }
 
-    /// Values of a tensor to write: F32 weights, or I64 indices (CSR exports).
+    /// Values of a tensor to write: F32 weights, I64 indices (CSR exports), or U8 bytes (packed masks).
     public enum Values: Sendable {
         case f32([Float])
         case i64([Int64])
+        case u8([UInt8])
 
-        var dtype: String { if case .f32 = self { "F32" } else { "I64" } }
+        var dtype: String {
+            switch self {
+            case .f32: "F32"
+            case .i64: "I64"
+            case .u8: "U8"
+            }
+        }
         var byteCount: Int {
             switch self {
             case .f32(let v): v.count * 4
             case .i64(let v): v.count * 8
+            case .u8(let v): v.count
             }
         }
     }
@@ -169,6 +187,7 @@ public struct SafetensorsFile: Sendable {
             switch tensor.values {
             case .f32(let v): v.map { $0.bitPattern.littleEndian }.withUnsafeBytes { file.append(contentsOf: $0) }
             case .i64(let v): v.map { $0.littleEndian }.withUnsafeBytes { file.append(contentsOf: $0) }
+            case .u8(let v): file.append(contentsOf: v)
             }
         }
         try AtomicFile.write(file, to: url)

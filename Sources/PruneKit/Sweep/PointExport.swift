@@ -10,17 +10,20 @@ public struct PointSelector: Sendable, Equatable {
     public var repeatIndex: Int
     /// The pruned network or one of its controls.
     public var variant: PointVariant
+    /// Each-layer scope: the only layer pruned; nil for points that prune every layer.
+    public var layer: Int?
 
-    /// A point; the defaults name repeat 0's pruned network.
-    public init(method: PruningMethod, sparsity: Double, repeatIndex: Int = 0, variant: PointVariant = .pruned) {
+    /// A point; the defaults name repeat 0's pruned network with every layer pruned.
+    public init(method: PruningMethod, sparsity: Double, repeatIndex: Int = 0, variant: PointVariant = .pruned, layer: Int? = nil) {
         self.method = method
         self.sparsity = sparsity
         self.repeatIndex = repeatIndex
         self.variant = variant
+        self.layer = layer
     }
 
     /// `METHOD:SPARSITY[:REPEAT]`, e.g. `weight:90` or `unit:50.0:1`.
-    public init?(_ text: String, variant: PointVariant = .pruned) {
+    public init?(_ text: String, variant: PointVariant = .pruned, layer: Int? = nil) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), let method = PruningMethod(rawValue: parts[0]), let sparsity = Double(parts[1]),
               sparsity.isFinite else { return nil }
@@ -29,11 +32,13 @@ public struct PointSelector: Sendable, Equatable {
             guard let r = Int(parts[2]), r >= 0 else { return nil }
             repeatIndex = r
         }
-        self.init(method: method, sparsity: sparsity, repeatIndex: repeatIndex, variant: variant)
+        self.init(method: method, sparsity: sparsity, repeatIndex: repeatIndex, variant: variant, layer: layer)
     }
 
-    /// `METHOD:SPARSITY:REPEAT`, with the variant in parentheses when it is not the pruned one, for messages.
-    public var text: String { "\(method.rawValue):\(formatNumber(sparsity)):\(repeatIndex)\(variant == .pruned ? "" : " (\(variant.rawValue))")" }
+    /// `METHOD:SPARSITY:REPEAT`, then the layer and the variant when they are not the defaults, for messages.
+    public var text: String {
+        "\(method.rawValue):\(formatNumber(sparsity)):\(repeatIndex)\(layer.map { " layer \($0)" } ?? "")\(variant == .pruned ? "" : " (\(variant.rawValue))")"
+    }
 }
 
 /// Why a point cannot be exported.
@@ -51,13 +56,13 @@ public enum PointExportError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Rebuilds the network of one point of a sweep folder, for export in PyTorch's layout.
+/// The network of one point of a sweep folder, for export in PyTorch's layout.
 ///
 /// One-shot points without fine-tuning are deterministic and cheap: they are pruned again from
-/// the repeat's checkpoint with the sweep's seed, and the rebuilt network must reproduce the
-/// accuracy results.csv recorded. Iterative steps are not cheap to replay: the step a line
-/// last reached is read from its stored step file. Other points (fine-tuned, gradual, at-init,
-/// controls) train after pruning and are not kept, so they are refused with the reason.
+/// the repeat's checkpoint with the sweep's seed. Every other point (trained after pruning, or
+/// a control) is read back from the file the sweep kept in `points/` (`PointStore`); folders
+/// from before stored points have only the last step of each iterative line, in its step
+/// file. Either way the network must reproduce the accuracy results.csv recorded.
 public enum PointExport {
     /// A point's network with the row and spec it came from.
     public struct Exported {
@@ -67,14 +72,14 @@ public enum PointExport {
         public var row: ResultRow
         /// The resolved spec of the sweep the point belongs to.
         public var spec: SweepSpec
-        /// "rebuilt" or "stored".
-        public var source: String
+        /// Rebuilt from the checkpoint or read back from a stored file.
+        public var source: PointNetworkSource
     }
 
     /// A sparsity as file names show it: `90`, `97.5`.
     public static func sparsityText(_ sparsity: Double) -> String { formatNumber(sparsity) }
 
-    /// The point's network: rebuilt (one-shot) or read back (iterative last step); throws naming why not.
+    /// The point's network, rebuilt or read back and checked against its row; throws naming why not.
     public static func network(folder: URL, point: PointSelector) throws -> Exported {
         let specURL = folder.appendingPathComponent("spec.json"), resultsURL = folder.appendingPathComponent("results.csv")
         guard let specData = FileManager.default.contents(atPath: specURL.path),
@@ -86,53 +91,66 @@ public enum PointExport {
         }
         let matching = rows.filter {
             $0.method == point.method && abs($0.targetSparsity - point.sparsity) < 1e-9 && $0.repeatIndex == point.repeatIndex
-                && $0.variant == point.variant && $0.layer == nil
+                && $0.variant == point.variant && $0.layer == point.layer
         }
         guard let row = matching.first else {
-            let have = Set(rows.filter { $0.layer == nil }.map { "\($0.method.rawValue):\(formatNumber($0.targetSparsity))" }).sorted()
-            throw PointExportError.notFound("the sweep has no point \(point.text); it has \(have.prefix(24).joined(separator: ", "))")
+            let have = Set(rows.filter { $0.layer == point.layer && $0.variant == point.variant }
+                .map { "\($0.method.rawValue):\(formatNumber($0.targetSparsity))" }).sorted()
+            throw PointExportError.notFound("the sweep has no point \(point.text); it has \(have.isEmpty ? "none of that variant and layer" : have.prefix(24).joined(separator: ", "))")
         }
-        guard point.variant == .pruned else {
-            throw PointExportError.notAvailable("\(point.variant.rawValue) networks are controls trained from scratch and are not kept; only pruned points are exported")
+        let source = PointNetworkSource.of(point.variant, in: spec)
+        let data = try Dataset.load(spec.dataset)
+        let model = switch source {
+        case .rebuilt: try rebuildOneShot(spec: spec, data: data, folder: folder, point: point)
+        case .stored: try stored(spec: spec, folder: folder, point: point, row: row)
         }
-        let config = spec.scheduleConfiguration
-        switch spec.pruning.schedule {
-        case .oneShot where spec.pruning.finetuneEpochs == 0:
-            let model = try rebuildOneShot(spec: spec, folder: folder, point: point, row: row)
-            return Exported(model: model, row: row, spec: spec, source: "rebuilt")
-        case .iterative:
-            let targets = config.targets(spec.pruning.sparsities)
-            guard let index = targets.firstIndex(where: { abs($0 - point.sparsity) < 1e-9 }) else {
-                throw PointExportError.notFound("\(point.text) is not a step of this iterative sweep")
-            }
-            let checkpoint = IterativeCheckpoint(folder: folder, method: point.method, layer: nil, repeatIndex: point.repeatIndex)
-            let model = try Safetensors.read(from: folder.appendingPathComponent(SweepRunner.checkpointName(repeatIndex: point.repeatIndex)))
-            guard let step = try checkpoint.read(step: index + 1, method: point.method, sparsity: targets[index], layerSizes: model.layerSizes) else {
-                throw PointExportError.notAvailable("iterative steps are kept only for the last step of each line; \(point.text) is step \(index + 1), an earlier one")
-            }
-            return Exported(model: step.network.model, row: row, spec: spec, source: "stored")
-        default:
-            throw PointExportError.notAvailable("points of a \(spec.pruning.schedule.rawValue) sweep\(spec.pruning.finetuneEpochs > 0 ? " with finetune_epochs" : "") are trained after pruning and not kept; only one-shot points without fine-tuning and the last step of iterative lines are exported")
-        }
+        try check(model, reproduces: row, of: point, data: data, source: source)
+        return Exported(model: model, row: row, spec: spec, source: source)
     }
 
-    static func rebuildOneShot(spec: SweepSpec, folder: URL, point: PointSelector, row: ResultRow) throws -> MLP {
+    static func rebuildOneShot(spec: SweepSpec, data: Dataset, folder: URL, point: PointSelector) throws -> MLP {
         let checkpoint = folder.appendingPathComponent(SweepRunner.checkpointName(repeatIndex: point.repeatIndex))
         guard FileManager.default.fileExists(atPath: checkpoint.path) else {
             throw PointExportError.notAvailable("\(checkpoint.lastPathComponent) (the trained network of repeat \(point.repeatIndex)) is missing")
         }
         let trained = try Safetensors.read(from: checkpoint)
-        let data = try Dataset.load(spec.dataset)
         let options = PruningOptions(pruneLastLayer: spec.pruning.pruneLastLayer, seed: UInt64(spec.training.seed + point.repeatIndex),
-                                     layers: nil, data: data.train, batchSize: spec.training.batchSize)
-        let network = Pruner.prune(trained, method: point.method, sparsity: point.sparsity, options: options)
-        // The rebuilt network must be the measured one: the same accuracy (to one test sample,
-        // for a tie the sparse kernel may break otherwise).
-        let accuracy = network.model.evaluate(on: data.test).accuracy
-        guard abs(accuracy - row.accuracy) <= 1.0 / Double(max(1, data.test.count)) + 1e-12 else {
-            throw PointExportError.notAvailable("the rebuilt network of \(point.text) scores \(accuracy), not the \(row.accuracy) results.csv recorded: the checkpoint or data changed since the sweep ran")
+                                     layers: point.layer.map { [$0] }, data: data.train, batchSize: spec.training.batchSize)
+        return Pruner.prune(trained, method: point.method, sparsity: point.sparsity, options: options).model
+    }
+
+    /// The point's file in `points/`, or for folders from before stored points the step file
+    /// of an iterative line's last step.
+    static func stored(spec: SweepSpec, folder: URL, point: PointSelector, row: ResultRow) throws -> MLP {
+        let store = PointStore(sweepFolder: folder)
+        do {
+            if let model = try store.read(row) { return model }
+        } catch let error as DataFileError {
+            throw PointExportError.notAvailable("the stored network of \(point.text) cannot be read: \(error)")
         }
-        return network.model
+        let name = "\(PointStore.folderName)/\(PointStore.fileName(row.point, step: row.step))"
+        if spec.pruning.schedule == .iterative, point.variant == .pruned, let step = row.step {
+            let checkpoint = IterativeCheckpoint(folder: folder, method: point.method, layer: point.layer, repeatIndex: point.repeatIndex)
+            let trained = try Safetensors.read(from: folder.appendingPathComponent(SweepRunner.checkpointName(repeatIndex: point.repeatIndex)))
+            if let kept = try checkpoint.read(step: step, method: point.method, sparsity: row.targetSparsity, layerSizes: trained.layerSizes) {
+                return kept.network.model
+            }
+            throw PointExportError.notAvailable("\(name) is missing: this sweep kept only the last step of each iterative line, and \(point.text) is step \(step), an earlier one")
+        }
+        throw PointExportError.notAvailable("\(name) is missing: \(point.text) trained after pruning or is a control, and this sweep ran before PruneLab kept the networks of such points (run the sweep again to export it)")
+    }
+
+    /// The network must be the measured one: the same accuracy, to one test sample (a tie the
+    /// rebuilt network's kernels may break otherwise).
+    static func check(_ model: MLP, reproduces row: ResultRow, of point: PointSelector, data: Dataset, source: PointNetworkSource) throws {
+        guard model.layerSizes.first == data.features else {
+            throw PointExportError.notAvailable("the \(source.rawValue) network of \(point.text) has layers \(model.layerSizes), which do not take the dataset's \(data.features) inputs")
+        }
+        let accuracy = model.evaluate(on: data.test).accuracy
+        guard abs(accuracy - row.accuracy) <= 1.0 / Double(max(1, data.test.count)) + 1e-12 else {
+            let why = source == .rebuilt ? "the checkpoint or data changed since the sweep ran" : "the stored file or the data changed since the sweep ran"
+            throw PointExportError.notAvailable("the \(source.rawValue) network of \(point.text) scores \(accuracy), not the \(row.accuracy) results.csv recorded: \(why)")
+        }
     }
 
     /// Writes the point's network in PyTorch `nn.Sequential` layout, its metadata recording
@@ -145,10 +163,10 @@ public enum PointExport {
         let specText = String(decoding: try encoder.encode(exported.spec), as: UTF8.self)
         try TorchExport.write(exported.model, to: url, masks: masks && !point.method.removesUnits, format: format, metadata: [
             "spec": specText, "method": point.method.rawValue, "sparsity": formatNumber(point.sparsity),
-            "repeat": String(point.repeatIndex), "variant": point.variant.rawValue,
+            "repeat": String(point.repeatIndex), "variant": point.variant.rawValue, "layer": point.layer.map(String.init) ?? "all",
             "accuracy": String(exported.row.accuracy), "loss": String(exported.row.loss),
             "nonzero_parameters": String(exported.row.nonzeroParameters), "total_parameters": String(exported.row.totalParameters),
-            "source": exported.source,
+            "source": exported.source.rawValue,
         ])
         return exported
     }

@@ -223,7 +223,7 @@ extension SweepRunner {
         let original = context.trained
         let layerSparsity = zip(model.weights, original.weights).map { 1 - Double($0.count) / Double($1.count) }
         let dead = model.deadUnitsPerLayer
-        return ResultRow(
+        let row = ResultRow(
             method: point.method, targetSparsity: point.targetSparsity, repeatIndex: point.repeatIndex, seed: context.seed,
             achievedSparsity: 1 - Double(shape.weightCount) / Double(original.weightCount), layerSparsity: layerSparsity,
             accuracy: evaluation.accuracy, loss: evaluation.loss,
@@ -233,6 +233,8 @@ extension SweepRunner {
             compressionRatio: Double(original.weightCount) / Double(max(1, model.nonzeroWeightCount)),
             macs: shape.weightCount, denseMacs: original.weightCount, deadUnits: dead.reduce(0, +), layerDeadUnits: dead,
             trainSeconds: seconds)
+        try keepNetwork(model, of: row)
+        return row
     }
 
     // MARK: - Training and measuring
@@ -299,6 +301,8 @@ extension SweepRunner {
             schedule: spec.pruning.schedule, step: step, variant: point.variant, layer: point.layer, epochsTrained: epochsTrained,
             compressionRatio: Double(originalWeights) / Double(max(1, nonzeroWeights)),
             macs: macs, denseMacs: originalWeights, deadUnits: dead.reduce(0, +), layerDeadUnits: dead, trainSeconds: trainSeconds)
+        // Before the row is saved: a saved row always has its network on disk.
+        try keepNetwork(network.model, of: row)
         try context.reports?.pointRecorded(row: row, network: network)
         return row
     }

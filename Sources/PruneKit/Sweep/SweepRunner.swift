@@ -17,7 +17,8 @@ public struct SweepRunner {
     /// accuracy-compression.svg and layers.svg come with every sweep of this version, sensitivity.svg
     /// with the each-layer scope only; masks.json and masks.svg (where each point's network was cut) with
     /// every sweep that records its points' networks. Not listed (working files, kept for resuming): model-epoch-K.safetensors
-    /// (rewind to epoch k) and step-METHOD[-layer-L]-repeat-R[.mask].safetensors (an iterative line's latest step).
+    /// (rewind to epoch k) and step-METHOD[-layer-L]-repeat-R[.mask].safetensors (an iterative line's latest step);
+    /// nor points/ (`PointStore`: the networks of the points export cannot rebuild, served by the point route).
     public static let artifactNames = [
         "results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "weights.svg",
         "model.safetensors", "spec.json", "accuracy-compression.svg", "sensitivity.svg", "layers.svg",
