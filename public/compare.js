@@ -74,6 +74,10 @@ async function refreshComparison() {
   const sources = await Promise.all(found.map(async (job, index) => ({ job, rows: await comparedRows(job), index,
     label: `${job.spec.name} (${job.id.slice(0, 8)})` })));
   if (serial !== compare.serial) return;   // a newer refresh is under way
+  // Redrawn only when something changed, so that an open point or a focused legend stays.
+  const key = JSON.stringify([compare.xAxis, missing, found.map((job) => [job.id, job.state, compare.rows.get(job.id)?.version])]);
+  if (!view.hidden && key === compare.shown) return;
+  compare.shown = key;
   view.hidden = false;
   const names = el("ul", { class: "compared" }, ...sources.map((s) => el("li", {},
     el("span", { class: "swatch", style: `background:${JOB_COLORS[s.index % JOB_COLORS.length]}` }),

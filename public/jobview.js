@@ -69,6 +69,32 @@ function setUpQueueEta() {
 
 // ---------- re-run and curl ----------
 
+/** Removes the field a JSON Pointer names, if present. */
+function removePointer(document, pointer) {
+  const keys = pointer.split("/").slice(1).map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
+  let node = document;
+  for (const key of keys.slice(0, -1)) { node = node?.[key]; }
+  if (node && typeof node === "object") delete node[keys[keys.length - 1]];
+}
+
+/**
+ * A job's spec as it can be submitted again. GET /jobs/{id} shows the resolved spec, every
+ * default included, and the parser refuses a default that does not apply ("is only allowed
+ * when …", e.g. the CSV label column of a synthetic dataset): a dry run names those, and they go.
+ */
+async function resubmittable(spec) {
+  const copy = structuredClone(spec);
+  for (let round = 0; round < 4; round++) {
+    const response = await fetch("jobs?dry_run=true", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(copy) });
+    if (response.status !== 400) break;
+    const errors = ((await response.json().catch(() => ({}))).errors || []);
+    const inapplicable = errors.filter((e) => /^is only allowed when/.test(e.detail));
+    if (!inapplicable.length || inapplicable.length !== errors.length) break;
+    for (const e of inapplicable) removePointer(copy, e.pointer);
+  }
+  return copy;
+}
+
 function dialog(title, ...body) {
   const box = el("dialog", { class: "dialog", "aria-label": title }, el("h3", {}, title), ...body);
   box.addEventListener("close", () => box.remove());
@@ -91,7 +117,7 @@ function openRerun(job) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
-    const spec = structuredClone(job.spec);
+    const spec = await resubmittable(job.spec);
     spec.training.seed = numberOrText(seed.value);
     if (spec.name && !/ \(seed \S+\)$/.test(spec.name)) spec.name = `${spec.name} (seed ${seed.value.trim()})`;
     else if (spec.name) spec.name = spec.name.replace(/ \(seed \S+\)$/, ` (seed ${seed.value.trim()})`);
@@ -116,14 +142,14 @@ function openRerun(job) {
 /** Single quotes for a POSIX shell. */
 const shellQuote = (text) => `'${text.replaceAll("'", `'\\''`)}'`;
 
-function curlCommand(job) {
+function curlCommand(spec) {
   const url = new URL("jobs", location.href).href;
   const token = localStorage.getItem("prunelab-token") ? ` -H "Authorization: Bearer $PRUNELAB_TOKEN"` : "";
-  return `curl -sS -X POST ${shellQuote(url)} -H 'Content-Type: application/json'${token} -d ${shellQuote(JSON.stringify(job.spec))}`;
+  return `curl -sS -X POST ${shellQuote(url)} -H 'Content-Type: application/json'${token} -d ${shellQuote(JSON.stringify(spec))}`;
 }
 
-function openCurl(job) {
-  const text = el("textarea", { readonly: "", rows: "6", class: "curl", "aria-label": "curl command" }, curlCommand(job));
+async function openCurl(job) {
+  const text = el("textarea", { readonly: "", rows: "6", class: "curl", "aria-label": "curl command" }, curlCommand(await resubmittable(job.spec)));
   const status = el("span", { class: "hint", role: "status" });
   const copy = el("button", { type: "button" }, "Copy");
   copy.addEventListener("click", async () => {
