@@ -622,6 +622,15 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpJobsTable();
   setUpJobView();
   setUpQueueEta();
+  // A link to another comparison or job opened in this tab changes only the hash.
+  window.addEventListener("hashchange", async () => {
+    const wanted = readHash();
+    app.compared = new Set(wanted.compare);
+    refreshComparison();
+    if (wanted.job && wanted.job !== app.selected && (app.jobs.has(wanted.job) || await refreshJob(wanted.job))) select(wanted.job);
+    renderJobs();
+    syncStreams();
+  });
   if (!window.EventSource) startPolling();
   refreshList().then(() => { if (app.selected && app.jobs.has(app.selected)) select(app.selected); });
   // New jobs from elsewhere, relative times, queued jobs: a light poll; running jobs stream.

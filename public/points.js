@@ -46,7 +46,7 @@ function keptColor(f) {
 function heatMap({ shape: [rows, cols], kept }) {
   const cell = rows > 1 ? Math.max(4, Math.floor(280 / cols)) : Math.max(2, Math.min(20, Math.floor(560 / cols)));
   const height = rows > 1 ? rows * cell : 36;
-  const svg = svgEl("svg", { viewBox: `0 0 ${cols * cell} ${height}`, class: "heatmap", role: "img",
+  const svg = svgEl("svg", { viewBox: `0 0 ${cols * cell} ${height}`, class: "heatmap", role: "img", "shape-rendering": "crispEdges",
     width: cols * cell, height, "aria-label": `first layer: kept fraction of each of ${kept.length} inputs` });
   kept.forEach((f, i) => {
     const r = Math.floor(i / cols), c = i % cols;
