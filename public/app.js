@@ -335,11 +335,41 @@ function jobRow(job) {
   return row;
 }
 
+/** What a row shows; a row whose key is unchanged is kept, so that focus and hover stay on it. */
+function rowKey(job) {
+  return JSON.stringify([job.state, job.phase, job.progress, job.epoch, job.step, job.level, job.method, job.sparsity,
+    job.cancel_requested, job.error, Math.round(job.eta_seconds ?? -1), formatWhen(job.created_at), job.spec.name,
+    job.id === app.selected, app.compared.has(job.id)]);
+}
+
+/** Makes the table's rows those of `jobs`, rebuilding only the rows that changed. */
+function patchRows(body, jobs) {
+  const existing = new Map([...body.querySelectorAll("tr[data-id]")].map((row) => [row.dataset.id, row]));
+  for (const row of body.querySelectorAll("tr:not([data-id])")) row.remove();
+  jobs.forEach((job, index) => {
+    const key = rowKey(job);
+    let row = existing.get(job.id);
+    if (!row || row.dataset.key !== key) {
+      const fresh = jobRow(job);
+      fresh.dataset.key = key;
+      const focused = row && row.contains(document.activeElement) ? document.activeElement.textContent : null;
+      if (row) row.replaceWith(fresh);
+      row = fresh;
+      // A rebuilt row gives focus back to the control that had it (same label).
+      if (focused) [...row.querySelectorAll("button, input")].find((c) => c.textContent === focused)?.focus();
+    }
+    existing.delete(job.id);
+    if (body.children[index] !== row) body.insertBefore(row, body.children[index] || null);
+  });
+  for (const row of existing.values()) row.remove();
+}
+
 function renderJobs() {
   const jobs = app.pageIds.filter((id) => app.jobs.has(id)).map((id) => app.jobs.get(id));
   const body = $("#job-rows");
   const empty = app.page.state || app.page.name ? "No jobs match." : "No jobs yet.";
-  body.replaceChildren(...(jobs.length ? jobs.map(jobRow) : [el("tr", { class: "empty" }, el("td", { colspan: 7 }, empty))]));
+  if (!jobs.length) body.replaceChildren(el("tr", { class: "empty" }, el("td", { colspan: 7 }, empty)));
+  else patchRows(body, jobs);
   const page = app.page;
   $("#page-newer").disabled = page.index === 0;
   $("#page-older").disabled = !page.next;
@@ -384,6 +414,10 @@ function setLive(text, on) {
 function update(job) {
   const before = app.jobs.get(job.id);
   app.jobs.set(job.id, job);
+  // A job submitted since the last list (this page's or another's) shows at once on the first page.
+  const { index, state, name } = app.page;
+  if (!app.pageIds.includes(job.id) && index === 0 && (!state || state === job.state) &&
+      (!name || job.spec.name.toLowerCase().includes(name.trim().toLowerCase()))) app.pageIds.unshift(job.id);
   renderJobs();
   if (job.id === app.selected) renderJobView(job);
   // A compared job's charts follow its points as they are measured.

@@ -74,6 +74,10 @@ def row_state(job_id):
         "const b = document.querySelector(`#job-rows tr[data-id='${arguments[0]}'] .badge`); return b && b.textContent", job_id)
 
 
+def row_ids():
+    return driver.execute_script("return [...document.querySelectorAll('#job-rows tr[data-id]')].map((r) => r.dataset.id)")
+
+
 def results(job_id):
     text = urllib.request.urlopen(f"{base}/jobs/{job_id}/results.csv").read().decode()
     return list(csv.DictReader(io.StringIO(text)))
@@ -233,19 +237,19 @@ try:
 
     # Filters: by state on the server, by name on the page.
     Select(driver.find_element(By.ID, "filter-state")).select_by_value("cancelled")
-    wait.until(lambda d: [r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#job-rows tr[data-id]")] == [long_job["id"]])
+    wait.until(lambda d: row_ids() == [long_job["id"]])
     Select(driver.find_element(By.ID, "filter-state")).select_by_value("")
     driver.find_element(By.ID, "filter-name").send_keys("seed 7")
-    wait.until(lambda d: [r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#job-rows tr[data-id]")] == [second["id"]])
+    wait.until(lambda d: row_ids() == [second["id"]])
     driver.find_element(By.ID, "filter-name").clear()
     driver.execute_script("document.getElementById('filter-name').dispatchEvent(new Event('input'))")
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#job-rows tr[data-id]")) == 3)
+    wait.until(lambda d: len(row_ids()) == 3)
 
     # Delete the cancelled job.
     click_in_row(long_job["id"], "button[title^='Delete this job']")
     driver.switch_to.alert.accept()
     wait.until(lambda d: status_of(f"/jobs/{long_job['id']}") == 404)
-    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f'#job-rows tr[data-id="{long_job["id"]}"]'))
+    wait.until(lambda d: long_job["id"] not in row_ids())
     print("browser test: form errors, submit, running then succeeded, live charts and tooltips equal to results.csv, "
           "legend and x axis, re-run, comparison across a reload, filters, cancel and delete work")
 finally:
