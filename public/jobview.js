@@ -97,7 +97,8 @@ async function resubmittable(spec) {
 
 function dialog(title, ...body) {
   const box = el("dialog", { class: "dialog", "aria-label": title }, el("h3", {}, title), ...body);
-  box.addEventListener("close", () => box.remove());
+  const opener = document.activeElement;
+  box.addEventListener("close", () => { box.remove(); if (opener && opener.isConnected) opener.focus(); });
   document.body.append(box);
   box.showModal();
   return box;

@@ -1,6 +1,6 @@
 """The web page in a real browser (headless Chromium through Selenium) against a live server with
-one worker, so that jobs really run: the form follows the spec schema and shows a bad field's
-error beside it; a small synthetic sweep submitted through the form shows running, then
+one worker, so that jobs really run: the form follows the spec schema, presets fill it, and it
+shows a bad field's error beside it; a small synthetic sweep submitted through the form shows running, then
 succeeded; its charts fill in point by point, and each point's tooltip shows the accuracy
 results.csv holds; a re-run with another seed and the first job compare (both series, the seed
 in the spec diff) and the comparison survives a reload; the table filters; Cancel and Delete
@@ -120,6 +120,16 @@ try:
     methods = [box.get_attribute("value") for box in control("/pruning/methods").find_elements(By.TAG_NAME, "input")]
     check(methods == fields["/pruning/methods"]["items"]["enum"], f"method boxes {methods}")
     wait.until(lambda d: "peak memory" in d.find_element(By.ID, "estimate").text)
+
+    # A preset fills the form, and the estimate follows it; Reset brings the defaults back.
+    before = driver.find_element(By.ID, "estimate").text
+    Select(driver.find_element(By.NAME, "preset")).select_by_value("lottery-lenet300")
+    check(Select(control("/pruning/schedule")).first_selected_option.get_attribute("value") == "iterative", "preset schedule")
+    check(control("/pruning/rewind").get_attribute("value") == "init", "preset rewind")
+    check(control("/model/hidden").get_attribute("value") == "300, 100", "preset hidden")
+    wait.until(lambda d: d.find_element(By.ID, "estimate").text not in ("", before))
+    form.find_element(By.CSS_SELECTOR, "button[type=reset]").click()
+    wait.until(lambda d: Select(control("/pruning/schedule")).first_selected_option.get_attribute("value") == "one-shot")
 
     # A small synthetic sweep (784 features, so the first layer's masks are a 28×28 image).
     Select(control("/dataset/name")).select_by_value("synthetic")
