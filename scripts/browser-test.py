@@ -260,7 +260,20 @@ try:
     driver.switch_to.alert.accept()
     wait.until(lambda d: status_of(f"/jobs/{long_job['id']}") == 404)
     wait.until(lambda d: long_job["id"] not in row_ids())
+    # A phone's 390 px, and 200% zoom of this window (640 CSS px): nothing scrolls sideways but
+    # the results table in its own box; the jobs table becomes one card per job.
+    for width in (390, 640):
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 2, "mobile": width < 500})
+        wait.until(lambda d: d.execute_script("return window.innerWidth") == width)
+        overflow = driver.execute_script("""return [...document.querySelectorAll('body *')]
+            .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .map((e) => e.tagName + '.' + e.className)""")
+        check(overflow == [], f"at {width} px these stick out: {overflow[:5]}")
+        check(driver.execute_script("return document.documentElement.scrollWidth") <= width, f"sideways scroll at {width} px")
+        check(not driver.find_element(By.CSS_SELECTOR, "table.jobs thead").is_displayed() or width > 760, "jobs as cards")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
     print("browser test: form errors, submit, running then succeeded, live charts and tooltips equal to results.csv, "
-          "legend and x axis, re-run, comparison across a reload, filters, cancel and delete work")
+          "legend and x axis, re-run, comparison across a reload, filters, cancel, delete, 390 px and 200% zoom work")
 finally:
     driver.quit()
