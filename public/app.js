@@ -416,7 +416,8 @@ function update(job) {
   app.jobs.set(job.id, job);
   // A job submitted since the last list (this page's or another's) shows at once on the first page.
   const { index, state, name } = app.page;
-  if (!app.pageIds.includes(job.id) && index === 0 && (!state || state === job.state) &&
+  const newest = app.jobs.get(app.pageIds[0]);
+  if (!app.pageIds.includes(job.id) && index === 0 && (!newest || job.created_at >= newest.created_at) && (!state || state === job.state) &&
       (!name || job.spec.name.toLowerCase().includes(name.trim().toLowerCase()))) app.pageIds.unshift(job.id);
   renderJobs();
   if (job.id === app.selected) renderJobView(job);
