@@ -3,11 +3,13 @@
 // are unavailable), look at a job's charts and results. Plain DOM, no dependencies.
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
-// Every chart a sweep can write, in the order the page shows them (those a job has).
-const CHARTS = [["accuracy.svg", "Accuracy"], ["accuracy-compression.svg", "Accuracy against compression"],
-  ["loss.svg", "Loss"], ["sensitivity.svg", "Sensitivity per layer"], ["layers.svg", "Sparsity per layer"],
-  ["latency.svg", "Inference time"], ["weights.svg", "Weights"]];
-const DOWNLOADS = [["results.csv", "results.csv"], ["summary.csv", "summary.csv"], ["model.safetensors", "model.safetensors (trained weights)"]];
+// The charts the page draws itself (charts.js) from results.csv are offered as the server's SVG
+// files among the downloads; the others the page shows as the server draws them.
+const CHARTS = [["sensitivity.svg", "Sensitivity per layer"], ["layers.svg", "Sparsity per layer"], ["weights.svg", "Weights"]];
+const DOWNLOADS = [["results.csv", "results.csv"], ["summary.csv", "summary.csv"], ["model.safetensors", "model.safetensors (trained weights)"],
+  ["accuracy.svg", "accuracy.svg"], ["accuracy-compression.svg", "accuracy-compression.svg"], ["loss.svg", "loss.svg"], ["latency.svg", "latency.svg"]];
+const PAGE_SIZE = 25;             // jobs per page of the table
+const NAME_SCAN = 1000;           // jobs one page scans when filtering by name (the API's largest page)
 const MAX_STREAMS = 3;            // browsers allow ~6 connections per host; leave room for fetches
 
 const app = {
@@ -17,6 +19,11 @@ const app = {
   polling: false,
   sseErrors: 0,
   resultsKey: null,               // what the results table shows, to refetch only on change
+  rows: [],                       // the selected job's results.csv rows
+  xAxis: "sparsity",              // the job view's x axis: sparsity or compression
+  pageIds: [],                    // the jobs the table shows, newest first
+  page: { cursors: [null], index: 0, next: null, state: "", name: "" },
+  compared: new Set(),            // ids ticked for comparison
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -122,6 +129,7 @@ async function showEstimate(form) {
     const cost = e ? `peak memory ${formatBytes(e.peak_memory_bytes)}, about ${formatDuration(e.seconds)}` : "";
     out.className = body.admissible ? "estimate" : "estimate bad";
     out.textContent = body.admissible ? cost : `${[...new Set(body.problems.map((p) => p.detail))].join("; ")}`;
+    showQueueEta(body.admissible ? e : null);   // jobview.js: when it would start and finish
   } catch (error) {
     if (serial === estimateSerial) out.textContent = "";
   }
@@ -373,28 +381,74 @@ function describeProgress(job) {
 function jobRow(job) {
   const percent = Math.round(job.progress * 1000) / 10;
   const cancel = FINISHED.has(job.state) ? "" :
-    el("button", { class: "danger", title: "Cancel this job (its results so far stay)", onclick: (e) => { e.stopPropagation(); cancelJob(job.id); } },
+    el("button", { type: "button", class: "danger", title: "Cancel this job (its results so far stay)", onclick: () => cancelJob(job.id) },
        job.cancel_requested ? "Stopping…" : "Cancel");
   if (job.cancel_requested && cancel) cancel.disabled = true;
-  const remove = el("button", { class: "secondary small", title: "Delete this job, its record and its files",
-                                onclick: (e) => { e.stopPropagation(); deleteJob(job); } }, "Delete");
-  const row = el("tr", { "data-id": job.id, onclick: () => select(job.id) },
-    el("td", {}, el("div", { class: "job-name" }, job.spec.name), el("div", { class: "job-id" }, job.id.slice(0, 8))),
-    el("td", {}, el("span", { class: `badge ${job.state}` }, job.state)),
-    el("td", {},
+  const remove = el("button", { type: "button", class: "secondary small", title: "Delete this job, its record and its files",
+                                onclick: () => deleteJob(job) }, "Delete");
+  const rerun = el("button", { type: "button", class: "secondary small", title: "Submit the same spec again, with a seed of your choice",
+                               onclick: () => openRerun(job) }, "Re-run");
+  const curl = el("button", { type: "button", class: "secondary small", title: "The curl command that submits this spec",
+                              onclick: () => openCurl(job) }, "curl");
+  const tick = el("input", { type: "checkbox", class: "compare-box", "aria-label": `Compare ${job.spec.name} (${job.id.slice(0, 8)})` });
+  tick.checked = app.compared.has(job.id);
+  tick.addEventListener("change", () => toggleCompared(job.id, tick.checked));
+  // The name is a real button, so that the keyboard reaches the job view too.
+  const open = el("button", { type: "button", class: "link job-name", title: "Show this job's charts and results", onclick: () => select(job.id) }, job.spec.name);
+  const row = el("tr", { "data-id": job.id, onclick: (e) => { if (!e.target.closest("button, input, a")) select(job.id); } },
+    el("td", { class: "pick" }, tick),
+    el("td", { "data-label": "Job" }, open, el("div", { class: "job-id" }, job.id.slice(0, 8))),
+    el("td", { "data-label": "State" }, el("span", { class: `badge ${job.state}` }, job.state)),
+    el("td", { "data-label": "Progress" },
       el("div", { class: `bar ${job.state}` }, el("span", { style: `width:${percent}%` })),
       el("div", { class: "bar-text" }, `${percent}% · ${describeProgress(job)}`)),
-    el("td", {}, job.state === "running" ? formatDuration(job.eta_seconds) : "–"),
-    el("td", { title: job.created_at }, formatWhen(job.created_at)),
-    el("td", { class: "actions" }, cancel, remove));
+    el("td", { "data-label": "ETA" }, job.state === "running" ? formatDuration(job.eta_seconds) : "–"),
+    el("td", { "data-label": "Submitted", title: job.created_at }, formatWhen(job.created_at)),
+    el("td", { class: "actions" }, cancel, rerun, curl, remove));
   if (job.id === app.selected) row.classList.add("selected");
   return row;
 }
 
+/** What a row shows; a row whose key is unchanged is kept, so that focus and hover stay on it. */
+function rowKey(job) {
+  return JSON.stringify([job.state, job.phase, job.progress, job.epoch, job.step, job.level, job.method, job.sparsity,
+    job.cancel_requested, job.error, Math.round(job.eta_seconds ?? -1), formatWhen(job.created_at), job.spec.name,
+    job.id === app.selected, app.compared.has(job.id)]);
+}
+
+/** Makes the table's rows those of `jobs`, rebuilding only the rows that changed. */
+function patchRows(body, jobs) {
+  const existing = new Map([...body.querySelectorAll("tr[data-id]")].map((row) => [row.dataset.id, row]));
+  for (const row of body.querySelectorAll("tr:not([data-id])")) row.remove();
+  jobs.forEach((job, index) => {
+    const key = rowKey(job);
+    let row = existing.get(job.id);
+    if (!row || row.dataset.key !== key) {
+      const fresh = jobRow(job);
+      fresh.dataset.key = key;
+      const focused = row && row.contains(document.activeElement) ? document.activeElement.textContent : null;
+      if (row) row.replaceWith(fresh);
+      row = fresh;
+      // A rebuilt row gives focus back to the control that had it (same label).
+      if (focused) [...row.querySelectorAll("button, input")].find((c) => c.textContent === focused)?.focus();
+    }
+    existing.delete(job.id);
+    if (body.children[index] !== row) body.insertBefore(row, body.children[index] || null);
+  });
+  for (const row of existing.values()) row.remove();
+}
+
 function renderJobs() {
-  const jobs = [...app.jobs.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const jobs = app.pageIds.filter((id) => app.jobs.has(id)).map((id) => app.jobs.get(id));
   const body = $("#job-rows");
-  body.replaceChildren(...(jobs.length ? jobs.map(jobRow) : [el("tr", { class: "empty" }, el("td", { colspan: 6 }, "No jobs yet."))]));
+  const empty = app.page.state || app.page.name ? "No jobs match." : "No jobs yet.";
+  if (!jobs.length) body.replaceChildren(el("tr", { class: "empty" }, el("td", { colspan: 7 }, empty)));
+  else patchRows(body, jobs);
+  const page = app.page;
+  $("#page-newer").disabled = page.index === 0;
+  $("#page-older").disabled = !page.next;
+  $("#page-text").textContent = jobs.length ? `page ${page.index + 1}${page.name ? ` · ${jobs.length} matching in ${NAME_SCAN} scanned` : ""}` : "";
+  renderCompareBar();
 }
 
 async function cancelJob(id) {
@@ -413,7 +467,9 @@ async function deleteJob(job) {
     const stream = app.streams.get(job.id);
     if (stream) { stream.close(); app.streams.delete(job.id); }
     app.jobs.delete(job.id);
-    if (app.selected === job.id) { app.selected = null; $("#job-view").hidden = true; history.replaceState(null, "", "#"); }
+    if (app.selected === job.id) { app.selected = null; $("#job-view").hidden = true; }
+    if (app.compared.has(job.id)) toggleCompared(job.id, false);
+    writeHash();
     renderJobs();
     return;
   }
@@ -430,30 +486,77 @@ function setLive(text, on) {
 }
 
 function update(job) {
+  const before = app.jobs.get(job.id);
   app.jobs.set(job.id, job);
+  // A job submitted since the last list (this page's or another's) shows at once on the first page.
+  const { index, state, name } = app.page;
+  const newest = app.jobs.get(app.pageIds[0]);
+  if (!app.pageIds.includes(job.id) && index === 0 && (!newest || job.created_at >= newest.created_at) && (!state || state === job.state) &&
+      (!name || job.spec.name.toLowerCase().includes(name.trim().toLowerCase()))) app.pageIds.unshift(job.id);
   renderJobs();
   if (job.id === app.selected) renderJobView(job);
+  // A compared job's charts follow its points as they are measured.
+  if (app.compared.has(job.id) && (!before || before.level !== job.level || before.state !== job.state)) refreshComparison();
 }
 
+/** The jobs of the table's page (state filter on the server, name filter here), then the selected one. */
 async function refreshList() {
   try {
-    const response = await fetch("jobs");
-    const { jobs } = await response.json();
-    app.jobs = new Map(jobs.map((job) => [job.id, job]));
+    const { state, name, cursors, index } = app.page;
+    const query = new URLSearchParams({ limit: String(name ? NAME_SCAN : PAGE_SIZE) });
+    if (state) query.set("state", state);
+    if (cursors[index]) query.set("cursor", cursors[index]);
+    const response = await fetch(`jobs?${query}`);
+    const { jobs, next } = await response.json();
+    const needle = name.trim().toLowerCase();
+    const shown = needle ? jobs.filter((job) => job.spec.name.toLowerCase().includes(needle) || job.id.startsWith(needle)) : jobs;
+    for (const job of shown) app.jobs.set(job.id, job);
+    app.pageIds = shown.map((job) => job.id);
+    app.page.next = next;
+    if (app.selected && !app.pageIds.includes(app.selected)) await refreshJob(app.selected);
     renderJobs();
     if (app.selected && app.jobs.has(app.selected)) renderJobView(app.jobs.get(app.selected));
     if (app.polling) setLive("live (polling)", true);
     syncStreams();
+    refreshComparison();
   } catch {
     setLive("server unreachable", false);
   }
 }
 
+/** One job by id into app.jobs; false when the server no longer has it. */
+async function refreshJob(id) {
+  const response = await fetch(`jobs/${id}`);
+  if (response.status === 404) { app.jobs.delete(id); return false; }
+  if (response.ok) app.jobs.set(id, await response.json());
+  return response.ok;
+}
+
+/** Filters and page buttons of the jobs table. */
+function setUpJobsTable() {
+  const state = $("#filter-state"), name = $("#filter-name");
+  const restart = () => { app.page = { cursors: [null], index: 0, next: null, state: state.value, name: name.value }; refreshList(); };
+  state.addEventListener("change", restart);
+  let timer = null;
+  name.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(restart, 250); });
+  $("#page-older").addEventListener("click", () => {
+    if (!app.page.next) return;
+    app.page.cursors[app.page.index + 1] = app.page.next;
+    app.page.index += 1;
+    refreshList();
+  });
+  $("#compare-clear").addEventListener("click", clearComparison);
+  $("#page-newer").addEventListener("click", () => { if (app.page.index > 0) { app.page.index -= 1; refreshList(); } });
+}
+
 /** Streams follow the running jobs and the selected one; the rest is refreshed by polling. */
 function syncStreams() {
   if (app.polling || !window.EventSource) return;
+  // The selected job first, then the compared ones, then the others running.
+  const rank = (job) => (job.id === app.selected ? 0 : app.compared.has(job.id) ? 1 : 2);
   const wanted = [...app.jobs.values()]
-    .filter((job) => !FINISHED.has(job.state) && (job.state === "running" || job.id === app.selected))
+    .filter((job) => !FINISHED.has(job.state) && (job.state === "running" || rank(job) < 2))
+    .sort((a, b) => rank(a) - rank(b))
     .slice(0, MAX_STREAMS).map((job) => job.id);
   for (const [id, stream] of app.streams) if (!wanted.includes(id)) { stream.close(); app.streams.delete(id); }
   for (const id of wanted) if (!app.streams.has(id)) openStream(id);
@@ -486,10 +589,28 @@ function startPolling() {
 
 // ---------- the job view ----------
 
+/** The URL's hash says what is shown: `#compare=ID1,ID2` and/or `job=ID`, so a reload shows it again. */
+function writeHash() {
+  const parts = [];
+  if (app.compared.size) parts.push(`compare=${[...app.compared].join(",")}`);
+  if (app.selected) parts.push(`job=${app.selected}`);
+  const hash = parts.length ? `#${parts.join("&")}` : "";
+  if (location.hash !== hash) history.replaceState(null, "", hash || location.pathname + location.search);
+}
+
+function readHash() {
+  const fields = new URLSearchParams(location.hash.slice(1));
+  const id = /^[0-9a-f-]+$/;
+  return { job: id.test(fields.get("job") || "") ? fields.get("job") : null,
+           compare: (fields.get("compare") || "").split(",").filter((x) => id.test(x)) };
+}
+
 function select(id) {
-  if (location.hash !== `#job=${id}`) history.replaceState(null, "", `#job=${id}`);
   app.selected = id;
+  writeHash();
   app.resultsKey = null;
+  app.rows = [];
+  hidePointDetail();
   const job = app.jobs.get(id);
   if (job) renderJobView(job);
   renderJobs();
@@ -525,13 +646,11 @@ function renderJobView(job) {
   const version = `${job.state}-${job.level ?? 0}-${Object.keys(job.artifacts).length}`;
   $("#job-downloads").replaceChildren(...DOWNLOADS.filter(([name]) => job.artifacts[name])
     .map(([name, label]) => el("a", { href: job.artifacts[name], download: name }, `⬇ ${label}`)));
+  if (!job.artifacts["results.csv"]) renderJobCharts();
   $("#job-charts").replaceChildren(...CHARTS.filter(([name]) => job.artifacts[name]).map(([name, caption]) =>
     el("figure", {}, el("a", { href: job.artifacts[name], target: "_blank" },
       el("img", { src: `${job.artifacts[name]}?v=${encodeURIComponent(version)}`, alt: `${caption} chart` })),
       el("figcaption", {}, caption))));
-  if (!$("#job-charts").children.length) {
-    $("#job-charts").append(el("p", { class: "hint" }, FINISHED.has(job.state) ? "No charts were written." : "Charts appear as the sweep measures its points."));
-  }
   $("#job-spec").textContent = JSON.stringify(job.spec, null, 2);
   const key = `${job.id}-${version}`;
   if (job.artifacts["results.csv"] && key !== app.resultsKey) {
@@ -563,9 +682,11 @@ function parseCSV(text) {
 
 async function loadResults(url) {
   const text = await (await fetch(url, { cache: "no-cache" })).text();
-  const [header, ...records] = parseCSV(text);
+  const [header] = parseCSV(text);
   if (!header) return;
-  const rows = records.map((r) => Object.fromEntries(header.map((name, i) => [name, r[i]])));
+  const rows = parseResults(text);
+  app.rows = rows;
+  renderJobCharts();
   const pct = (x, digits = 1) => `${(Number(x) * 100).toFixed(digits)}%`;
   const ms = (x) => (Number(x) * 1000).toFixed(2);
   const columns = [
@@ -606,8 +727,21 @@ document.addEventListener("DOMContentLoaded", () => {
     scheduleEstimate(form);
     return loadPresets(form);
   }).catch((error) => showBanner(`cannot read the spec schema: ${error}`, false));
-  const fromHash = location.hash.match(/^#job=([0-9a-f-]+)$/);
-  if (fromHash) app.selected = fromHash[1];
+  const fromHash = readHash();
+  app.selected = fromHash.job;
+  app.compared = new Set(fromHash.compare);
+  setUpJobsTable();
+  setUpJobView();
+  setUpQueueEta();
+  // A link to another comparison or job opened in this tab changes only the hash.
+  window.addEventListener("hashchange", async () => {
+    const wanted = readHash();
+    app.compared = new Set(wanted.compare);
+    refreshComparison();
+    if (wanted.job && wanted.job !== app.selected && (app.jobs.has(wanted.job) || await refreshJob(wanted.job))) select(wanted.job);
+    renderJobs();
+    syncStreams();
+  });
   if (!window.EventSource) startPolling();
   refreshList().then(() => { if (app.selected && app.jobs.has(app.selected)) select(app.selected); });
   // New jobs from elsewhere, relative times, queued jobs: a light poll; running jobs stream.
