@@ -69,30 +69,12 @@ function setUpQueueEta() {
 
 // ---------- re-run and curl ----------
 
-/** Removes the field a JSON Pointer names, if present. */
-function removePointer(document, pointer) {
-  const keys = pointer.split("/").slice(1).map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
-  let node = document;
-  for (const key of keys.slice(0, -1)) { node = node?.[key]; }
-  if (node && typeof node === "object") delete node[keys[keys.length - 1]];
-}
-
 /**
- * A job's spec as it can be submitted again. GET /jobs/{id} shows the resolved spec, every
- * default included, and the parser refuses a default that does not apply ("is only allowed
- * when …", e.g. the CSV label column of a synthetic dataset): a dry run names those, and they go.
+ * A job's spec as it can be submitted again: GET /jobs/{id} shows the resolved spec, every default
+ * included, which the server takes back as it is (a field outside its condition may stand at its default).
  */
-async function resubmittable(spec) {
-  const copy = structuredClone(spec);
-  for (let round = 0; round < 4; round++) {
-    const response = await fetch("jobs?dry_run=true", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(copy) });
-    if (response.status !== 400) break;
-    const errors = ((await response.json().catch(() => ({}))).errors || []);
-    const inapplicable = errors.filter((e) => /^is only allowed when/.test(e.detail));
-    if (!inapplicable.length || inapplicable.length !== errors.length) break;
-    for (const e of inapplicable) removePointer(copy, e.pointer);
-  }
-  return copy;
+function resubmittable(spec) {
+  return structuredClone(spec);
 }
 
 function dialog(title, ...body) {
@@ -118,7 +100,7 @@ function openRerun(job) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
-    const spec = await resubmittable(job.spec);
+    const spec = resubmittable(job.spec);
     spec.training.seed = numberOrText(seed.value);
     if (spec.name && !/ \(seed \S+\)$/.test(spec.name)) spec.name = `${spec.name} (seed ${seed.value.trim()})`;
     else if (spec.name) spec.name = spec.name.replace(/ \(seed \S+\)$/, ` (seed ${seed.value.trim()})`);
@@ -150,7 +132,7 @@ function curlCommand(spec) {
 }
 
 async function openCurl(job) {
-  const text = el("textarea", { readonly: "", rows: "6", class: "curl", "aria-label": "curl command" }, curlCommand(await resubmittable(job.spec)));
+  const text = el("textarea", { readonly: "", rows: "6", class: "curl", "aria-label": "curl command" }, curlCommand(resubmittable(job.spec)));
   const status = el("span", { class: "hint", role: "status" });
   const copy = el("button", { type: "button" }, "Copy");
   copy.addEventListener("click", async () => {

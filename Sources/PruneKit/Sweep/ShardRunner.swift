@@ -5,7 +5,9 @@ import Foundation
 /// `OUT/shards/i/`: its results.csv, the checkpoints it trained, and, once done, `shard.json`.
 /// A shard run again resumes like any sweep (checkpoints load, measured rows are skipped) and
 /// rewrites the same manifest, so running an index twice (Slurm, Kubernetes) changes nothing.
-/// No summary or charts are drawn here: `ShardMerge` draws them from every shard's rows.
+/// No summary or charts are drawn here: `ShardMerge` draws them from every shard's rows. What the
+/// reports keep per point (where each point was cut, masks.json) is kept in the shard's folder, since
+/// the networks exist only while the shard runs.
 public struct ShardRunner {
     /// The spec of the whole sweep (resolved; every shard must be given the same one).
     public let spec: SweepSpec
@@ -13,12 +15,16 @@ public struct ShardRunner {
     public let shard: ShardIndex
     /// OUT: the folder shared by every shard.
     public let outputDirectory: URL
+    /// The reports whose per-point files the shard keeps (see `SweepRunner`).
+    let makeReports: @Sendable (SweepSpec, URL) -> SweepReporting
 
-    /// Shard `shard` of `spec` into `outputDirectory`/shards/i.
-    public init(spec: SweepSpec, shard: ShardIndex, outputDirectory: URL) {
+    /// Shard `shard` of `spec` into `outputDirectory`/shards/i; `reports` keep the per-point files.
+    public init(spec: SweepSpec, shard: ShardIndex, outputDirectory: URL,
+                reports: @escaping @Sendable (SweepSpec, URL) -> SweepReporting) {
         self.spec = spec
         self.shard = shard
         self.outputDirectory = outputDirectory
+        self.makeReports = reports
     }
 
     /// `OUT/shards`.
@@ -40,8 +46,12 @@ public struct ShardRunner {
                     progress: @escaping (SweepProgress) -> Void = { _ in }) throws -> ShardOutcome {
         let plan = SweepPlan(spec: spec)
         let lines = plan.lines(ofShard: shard.index, of: shard.count)
-        let recorder = BaselineRecorder()
-        var runner = SweepRunner(spec: spec, outputDirectory: folder) { _, _ in recorder }
+        let makeReports = makeReports
+        let recorder = ShardReports()
+        var runner = SweepRunner(spec: spec, outputDirectory: folder) { spec, folder in
+            recorder.perPoint = makeReports(spec, folder)
+            return recorder
+        }
         runner.lineSelection = .only(Set(lines.map(\.key)))
         let outcome = try runner.run(cancellation: cancellation, progress: progress)
 
@@ -68,10 +78,12 @@ public struct ShardOutcome: Sendable {
     public var manifest: ShardManifest
 }
 
-/// Keeps each repeat's unpruned test metrics for the manifest; a shard draws no reports itself.
-private final class BaselineRecorder: SweepReporting, @unchecked Sendable {
+/// Keeps each repeat's unpruned test metrics for the manifest, and hands the trained models and
+/// measured points to the reports that keep per-point files; draws no summary or charts.
+private final class ShardReports: SweepReporting, @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [Int: Evaluation] = [:]
+    var perPoint: SweepReporting?
 
     var baselines: [ShardManifest.Baseline] {
         lock.withLock { recorded.map { ShardManifest.Baseline(repeatIndex: $0.key, evaluation: $0.value) } }
@@ -79,6 +91,11 @@ private final class BaselineRecorder: SweepReporting, @unchecked Sendable {
 
     func modelTrained(_ model: MLP, repeatIndex: Int, baseline: Evaluation) throws {
         lock.withLock { recorded[repeatIndex] = baseline }
+        try perPoint?.modelTrained(model, repeatIndex: repeatIndex, baseline: baseline)
+    }
+
+    func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {
+        try perPoint?.pointRecorded(row: row, network: network)
     }
 
     func rowsChanged(_ rows: [ResultRow]) throws {}

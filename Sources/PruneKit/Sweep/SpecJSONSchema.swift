@@ -114,11 +114,13 @@ public enum SpecJSONSchema {
         var result: [(at: String, schema: JSONValue)] = []
         if let condition = field.onlyWhen {
             let (at, keys) = relativeKeys(of: field.pointer, below: condition)
-            // Either the condition holds, or the field is absent (or null, where null is allowed).
-            var absent: JSONValue = .object(["not": .object(["required": [.string(keys.last!)]])])
-            if field.nullable {
-                absent = .object(["anyOf": [absent, .object(["properties": .object([keys.last!: .object(["type": "null"])])])]])
-            }
+            // Either the condition holds, or the field is absent, at its default (as resolved specs
+            // show it), or null where null is allowed.
+            let key = keys.last!
+            var absentOptions: [JSONValue] = [.object(["not": .object(["required": [.string(key)]])]),
+                                              .object(["properties": .object([key: .object(["const": field.defaultValue])])])]
+            if field.nullable { absentOptions.append(.object(["properties": .object([key: .object(["type": "null"])])])) }
+            let absent: JSONValue = .object(["anyOf": .array(absentOptions)])
             result.append((at, .object(["anyOf": [holds(condition), nest(keys.dropLast(), absent, requiring: false)]])))
         }
         if let condition = field.requiredWhen {

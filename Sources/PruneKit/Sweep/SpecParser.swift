@@ -79,8 +79,10 @@ struct SpecParser {
         }
         for field in SpecSchema.fields {
             let present = given[field.pointer].map { $0 != .null } ?? false
-            if let condition = field.onlyWhen, present, !holds(condition, in: spec) {
-                fail(field.pointer, "is only allowed when \(condition.text)")
+            // Outside its condition a field may still stand at its default, as resolved specs
+            // (spec.json, GET /jobs/{id}) show every field: such a spec can be sent again as it is.
+            if let condition = field.onlyWhen, present, !holds(condition, in: spec), field.read(spec) != field.defaultValue {
+                fail(field.pointer, "is only allowed when \(condition.text) (elsewhere leave it out, or at its default, \(field.defaultValue.shortDescription))")
             }
             if let condition = field.requiredWhen, !present, holds(condition, in: spec) {
                 fail(field.pointer, "is required when \(condition.text): \(field.doc)")

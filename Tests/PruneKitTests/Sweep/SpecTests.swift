@@ -148,4 +148,24 @@ final class SpecTests: XCTestCase {
         XCTAssertEqual(SweepSpec(name: String(repeating: "a", count: 100)).folderName.count, 64)
         XCTAssertEqual(SweepSpec.reference.folderName, "seed")
     }
+
+    /// spec.json and GET /jobs/{id} show the resolved spec, every field at its value or default;
+    /// sent again as it is (a re-run, `prunelab run OUT/spec.json`) it is the same spec.
+    func testAResolvedSpecIsValidInputAndParsesToItself() throws {
+        var specs = try Preset.all.map { try $0.spec }
+        specs.append(try SweepSpec.parse(Data(#"{"dataset": {"name": "synthetic", "features": 784}, "pruning": {"schedule": "gradual", "gradual": {"every_steps": 7}}}"#.utf8)))
+        specs.append(try SweepSpec.parse(Data(#"{"dataset": {"name": "csv", "train": "a.csv", "test": "b.csv", "label_column": "y"}}"#.utf8)))
+        for spec in specs {
+            let document = try JSONValue.parse(JSONEncoder().encode(spec))
+            XCTAssertEqual(try SweepSpec.parse(document), spec, spec.name)
+        }
+    }
+
+    func testAFieldOutsideItsConditionIsRefusedUnlessAtItsDefault() {
+        XCTAssertThrowsError(try SweepSpec.parse(Data(#"{"dataset": {"features": 784}}"#.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("/dataset/features"), "\(error)")
+            XCTAssertTrue("\(error)".contains("at its default, 64"), "\(error)")
+        }
+        XCTAssertNoThrow(try SweepSpec.parse(Data(#"{"dataset": {"features": 64, "label_column": "label"}}"#.utf8)))
+    }
 }
