@@ -15,30 +15,14 @@ enum OpenAPIDocument {
             preconditionFailure("OpenAPIDocument.routes is not a JSON object with components.schemas")
         }
         schemas["SweepSpecInput"] = SpecJSONSchema.input
-        document["paths"] = withMethodEnum(document["paths"] ?? .null)
         schemas["SweepSpec"] = SpecJSONSchema.resolved
         components["schemas"] = .object(schemas)
+        // The point routes' `method` takes exactly the engine's pruning methods.
+        components["parameters"]?.set(.array(PruningMethod.allCases.map { .string($0.rawValue) }), atPointer: "/PointMethod/schema/enum")
         document["components"] = .object(components)
         document["x-spec-fields"] = SpecJSONSchema.flatFields
         return Array(JSONValue.object(document).serialized())
     }()
-
-    /// Path parameters named `method` take exactly the engine's pruning methods.
-    static func withMethodEnum(_ paths: JSONValue) -> JSONValue {
-        guard case .object(var items) = paths else { return paths }
-        for (path, item) in items {
-            guard case .object(var fields) = item, case .array(var parameters)? = fields["parameters"] else { continue }
-            for (index, parameter) in parameters.enumerated() {
-                guard case .object(var p) = parameter, p["name"] == "method", case .object(var schema)? = p["schema"] else { continue }
-                schema["enum"] = .array(PruningMethod.allCases.map { .string($0.rawValue) })
-                p["schema"] = .object(schema)
-                parameters[index] = .object(p)
-            }
-            fields["parameters"] = .array(parameters)
-            items[path] = .object(fields)
-        }
-        return .object(items)
-    }
 
     /// The hand-written part: paths, responses and the job's schemas.
     static let routes = #"""
@@ -204,11 +188,11 @@ enum OpenAPIDocument {
     "/jobs/{id}/points/{method}/{sparsity}/model.safetensors": {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
-        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
-        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
-        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
-        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default), or a control's network.", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
-        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the 0-based layer the point pruned alone (absent: every layer).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}},
+        {"$ref": "#/components/parameters/PointMethod"},
+        {"$ref": "#/components/parameters/PointSparsity"},
+        {"$ref": "#/components/parameters/PointRepeat"},
+        {"$ref": "#/components/parameters/PointVariant"},
+        {"$ref": "#/components/parameters/PointLayer"},
         {"name": "masks", "in": "query", "required": false, "description": "Add `N.weight_mask` tensors (weight methods).", "schema": {"type": "boolean"}},
         {"name": "format", "in": "query", "required": false, "description": "`safetensors` (dense, default) or `csr` (`N.row_ptr`, `N.col_idx`, `N.values`).", "schema": {"type": "string", "enum": ["safetensors", "csr"]}}
       ],
@@ -228,11 +212,11 @@ enum OpenAPIDocument {
     "/jobs/{id}/points/{method}/{sparsity}/masks.svg": {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
-        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
-        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
-        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
-        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default) or a control (`random-reinit`; small-dense networks are not recorded).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
-        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the only layer pruned (default: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
+        {"$ref": "#/components/parameters/PointMethod"},
+        {"$ref": "#/components/parameters/PointSparsity"},
+        {"$ref": "#/components/parameters/PointRepeat"},
+        {"$ref": "#/components/parameters/PointVariant"},
+        {"$ref": "#/components/parameters/PointLayer"}
       ],
       "get": {
         "tags": ["jobs"],
@@ -249,11 +233,11 @@ enum OpenAPIDocument {
     "/jobs/{id}/points/{method}/{sparsity}/masks.json": {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
-        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
-        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
-        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
-        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default) or a control (`random-reinit`; small-dense networks are not recorded).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
-        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the only layer pruned (default: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
+        {"$ref": "#/components/parameters/PointMethod"},
+        {"$ref": "#/components/parameters/PointSparsity"},
+        {"$ref": "#/components/parameters/PointRepeat"},
+        {"$ref": "#/components/parameters/PointVariant"},
+        {"$ref": "#/components/parameters/PointLayer"}
       ],
       "get": {
         "tags": ["jobs"],
@@ -270,11 +254,11 @@ enum OpenAPIDocument {
     "/jobs/{id}/points/{method}/{sparsity}/weights.svg": {
       "parameters": [
         {"$ref": "#/components/parameters/JobId"},
-        {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
-        {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
-        {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
-        {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default) or a control (`random-reinit`; small-dense networks are not recorded).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
-        {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the only layer pruned (default: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
+        {"$ref": "#/components/parameters/PointMethod"},
+        {"$ref": "#/components/parameters/PointSparsity"},
+        {"$ref": "#/components/parameters/PointRepeat"},
+        {"$ref": "#/components/parameters/PointVariant"},
+        {"$ref": "#/components/parameters/PointLayer"}
       ],
       "get": {
         "tags": ["jobs"],
@@ -485,7 +469,12 @@ enum OpenAPIDocument {
     },
     "parameters": {
       "JobId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
-      "UploadId": {"name": "id", "in": "path", "required": true, "description": "The id the upload was given.", "schema": {"type": "string", "pattern": "^[0-9a-f]{20}$"}}
+      "UploadId": {"name": "id", "in": "path", "required": true, "description": "The id the upload was given.", "schema": {"type": "string", "pattern": "^[0-9a-f]{20}$"}},
+      "PointMethod": {"name": "method", "in": "path", "required": true, "description": "The pruning method of the point (the enum is the engine's list).", "schema": {"type": "string", "enum": []}},
+      "PointSparsity": {"name": "sparsity", "in": "path", "required": true, "description": "Its target sparsity in percent, `90` or `90.0`.", "schema": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,6})?$"}},
+      "PointRepeat": {"name": "repeat", "in": "query", "required": false, "description": "The repeat (default 0).", "schema": {"type": "integer", "minimum": 0, "maximum": 19}},
+      "PointVariant": {"name": "variant", "in": "query", "required": false, "description": "`pruned` (default), or a control's network (masks are not recorded for small-dense networks, whose shape differs).", "schema": {"type": "string", "enum": ["pruned", "random-reinit", "small-dense"]}},
+      "PointLayer": {"name": "layer", "in": "query", "required": false, "description": "Each-layer scope: the 0-based layer the point pruned alone (absent: every layer together).", "schema": {"type": "integer", "minimum": 0, "maximum": 16}}
     },
     "responses": {
       "Problem": {"description": "The request was refused; `detail` says why.",

@@ -6,20 +6,8 @@ import XCTest
 /// A network and data made in numpy, uploaded over HTTP, pruned by a sweep that names them by
 /// id; the downloaded points give, in a numpy forward pass, the accuracies the sweep reported.
 final class UploadEndToEndTests: ServiceTestCase {
-    static let forward = """
-        import json, numpy as np
-        from safetensors.numpy import load_file, save_file
-        def accuracy(tensors, x, y):
-            h = x
-            n = sorted({int(k.split(".")[0]) for k in tensors if k.endswith(".weight")})
-            for i, k in enumerate(n):
-                h = h @ tensors[f"{k}.weight"].T + tensors.get(f"{k}.bias", 0)
-                if i < len(n) - 1: h = np.maximum(h, 0)
-            return float((h.argmax(1) == y).mean())
-        """
-
     func python(_ script: String, _ arguments: [String]) throws -> JSONValue {
-        let result = try PythonHelper.run(Self.forward + "\n" + script, arguments, module: "safetensors")
+        let result = try PythonHelper.run(PythonHelper.sequentialForward + "\n" + script, arguments, module: "safetensors")
         XCTAssertEqual(result.status, 0, result.errors)
         return try JSONValue.parse(result.output)
     }

@@ -5,6 +5,21 @@ import XCTest
 /// Without python3 or a module the snippet imports, the test is skipped, or fails where every
 /// dependency is required (`TestRequirement`).
 public enum PythonHelper {
+    /// Python defining `accuracy(tensors, x, y)`: a numpy forward pass of an
+    /// `nn.Sequential(Linear, ReLU, ..., Linear)` state dict (`0.weight` [out, in], `0.bias`, ...),
+    /// with numpy and safetensors.numpy's `load_file` / `save_file` imported.
+    public static let sequentialForward = """
+        import json, numpy as np
+        from safetensors.numpy import load_file, save_file
+        def accuracy(tensors, x, y):
+            h = x
+            n = sorted({int(k.split(".")[0]) for k in tensors if k.endswith(".weight")})
+            for i, k in enumerate(n):
+                h = h @ tensors[f"{k}.weight"].T + tensors.get(f"{k}.bias", 0)
+                if i < len(n) - 1: h = np.maximum(h, 0)
+            return float((h.argmax(1) == y).mean())
+        """
+
     public struct Result {
         public var status: Int32
         public var output: Data

@@ -21,13 +21,8 @@ public enum WeightsChart {
         ]
         for (row, stats) in layers.enumerated() {
             let y = top + Double(row) * rowHeight + 20
-            let shape = "layer \(stats.layer + 1) (\(stats.inputs)×\(stats.outputs))"
-            children.append(panel(stats.magnitudes, layer: stats.layer, kind: "magnitude",
-                                  title: "\(shape): |w| of \(grouped(stats.inputs * stats.outputs)) weights", xLabel: "|w|",
-                                  color: MethodStyle.color(.weight), left: columnLeft[0], top: y))
-            children.append(panel(stats.columnNorms, layer: stats.layer, kind: "column-norm",
-                                  title: "\(shape): L2 norms of \(grouped(stats.outputs)) columns", xLabel: "column L2 norm",
-                                  color: MethodStyle.color(.unit), left: columnLeft[1], top: y))
+            children += panels(stats, label: "layer \(stats.layer + 1) (\(stats.inputs)×\(stats.outputs))",
+                               weights: stats.inputs * stats.outputs, columns: stats.outputs, top: y)
         }
         return SVGElement.document(width: 840, height: height, title: "Weight magnitudes and column norms — \(title)", children: children)
     }
@@ -48,17 +43,20 @@ public enum WeightsChart {
         for (row, entry) in rows.enumerated() {
             let y = top + Double(row) * rowHeight + 20
             let stats = entry.stats
-            let shape = "layer \(stats.layer + 1) \(entry.stage)"
-            let magnitude = panel(stats.magnitudes, layer: stats.layer, kind: "magnitude",
-                                  title: "\(shape): |w| of \(grouped(stats.magnitudes.total)) weights", xLabel: "|w|",
-                                  color: MethodStyle.color(.weight), left: columnLeft[0], top: y)
-            let norms = panel(stats.columnNorms, layer: stats.layer, kind: "column-norm",
-                              title: "\(shape): L2 norms of \(grouped(stats.columnNorms.total)) columns", xLabel: "column L2 norm",
-                              color: MethodStyle.color(.unit), left: columnLeft[1], top: y)
+            let row = panels(stats, label: "layer \(stats.layer + 1) \(entry.stage)",
+                             weights: stats.magnitudes.total, columns: stats.columnNorms.total, top: y)
             children.append(SVGElement("g", [("class", "stage"), ("data-stage", entry.stage), ("data-layer", String(stats.layer))],
-                                       children: [magnitude, norms]))
+                                       children: row))
         }
         return SVGElement.document(width: 840, height: height, title: "Weights before and after pruning — \(title)", children: children)
+    }
+
+    /// A layer's row: the histogram of |w| (of `weights` weights) and that of the column norms (of `columns` columns).
+    static func panels(_ stats: LayerWeightStatistics, label: String, weights: Int, columns: Int, top y: Double) -> [SVGElement] {
+        [panel(stats.magnitudes, layer: stats.layer, kind: "magnitude", title: "\(label): |w| of \(grouped(weights)) weights",
+               xLabel: "|w|", color: MethodStyle.color(.weight), left: columnLeft[0], top: y),
+         panel(stats.columnNorms, layer: stats.layer, kind: "column-norm", title: "\(label): L2 norms of \(grouped(columns)) columns",
+               xLabel: "column L2 norm", color: MethodStyle.color(.unit), left: columnLeft[1], top: y)]
     }
 
     /// 1234567 -> "1,234,567".

@@ -68,7 +68,6 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
-    /// The member named `key` of an object; nil for a missing key or a value that is not an object.
     /// Sets `value` at a JSON Pointer of plain keys (`/training/epochs`), making the objects on
     /// the way; a non-object on the way is replaced by one.
     public mutating func set(_ value: JSONValue, atPointer pointer: String) {
@@ -85,6 +84,7 @@ public enum JSONValue: Equatable, Sendable {
         self = .object(object)
     }
 
+    /// The member named `key` of an object; nil for a missing key or a value that is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let dict) = self { return dict[key] }
         return nil

@@ -7,21 +7,8 @@ import XCTest
 /// data made in numpy are imported and pruned, and the exported points give, in a numpy
 /// forward pass, the accuracies PruneLab reported.
 final class CrossEcosystemTests: XCTestCase {
-    /// A numpy forward pass of an `nn.Sequential(Linear, ReLU, ..., Linear)` state dict.
-    static let forward = """
-        import json, numpy as np
-        from safetensors.numpy import load_file, save_file
-        def accuracy(tensors, x, y):
-            h = x
-            n = sorted({int(k.split(".")[0]) for k in tensors if k.endswith(".weight")})
-            for i, k in enumerate(n):
-                h = h @ tensors[f"{k}.weight"].T + tensors.get(f"{k}.bias", 0)
-                if i < len(n) - 1: h = np.maximum(h, 0)
-            return float((h.argmax(1) == y).mean())
-        """
-
     func python(_ script: String, _ arguments: [String]) throws -> JSONValue {
-        let result = try PythonHelper.run(Self.forward + "\n" + script, arguments, module: "safetensors")
+        let result = try PythonHelper.run(PythonHelper.sequentialForward + "\n" + script, arguments, module: "safetensors")
         XCTAssertEqual(result.status, 0, result.errors)
         return try JSONValue.parse(result.output)
     }
