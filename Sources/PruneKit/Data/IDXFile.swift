@@ -107,7 +107,8 @@ struct IDXStream {
         let magicBytes = try magic.withUnsafeMutableBytes { try readBytes($0.baseAddress!, 4) }
         guard magicBytes == 4 else { throw fail("is truncated: \(magicBytes) bytes, shorter than the 4-byte IDX magic number") }
         guard magic[0] == 0, magic[1] == 0 else {
-            throw fail(String(format: "is not an IDX file: magic number starts with 0x%02X%02X, expected 0x0000", magic[0], magic[1]))
+            // The file's bytes are not quoted: an error may reach an HTTP client that named the file.
+            throw fail("is not an IDX file: its first two bytes are not the IDX magic number's zeros")
         }
         guard magic[2] == 0x08 else {
             throw fail(String(format: "has IDX type 0x%02X; only 0x08 (unsigned bytes) is supported", magic[2]))
