@@ -6,7 +6,8 @@ import PackageDescription
 let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib; PruneLabService -> CProcess. PruneKit and HTTPServer never meet.
+// PruneKit -> {CBLAS, CZlib, CKernels}; HTTPServer -> CZlib; PruneLabService -> CProcess;
+// JobStoreKit -> {PruneKit, GRDB} (not yet used by the service). PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -17,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +39,12 @@ let package = Package(
         // Linux process calls (pipe2, closefrom for posix_spawn, CPU affinity, parent-death signal).
         .target(name: "CProcess", path: "Sources/CProcess"),
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
+        // The work store (jobs, work units with leases, result rows, artifact metadata): its own
+        // target, so the engine and the HTTP server never see a database client, and the store's
+        // contract suite builds without the service. SQLite through GRDB (Debian's libsqlite3-dev).
+        .target(
+            name: "JobStoreKit",
+            dependencies: ["PruneKit", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "prunelab",
             dependencies: [
@@ -47,6 +55,7 @@ let package = Package(
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
+        .testTarget(name: "JobStoreKitTests", dependencies: ["JobStoreKit", "PruneKit"]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v6]
