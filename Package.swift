@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "prunelab", targets: ["prunelab"]),
         .library(name: "PruneKit", targets: ["PruneKit"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "JobStoreKit", targets: ["JobStoreKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -52,7 +52,8 @@ public final class SQLiteWorkStore: WorkStore {
                 result = try body(db, try Self.now(db))
                 return .commit
             }
-            return result!
+            guard let result else { throw WorkStoreError.invalidArgument("a store transaction ended without a result") }
+            return result
         }
     }
 
