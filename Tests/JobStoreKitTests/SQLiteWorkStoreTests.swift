@@ -23,6 +23,7 @@ final class SQLiteWorkStoreTests: XCTestCase {
         try contract.anExpiredLeaseGoesToAnotherWorkerAndItsLateWriteIsRefused()
     }
     func testAnUnexpiredLeaseIsNotGivenAwayAndHeartbeatsKeepIt() throws { try contract.anUnexpiredLeaseIsNotGivenAwayAndHeartbeatsKeepIt() }
+    func testAHeartbeatAfterExpiryTellsTheWorkerToStop() throws { try contract.aHeartbeatAfterExpiryTellsTheWorkerToStop() }
     func testReleaseHandsTheUnitBackAtOnce() throws { try contract.releaseHandsTheUnitBackAtOnce() }
     func testAUnitOutOfAttemptsFailsTheJobWithTheReasons() throws { try contract.aUnitOutOfAttemptsFailsTheJobWithTheReasons() }
     func testCancelStopsClaimsHeartbeatsAndWrites() throws { try contract.cancelStopsClaimsHeartbeatsAndWrites() }

@@ -164,6 +164,21 @@ struct WorkStoreContract: Sendable {
         try store.complete(lease)
     }
 
+    func aHeartbeatAfterExpiryTellsTheWorkerToStop() throws {
+        let store = try makeStore()
+        let (job, plan) = try enqueue(store, spec: StoreFixtures.smallSpec(repeats: 1))
+        let a = StoreFixtures.worker("a")
+        let lease = try XCTUnwrap(try store.claim(worker: a, leaseSeconds: 0.2))
+        usleep(400_000)  // orders the heartbeat after the lease's end
+        guard case let .lost(reason) = try store.heartbeat(lease, leaseSeconds: 30) else { return XCTFail("an expired lease was renewed") }
+        XCTAssertTrue(reason.contains("expired"), reason)
+        XCTAssertThrowsError(try store.record(StoreFixtures.rows(of: lease.unitKey, in: plan, worker: a), under: lease))
+        XCTAssertThrowsError(try store.complete(lease))
+        XCTAssertEqual(try store.rows(of: job.id), [])
+        let again = try XCTUnwrap(try store.claim(worker: a, leaseSeconds: 30), "the same worker may take the unit again, under a new token")
+        XCTAssertEqual([again.unitKey, "\(again.fencingToken)", "\(again.attempt)"], [lease.unitKey, "2", "2"])
+    }
+
     func releaseHandsTheUnitBackAtOnce() throws {
         let store = try makeStore()
         let (job, plan) = try enqueue(store, spec: StoreFixtures.smallSpec(repeats: 1), maxAttempts: 1)
