@@ -66,8 +66,8 @@ final class SQLiteWorkStoreTests: XCTestCase {
         XCTAssertThrowsError(try SQLiteWorkStore(path: path.path))
     }
 
-    /// Two claimer processes (this test bundle, run as `StoreClaimerProcess`) drain one job on one file.
-    func testTwoProcessesOnOneFileNeverShareAUnit() throws {
+    /// Three claimer processes (this test bundle, run as `StoreClaimerProcess`) drain one job on one file.
+    func testThreeProcessesOnOneFileNeverShareAUnit() throws {
         let folder = try StoreFixtures.temporaryFolder(self)
         let path = folder.appendingPathComponent("shared.db").path
         let store = try SQLiteWorkStore(path: path)
@@ -75,7 +75,7 @@ final class SQLiteWorkStoreTests: XCTestCase {
         let plan = SweepPlan(spec: job.spec)
         try store.enqueue(job, plan: plan, maxAttempts: 1)
 
-        let children = try (0..<2).map { index -> (Process, Pipe) in
+        let children = try (0..<3).map { index -> (Process, Pipe) in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             process.arguments = ["JobStoreKitTests.StoreClaimerProcess/testClaimUntilTheJobIsDone"]
@@ -108,7 +108,7 @@ final class SQLiteWorkStoreTests: XCTestCase {
     }
 }
 
-/// Not a test of its own: the claimer process `testTwoProcessesOnOneFileNeverShareAUnit` starts.
+/// Not a test of its own: the claimer process `testThreeProcessesOnOneFileNeverShareAUnit` starts.
 /// Run without its environment, it skips.
 final class StoreClaimerProcess: XCTestCase {
     static let databaseVariable = "PRUNELAB_TEST_CLAIMER_DB"
@@ -120,7 +120,7 @@ final class StoreClaimerProcess: XCTestCase {
         let environment = ProcessInfo.processInfo.environment
         guard let path = environment[Self.databaseVariable], let jobID = environment[Self.jobVariable],
               let worker = environment[Self.workerVariable]
-        else { throw XCTSkip("runs only as the child process of testTwoProcessesOnOneFileNeverShareAUnit") }
+        else { throw XCTSkip("runs only as the child process of testThreeProcessesOnOneFileNeverShareAUnit") }
         let store = try SQLiteWorkStore(path: path)
         let spec = try XCTUnwrap(try store.job(jobID)).spec()
         let keys = try StoreFixtures.drain(store, jobID: jobID, plan: SweepPlan(spec: spec),
