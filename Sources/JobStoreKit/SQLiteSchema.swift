@@ -33,9 +33,15 @@ enum SQLiteSchema {
                     last_error TEXT,
                     done_by_worker TEXT,
                     done_by_host TEXT,
+                    -- Dependencies not done yet, kept by complete(): a claim reads one column
+                    -- instead of joining every dependency of every candidate.
+                    waiting_on INTEGER NOT NULL DEFAULT 0,
+                    -- Who trained this line's repeat, copied when the training completes, for the claim's preference.
+                    trained_by_worker TEXT,
+                    trained_by_host TEXT,
                     PRIMARY KEY (job_id, key)
                 );
-                CREATE INDEX units_by_state ON units (state, job_id, position);
+                CREATE INDEX units_by_state ON units (state, waiting_on, job_id, position);
                 CREATE TABLE unit_dependencies (
                     job_id TEXT NOT NULL,
                     unit_key TEXT NOT NULL,
@@ -43,6 +49,7 @@ enum SQLiteSchema {
                     PRIMARY KEY (job_id, unit_key, dependency_key),
                     FOREIGN KEY (job_id, unit_key) REFERENCES units (job_id, key) ON DELETE CASCADE
                 );
+                CREATE INDEX unit_dependents ON unit_dependencies (job_id, dependency_key);
                 CREATE TABLE unit_attempts (
                     job_id TEXT NOT NULL,
                     unit_key TEXT NOT NULL,

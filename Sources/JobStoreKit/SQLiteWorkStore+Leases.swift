@@ -15,15 +15,10 @@ extension SQLiteWorkStore {
                 SELECT u.job_id, u.key, u.attempts, u.fencing_token
                 FROM units u
                 JOIN jobs j ON j.id = u.job_id
-                LEFT JOIN units t ON u.kind = 'line' AND t.job_id = u.job_id AND t.kind = 'training'
-                                 AND t.repeat_index = u.repeat_index
-                WHERE u.state = 'pending' AND j.state IN ('queued', 'running') AND u.attempts < j.max_attempts
-                  AND NOT EXISTS (
-                      SELECT 1 FROM unit_dependencies d
-                      JOIN units p ON p.job_id = d.job_id AND p.key = d.dependency_key
-                      WHERE d.job_id = u.job_id AND d.unit_key = u.key AND p.state <> 'done')
+                WHERE u.state = 'pending' AND u.waiting_on = 0 AND j.state IN ('queued', 'running')
+                  AND u.attempts < j.max_attempts
                 ORDER BY j.created_at, j.rowid, u.kind <> 'training',
-                         CASE WHEN t.done_by_worker = :worker THEN 0 WHEN t.done_by_host = :host THEN 1 ELSE 2 END,
+                         CASE WHEN u.trained_by_worker = :worker THEN 0 WHEN u.trained_by_host = :host THEN 1 ELSE 2 END,
                          u.position
                 LIMIT 1
                 """, arguments: ["worker": worker.id, "host": worker.host])
@@ -89,6 +84,16 @@ extension SQLiteWorkStore {
                 WHERE job_id = ? AND key = ?
                 """, arguments: [lease.worker.id, lease.worker.host, lease.jobID, lease.unitKey])
             try Self.closeAttempt(db, lease.jobID, lease.unitKey, lease.fencingToken, .done, reason: nil, now: now)
+            try db.execute(sql: """
+                UPDATE units SET waiting_on = waiting_on - 1
+                WHERE job_id = ? AND key IN (SELECT unit_key FROM unit_dependencies WHERE job_id = ? AND dependency_key = ?)
+                """, arguments: [lease.jobID, lease.jobID, lease.unitKey])
+            // A training's lines remember who trained their repeat.
+            try db.execute(sql: """
+                UPDATE units SET trained_by_worker = ?, trained_by_host = ?
+                WHERE job_id = ? AND kind = 'line'
+                  AND repeat_index = (SELECT repeat_index FROM units WHERE job_id = ? AND key = ? AND kind = 'training')
+                """, arguments: [lease.worker.id, lease.worker.host, lease.jobID, lease.jobID, lease.unitKey])
             let left = try Int.fetchOne(db, sql: "SELECT count(*) FROM units WHERE job_id = ? AND state <> 'done'",
                                         arguments: [lease.jobID]) ?? 0
             if left == 0 {

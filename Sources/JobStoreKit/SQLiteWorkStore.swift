@@ -87,6 +87,13 @@ public final class SQLiteWorkStore: WorkStore {
     }
 
     static func insertUnits(_ db: Database, jobID: String, plan: SweepPlan) throws {
+        let keys = Set(plan.units.map(\.key))
+        guard keys.count == plan.units.count else { throw WorkStoreError.invalidArgument("the plan of job \(jobID) repeats a unit key") }
+        for unit in plan.units {
+            if let unknown = unit.dependencies.first(where: { !keys.contains($0) }) {
+                throw WorkStoreError.invalidArgument("unit \(unit.key) of job \(jobID) depends on \(unknown), which the plan does not have")
+            }
+        }
         for (position, unit) in plan.units.enumerated() {
             let kind: String
             switch unit.kind {
@@ -95,9 +102,9 @@ public final class SQLiteWorkStore: WorkStore {
             case .reports: kind = "reports"
             }
             try db.execute(sql: """
-                INSERT INTO units (job_id, key, kind, position, repeat_index, state) VALUES (?, ?, ?, ?, ?, 'pending')
-                """, arguments: [jobID, unit.key, kind, position, unit.repeatIndex])
-            for dependency in unit.dependencies {
+                INSERT INTO units (job_id, key, kind, position, repeat_index, state, waiting_on) VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                """, arguments: [jobID, unit.key, kind, position, unit.repeatIndex, Set(unit.dependencies).count])
+            for dependency in Set(unit.dependencies).sorted() {
                 try db.execute(sql: "INSERT INTO unit_dependencies (job_id, unit_key, dependency_key) VALUES (?, ?, ?)",
                                arguments: [jobID, unit.key, dependency])
             }
