@@ -12,7 +12,10 @@ final class SQLiteWorkStoreTests: XCTestCase {
             let folder = try StoreFixtures.temporaryFolder(self)
             return WorkStoreContract(
                 makeStore: { try SQLiteWorkStore(path: folder.appendingPathComponent("\(UUID().uuidString).db").path) },
-                reopen: { store in try SQLiteWorkStore(path: (store as! SQLiteWorkStore).path) })
+                reopen: { store in
+                    guard let sqlite = store as? SQLiteWorkStore else { throw StoreTestError("not an SQLite store: \(store)") }
+                    return try SQLiteWorkStore(path: sqlite.path)
+                })
         }
     }
 
