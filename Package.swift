@@ -6,7 +6,8 @@ import PackageDescription
 let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> CZlib; PruneLabService -> CProcess. PruneKit and HTTPServer never meet.
+// PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> CZlib; PruneLabService -> CProcess;
+// JobStoreKit -> {PruneKit, GRDB} (not yet used by the service). PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -14,9 +15,11 @@ let package = Package(
         .executable(name: "prunelab", targets: ["prunelab"]),
         .library(name: "PruneKit", targets: ["PruneKit"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "JobStoreKit", targets: ["JobStoreKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +42,12 @@ let package = Package(
         // SHA-256 of uploads, optimised in debug builds too (a 512 MB upload is hashed on arrival).
         .target(name: "CDigest", path: "Sources/CDigest", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
+        // The work store (jobs, work units with leases, result rows, artifact metadata): its own
+        // target, so the engine and the HTTP server never see a database client, and the store's
+        // contract suite builds without the service. SQLite through GRDB (Debian's libsqlite3-dev).
+        .target(
+            name: "JobStoreKit",
+            dependencies: ["PruneKit", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "prunelab",
             dependencies: [
@@ -49,6 +58,7 @@ let package = Package(
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
+        .testTarget(name: "JobStoreKitTests", dependencies: ["JobStoreKit", "PruneKit"]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v6]

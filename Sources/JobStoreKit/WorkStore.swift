@@ -1,0 +1,218 @@
+import Foundation
+import PruneKit
+
+/// The store that jobs, their work units, result rows and artifact metadata live in, shared by
+/// every front end and worker. Workers take units with `claim`, which hands out a lease carrying a
+/// fencing token; every later call names that lease, and the store refuses it once the lease has
+/// expired or been taken over, so a unit may run twice but its rows are recorded once.
+///
+/// Leases are timed on the database's clock, never a worker's. Implementations must pass
+/// `WorkStoreContract` (Tests/JobStoreKitTests).
+public protocol WorkStore: Sendable {
+    /// Adds a queued job with one unit per unit of `plan`, each allowed `maxAttempts` attempts.
+    /// Throws `duplicateJob` when a job with the id exists.
+    func enqueue(_ job: NewJob, plan: SweepPlan, maxAttempts: Int) throws
+
+    /// The job with `id`, or nil.
+    func job(_ id: String) throws -> StoredJob?
+    /// Every job, oldest first.
+    func jobs() throws -> [StoredJob]
+    /// The units of a job, in plan order.
+    func units(of jobID: String) throws -> [StoredUnit]
+    /// Every attempt at a job's units, oldest first.
+    func attempts(of jobID: String) throws -> [UnitAttempt]
+
+    /// Takes one claimable unit for `worker` for `leaseSeconds`, or nil when none is: a unit whose
+    /// dependencies are done, that is pending or whose lease expired, with attempts left, of a job
+    /// that is neither finished nor cancelled. Oldest job first; within it, trainings first (each
+    /// unblocks a repeat's lines), then lines of a repeat this worker (then its host) trained, so a
+    /// repeat's timings come from one machine, then plan order.
+    func claim(worker: WorkerIdentity, leaseSeconds: Double) throws -> Lease?
+    /// Extends a held lease by `leaseSeconds` from now; says `lost` or `cancelled` when the worker must stop.
+    func heartbeat(_ lease: Lease, leaseSeconds: Double) throws -> LeaseStatus
+    /// Writes rows under a held lease; a row whose point is already recorded is skipped. Returns
+    /// how many were new. Throws `leaseLost` (nothing written) when the lease is no longer held.
+    @discardableResult
+    func record(_ rows: [RowWrite], under lease: Lease) throws -> Int
+    /// The unit is done; the job succeeds when it was its last. Throws `leaseLost` when not held.
+    func complete(_ lease: Lease) throws
+    /// The attempt failed with `reason`: the unit is retried, or when out of attempts, it and its
+    /// job fail with every attempt's reason.
+    func fail(_ lease: Lease, reason: String) throws
+    /// Hands the unit back at once without spending an attempt (a worker told to stop).
+    func release(_ lease: Lease) throws
+    /// Cancels a job that is not finished: no unit of it is claimed again, its heartbeats say
+    /// `cancelled` and its writes are refused. Returns false when it had already finished.
+    @discardableResult
+    func cancel(jobID: String) throws -> Bool
+
+    /// The recorded rows of a job, in point-key order.
+    func rows(of jobID: String) throws -> [StoredRow]
+    /// Records (or replaces) the metadata of an artifact file the job's folder holds.
+    func putArtifact(_ artifact: ArtifactRecord) throws
+    /// The artifacts of a job, by name.
+    func artifacts(of jobID: String) throws -> [ArtifactRecord]
+
+    /// On the store's first start, imports the JSON job records of earlier versions
+    /// (`<stateDirectory>/jobs/*.json`); a later call does nothing (`ran` false).
+    func importEarlierRecords(stateDirectory: URL, maxAttempts: Int) throws -> EarlierRecordsImport
+}
+
+/// A job to add to the store.
+public struct NewJob: Sendable, Equatable {
+    public var id: String
+    public var spec: SweepSpec
+    public init(id: String = UUID().uuidString.lowercased(), spec: SweepSpec) {
+        self.id = id
+        self.spec = spec
+    }
+}
+
+/// Where a job is: `queued -> running -> succeeded | failed | cancelled`, `queued -> cancelled`.
+public enum StoredJobState: String, Sendable, CaseIterable, Codable {
+    case queued, running, succeeded, failed, cancelled
+
+    public var isFinished: Bool {
+        switch self {
+        case .queued, .running: return false
+        case .succeeded, .failed, .cancelled: return true
+        }
+    }
+}
+
+/// A job as the store keeps it. Times are seconds since 1970 on the database's clock.
+public struct StoredJob: Sendable, Equatable {
+    public var id: String
+    /// The spec as JSON (the fully resolved form `SweepSpec` encodes).
+    public var specJSON: String
+    public var state: StoredJobState
+    public var maxAttempts: Int
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    /// Why a failed job failed.
+    public var error: String?
+
+    /// The spec, decoded.
+    public func spec() throws -> SweepSpec {
+        try JSONDecoder().decode(SweepSpec.self, from: Data(specJSON.utf8))
+    }
+}
+
+/// Where a unit is: `pending -> leased -> done`, back to `pending` after a failed, released or
+/// expired attempt with attempts left, `failed` when out of them.
+public enum UnitState: String, Sendable, CaseIterable, Codable {
+    case pending, leased, done, failed
+}
+
+/// A work unit as the store keeps it.
+public struct StoredUnit: Sendable, Equatable {
+    public var jobID: String
+    public var key: String
+    /// The unit's place in the plan (0-based).
+    public var position: Int
+    /// The repeat a training or line unit belongs to; nil for the reports.
+    public var repeatIndex: Int?
+    public var dependencies: [String]
+    public var state: UnitState
+    /// Attempts spent (a released attempt is given back).
+    public var attempts: Int
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Double?
+    /// The last lease's token; each claim sets a larger one.
+    public var fencingToken: Int
+    public var lastError: String?
+    /// The worker and host that completed it.
+    public var doneByWorker: String?
+    public var doneByHost: String?
+}
+
+/// One process that claims units: `id` unique to the process, `host` the machine it runs on.
+public struct WorkerIdentity: Sendable, Hashable {
+    public var id: String
+    public var host: String
+    public init(id: String, host: String) {
+        self.id = id
+        self.host = host
+    }
+}
+
+/// A worker's hold on one unit until `expiresAt` (database clock), identified by `fencingToken`.
+public struct Lease: Sendable, Hashable {
+    public var jobID: String
+    public var unitKey: String
+    public var worker: WorkerIdentity
+    public var fencingToken: Int
+    /// The attempt this lease is (1-based).
+    public var attempt: Int
+    public var expiresAt: Double
+}
+
+/// What a heartbeat found.
+public enum LeaseStatus: Sendable, Equatable {
+    /// Still held, now until this time.
+    case held(expiresAt: Double)
+    /// The lease expired or another worker took the unit: stop and write nothing.
+    case lost(String)
+    /// The job was cancelled: stop.
+    case cancelled
+}
+
+/// One results.csv row to write, identified by its point.
+public struct RowWrite: Sendable, Equatable {
+    /// The point's identity, unique within a job (`SweepPoint.storeKey`).
+    public var pointKey: String
+    /// The results.csv line, without its line break.
+    public var csvRow: String
+    /// Where it was measured.
+    public var host: String
+    public var cpu: String
+    public init(pointKey: String, csvRow: String, host: String, cpu: String) {
+        self.pointKey = pointKey
+        self.csvRow = csvRow
+        self.host = host
+        self.cpu = cpu
+    }
+}
+
+/// A recorded row with the unit and lease that wrote it.
+public struct StoredRow: Sendable, Equatable {
+    public var jobID: String
+    public var pointKey: String
+    public var csvRow: String
+    public var unitKey: String
+    public var fencingToken: Int
+    public var host: String
+    public var cpu: String
+}
+
+/// An artifact file of a job (in `ARTIFACTS/<job>/<name>`).
+public struct ArtifactRecord: Sendable, Equatable {
+    public var jobID: String
+    public var name: String
+    public var bytes: Int
+    /// Lowercase hex.
+    public var sha256: String
+    public init(jobID: String, name: String, bytes: Int, sha256: String) {
+        self.jobID = jobID
+        self.name = name
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+/// One attempt at a unit: who held it, and how it ended (nil while it runs).
+public struct UnitAttempt: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        case done, failed, released, expired
+    }
+    public var jobID: String
+    public var unitKey: String
+    public var fencingToken: Int
+    public var worker: String
+    public var host: String
+    public var startedAt: Double
+    public var endedAt: Double?
+    public var outcome: Outcome?
+    public var reason: String?
+}

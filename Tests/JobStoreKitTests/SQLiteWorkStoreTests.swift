@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+import GRDB
+@testable import JobStoreKit
+import PruneKit
+
+/// The contract suite on SQLite files under /tmp, plus what only SQLite has: the file's
+/// migrations, WAL mode, and claimers in separate processes on one file.
+final class SQLiteWorkStoreTests: XCTestCase {
+    private var contract: WorkStoreContract {
+        get throws {
+            let folder = try StoreFixtures.temporaryFolder(self)
+            return WorkStoreContract(
+                makeStore: { try SQLiteWorkStore(path: folder.appendingPathComponent("\(UUID().uuidString).db").path) },
+                reopen: { store in
+                    guard let sqlite = store as? SQLiteWorkStore else { throw StoreTestError("not an SQLite store: \(store)") }
+                    return try SQLiteWorkStore(path: sqlite.path)
+                })
+        }
+    }
+
+    func testClaimsFollowDependenciesAndPreferTheTrainer() throws { try contract.claimsFollowDependenciesAndPreferTheTrainer() }
+    func testReportsRunLastAndTheJobSucceeds() throws { try contract.reportsRunLastAndTheJobSucceeds() }
+    func testConcurrentClaimersNeverShareAUnit() throws { try contract.concurrentClaimersNeverShareAUnit() }
+    func testAnExpiredLeaseGoesToAnotherWorkerAndItsLateWriteIsRefused() throws {
+        try contract.anExpiredLeaseGoesToAnotherWorkerAndItsLateWriteIsRefused()
+    }
+    func testAnUnexpiredLeaseIsNotGivenAwayAndHeartbeatsKeepIt() throws { try contract.anUnexpiredLeaseIsNotGivenAwayAndHeartbeatsKeepIt() }
+    func testAHeartbeatAfterExpiryTellsTheWorkerToStop() throws { try contract.aHeartbeatAfterExpiryTellsTheWorkerToStop() }
+    func testReleaseHandsTheUnitBackAtOnce() throws { try contract.releaseHandsTheUnitBackAtOnce() }
+    func testAUnitOutOfAttemptsFailsTheJobWithTheReasons() throws { try contract.aUnitOutOfAttemptsFailsTheJobWithTheReasons() }
+    func testCancelStopsClaimsHeartbeatsAndWrites() throws { try contract.cancelStopsClaimsHeartbeatsAndWrites() }
+    func testJobsRowsAndArtifactsAreKeptAndCheckedForSense() throws { try contract.jobsRowsAndArtifactsAreKeptAndCheckedForSense() }
+    func testEarlierJSONRecordsAreImportedOnce() throws {
+        try contract.earlierJSONRecordsAreImportedOnce(stateDirectory: try StoreFixtures.temporaryFolder(self))
+    }
+
+    // MARK: - SQLite only
+
+    func testAnEmptyFileIsMigratedInWALModeAndKeepsItsDataWhenReopened() throws {
+        let path = try StoreFixtures.temporaryFolder(self).appendingPathComponent("fresh.db").path
+        let store = try SQLiteWorkStore(path: path)
+        XCTAssertEqual(try store.appliedMigrations(), SQLiteSchema.migrator.migrations)
+        XCTAssertEqual(try store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }, "wal")
+        let tables = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        for table in ["artifacts", "jobs", "result_rows", "unit_attempts", "unit_dependencies", "units"] {
+            XCTAssertTrue(tables.contains(table), "\(table) missing from \(tables)")
+        }
+        let job = NewJob(spec: try StoreFixtures.smallSpec())
+        try store.enqueue(job, plan: SweepPlan(spec: job.spec), maxAttempts: 2)
+        let reopened = try SQLiteWorkStore(path: path)
+        XCTAssertEqual(try reopened.job(job.id)?.maxAttempts, 2)
+        XCTAssertEqual(try reopened.appliedMigrations(), SQLiteSchema.migrator.migrations)
+    }
+
+    func testAFileMigratedByANewerVersionIsRefused() throws {
+        let path = try StoreFixtures.temporaryFolder(self).appendingPathComponent("newer.db").path
+        let store = try SQLiteWorkStore(path: path)
+        try store.pool.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')") }
+        XCTAssertThrowsError(try SQLiteWorkStore(path: path)) { error in
+            XCTAssertEqual(error as? WorkStoreError, .schemaTooNew(applied: ["v9-from-the-future"]))
+            XCTAssertTrue("\(error)".contains("newer PruneLab"), "\(error)")
+        }
+    }
+
+    func testANonDatabaseFileIsRefusedWithAnError() throws {
+        let path = try StoreFixtures.temporaryFolder(self).appendingPathComponent("not.db")
+        try Data("this is not SQLite, just text long enough to fill a header page.....".utf8).write(to: path)
+        XCTAssertThrowsError(try SQLiteWorkStore(path: path.path))
+    }
+
+    /// Three claimer processes (this test bundle, run as `StoreClaimerProcess`) drain one job on one file.
+    func testThreeProcessesOnOneFileNeverShareAUnit() throws {
+        let folder = try StoreFixtures.temporaryFolder(self)
+        let path = folder.appendingPathComponent("shared.db").path
+        let store = try SQLiteWorkStore(path: path)
+        let job = NewJob(spec: try StoreFixtures.smallSpec(repeats: 3, sparsities: [0, 10, 20, 30, 40, 50, 60, 70]))
+        let plan = SweepPlan(spec: job.spec)
+        try store.enqueue(job, plan: plan, maxAttempts: 1)
+
+        let children = try (0..<3).map { index -> (Process, Pipe) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            process.arguments = ["JobStoreKitTests.StoreClaimerProcess/testClaimUntilTheJobIsDone"]
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                StoreClaimerProcess.databaseVariable: path, StoreClaimerProcess.jobVariable: job.id,
+                StoreClaimerProcess.workerVariable: "process-\(index)", "SWIFT_BACKTRACE": "enable=no",
+            ]) { $1 }
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, output)
+        }
+        var keysByChild: [[String]] = []
+        for (process, output) in children {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, text)
+            let keys = text.split(separator: "\n").compactMap { line in
+                line.hasPrefix(StoreClaimerProcess.marker) ? String(line.dropFirst(StoreClaimerProcess.marker.count)) : nil
+            }
+            keysByChild.append(keys)
+        }
+        let all = keysByChild.flatMap { $0 }
+        XCTAssertEqual(all.count, plan.units.count, "every unit ran once: \(keysByChild)")
+        XCTAssertEqual(Set(all), Set(plan.units.map(\.key)))
+        XCTAssertEqual(try store.job(job.id)?.state, .succeeded)
+        XCTAssertTrue(try store.units(of: job.id).allSatisfy { $0.attempts == 1 })
+        XCTAssertEqual(try store.rows(of: job.id).count, plan.lines.flatMap(\.points).count)
+    }
+}
+
+/// Not a test of its own: the claimer process `testThreeProcessesOnOneFileNeverShareAUnit` starts.
+/// Run without its environment, it skips.
+final class StoreClaimerProcess: XCTestCase {
+    static let databaseVariable = "PRUNELAB_TEST_CLAIMER_DB"
+    static let jobVariable = "PRUNELAB_TEST_CLAIMER_JOB"
+    static let workerVariable = "PRUNELAB_TEST_CLAIMER_WORKER"
+    static let marker = "claimed-unit "
+
+    func testClaimUntilTheJobIsDone() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let path = environment[Self.databaseVariable], let jobID = environment[Self.jobVariable],
+              let worker = environment[Self.workerVariable]
+        else { throw XCTSkip("runs only as the child process of testThreeProcessesOnOneFileNeverShareAUnit") }
+        let store = try SQLiteWorkStore(path: path)
+        let spec = try XCTUnwrap(try store.job(jobID)).spec()
+        let keys = try StoreFixtures.drain(store, jobID: jobID, plan: SweepPlan(spec: spec),
+                                           worker: StoreFixtures.worker(worker, host: "host-\(worker)"))
+        for key in keys { print(Self.marker + key) }
+    }
+}
