@@ -1,6 +1,7 @@
 # PruneLab: the sweep job service in a container.
 #   docker build -t prunelab .
-#   docker run -p 8080:8080 -v prunelab-state:/var/lib/prunelab/state -v prunelab-jobs:/opt/prunelab/public/jobs prunelab
+#   docker run -p 8080:8080 -v prunelab-state:/var/lib/prunelab/state -v prunelab-jobs:/opt/prunelab/public/jobs \
+#              -v prunelab-uploads:/opt/prunelab/public/uploads prunelab
 # Browse http://127.0.0.1:8080. Set PRUNELAB_TOKEN (-e PRUNELAB_TOKEN=...) to require a bearer token
 # for POST and DELETE. Add `--submit-reference` after the image name to queue the reference sweep on start.
 
@@ -29,15 +30,16 @@ RUN export DEBIAN_FRONTEND=noninteractive \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/prunelab --shell /usr/sbin/nologin prunelab
 COPY --from=build /out/prunelab /usr/local/bin/prunelab
-# The web page stays root's; only its jobs/ folder, where artifacts go, is the service user's.
+# The web page stays root's; only its jobs/ and uploads/ folders (artifacts, uploaded models and
+# datasets) are the service user's.
 COPY public /opt/prunelab/public
-RUN rm -rf /opt/prunelab/public/jobs /opt/prunelab/public/screenshot.png \
-    && install -d -o prunelab -g prunelab /opt/prunelab/public/jobs /var/lib/prunelab/state
+RUN rm -rf /opt/prunelab/public/jobs /opt/prunelab/public/uploads \
+    && install -d -o prunelab -g prunelab /opt/prunelab/public/jobs /opt/prunelab/public/uploads /var/lib/prunelab/state
 
 USER prunelab
 WORKDIR /var/lib/prunelab
-# Job records, and the artifacts a resumed job continues from (checkpoint, results.csv): keep both.
-VOLUME ["/var/lib/prunelab/state", "/opt/prunelab/public/jobs"]
+# Job records, the artifacts a resumed job continues from (checkpoint, results.csv) and uploads: keep all three.
+VOLUME ["/var/lib/prunelab/state", "/opt/prunelab/public/jobs", "/opt/prunelab/public/uploads"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1

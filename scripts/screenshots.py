@@ -134,8 +134,11 @@ def shoot(base, first, second, out):
         time.sleep(0.3)
         driver.find_element(By.ID, "job-live-charts").screenshot(f"{out}/charts.png")
         print(f"screenshots: {out}/charts.png")
-        unit = [p for p in points if "method unit" in p.get_attribute("aria-label")]
-        (unit[len(unit) * 2 // 3] if unit else points[-1]).click()
+        # Weight pruning at 90 %: the first layer keeps the pixels at the centre (Han et al.'s pattern);
+        # unit pruning keeps the same fraction of every pixel's connections, a flat map.
+        weight90 = [p for p in points if "method weight" in p.get_attribute("aria-label")
+                    and "target sparsity 90" in p.get_attribute("aria-label")]
+        (weight90[0] if weight90 else points[-1]).click()
         detail = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#point-detail:not([hidden])"))
         wait.until(lambda d: "Loading" not in detail.text)
         save(detail, "point")
