@@ -42,15 +42,18 @@ function heatMap({ shape: [rows, cols], kept }) {
   const height = rows > 1 ? rows * cell : 36;
   const svg = svgEl("svg", { viewBox: `0 0 ${cols * cell} ${height}`, class: "heatmap", role: "img", "shape-rendering": "crispEdges",
     width: cols * cell, height, "aria-label": `first layer: kept fraction of each of ${kept.length} inputs` });
+  // Colours span 0 to the largest fraction kept, which the ramp names: at 90 % sparsity every
+  // pixel keeps little, and a 0–100 % scale would show one colour.
+  const top = Math.max(...kept, 0) || 1;
   kept.forEach((f, i) => {
     const r = Math.floor(i / cols), c = i % cols;
-    const rect = svgEl("rect", { x: c * cell, y: rows > 1 ? r * cell : 0, width: cell, height: rows > 1 ? cell : height, fill: keptColor(f) });
+    const rect = svgEl("rect", { x: c * cell, y: rows > 1 ? r * cell : 0, width: cell, height: rows > 1 ? cell : height, fill: keptColor(f / top) });
     rect.append(svgEl("title", {}, `${rows > 1 ? `pixel (${r}, ${c})` : `input ${i}`}: ${(f * 100).toFixed(1)}% of its weights kept`));
     svg.append(rect);
   });
   const dead = kept.filter((f) => f === 0).length;
   return el("figure", { class: "mask" }, svg,
-    el("div", { class: "ramp" }, el("span", {}, "0% kept"), el("span", { class: "ramp-bar" }), el("span", {}, "100%")),
+    el("div", { class: "ramp" }, el("span", {}, "0% kept"), el("span", { class: "ramp-bar" }), el("span", {}, `${(top * 100).toFixed(top < 0.1 ? 1 : 0)}%`)),
     el("figcaption", {}, `First layer, kept fraction per input${rows > 1 ? ` (${rows}×${cols})` : ""}` +
       (dead ? `: ${dead} input${dead === 1 ? "" : "s"} lost every path` : "")));
 }
@@ -89,7 +92,13 @@ async function loadMasks(job, row, into) {
     return;
   }
   const masks = readMasks(await response.json());
-  into.replaceChildren(masks.kept.length ? heatMap(masks) : el("p", { class: "hint" }, "masks.json has no first-layer fractions."), layerBars(masks.layers));
+  // The weights before and after pruning: the server's weights.svg of the same point.
+  const weights = el("figure", { class: "point-weights" },
+    el("img", { src: masksURL(job, row).replace("/masks.json?", "/weights.svg?"), loading: "lazy",
+                alt: "Histograms of |w| and of the column norms per layer, of the trained network and of what pruning left" }),
+    el("figcaption", {}, "Weights before and after pruning: |w| and column norms per layer"));
+  into.replaceChildren(masks.kept.length ? heatMap(masks) : el("p", { class: "hint" }, "masks.json has no first-layer fractions."),
+    layerBars(masks.layers), weights);
 }
 
 /** Shows a chart point in `holderSelector` (the job view's panel unless another is named). */

@@ -207,6 +207,9 @@ try:
     check(len(cells) == len(masks["input_kept"]) == 784, f"28×28 heat map of masks.json's input_kept, got {len(cells)} cells")
     bars = driver.find_elements(By.CSS_SELECTOR, "#point-detail .layers .layer")
     check(len(bars) == len(masks["layers"]), f"per-layer kept bars: {len(bars)} for {len(masks['layers'])} layers")
+    weights = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#point-detail .point-weights img"))
+    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", weights))
+    check(status_of(weights.get_attribute("src").removeprefix(base)) == 200, "the point's weights.svg, before and after pruning")
 
     # Re-run with another seed: a second job, same spec but for the seed.
     click_in_row(first["id"], "button[title^='Submit the same spec']")
