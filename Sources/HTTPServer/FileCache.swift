@@ -21,6 +21,12 @@ final class FileCache: Sendable {
         self.maxFileBytes = maxFileBytes
     }
 
+    /// The cached bytes of `path` if `identity` (a fresh stat) matches what was read; never reads.
+    func cachedSnapshot(of path: String, identity: FileIdentity) -> FileSnapshot? {
+        guard let hit = entries.withLock({ $0.snapshots[path] }), hit.identity == identity else { return nil }
+        return hit
+    }
+
     /// The bytes of `path`, from the cache when `identity` (a fresh stat) matches what was read.
     func snapshot(of path: String, identity: FileIdentity) -> FileSnapshot? {
         if let hit = entries.withLock({ $0.snapshots[path] }), hit.identity == identity { return hit }

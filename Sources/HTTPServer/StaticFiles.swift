@@ -47,6 +47,14 @@ public struct StaticFiles: Sendable {
         }
     }
 
+    /// The response `response(for:relativePath:)` gives when the file's bytes are in memory and
+    /// unchanged; nil when answering needs a disk read (or is not a plain file answer).
+    func cachedResponse(for request: HTTPRequest, relativePath: String) -> HTTPResponse? {
+        guard case .file(let path, let identity)? = try? resolve(relativePath, rawTarget: request.target),
+              let file = cache.cachedSnapshot(of: path, identity: identity) else { return nil }
+        return FileResponder(file: file, contentType: Self.contentType(forPath: path), request: request).response()
+    }
+
     /// Whether `relativePath` names a file (or a folder with index.html) this would serve.
     public func exists(_ relativePath: String) -> Bool {
         (try? resolve(relativePath, rawTarget: "/")) != nil

@@ -22,7 +22,7 @@ struct JobsAPI: Sendable {
     func register(on router: Router) {
         router.add("POST", "/jobs") { try submit($0) }
         router.add("GET", "/jobs") { try list($0) }
-        router.add("GET", "/jobs/{id}") { show($0) }
+        router.add("GET", "/jobs/{id}", execution: .inline) { show($0) }
         router.add("POST", "/jobs/{id}/cancel") { cancel($0) }
         router.add("DELETE", "/jobs/{id}") { delete($0) }
         // One route for both: which of two patterns a router prefers is not part of its contract.
@@ -32,7 +32,7 @@ struct JobsAPI: Sendable {
         router.add("GET", "/jobs/{id}/points/{method}/{sparsity}/{file}") { pointFile($0) }
         router.add("GET", "/compare.svg") { compareSVG($0) }
         router.add("GET", "/compare/diff") { compareDiff($0) }
-        router.add("GET", "/healthz") { _ in json(200, ["status": "ok"]) }
+        router.add("GET", "/healthz", execution: .inline) { _ in json(200, ["status": "ok"]) }
         router.add("GET", "/metrics") { _ in
             HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                          body: Array(metrics.render(jobs: jobs).utf8))
