@@ -182,9 +182,11 @@ public final class JobManager: @unchecked Sendable {
 
     /// The artifact files of a job that exist now.
     public func existingArtifacts(of id: String) -> [String] {
-        let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true)
+        // Plain path strings and stat: URL appending and FileManager were a quarter of a poll's time.
+        let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true).path + "/"
         return (artifactNames(of: id) ?? []).filter {
-            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+            var info = stat()
+            return stat(folder + $0, &info) == 0
         }
     }
 

@@ -18,6 +18,8 @@ struct JobsAPI: Sendable {
     var dataRoots = DataRoots()
     /// Turns the upload ids a spec names into their files' paths.
     var uploads: UploadResolver?
+    /// Encoded status polls, reused while a job is unchanged.
+    let pollBodies = PollBodyCache()
 
     func register(on router: Router) {
         router.add("POST", "/jobs") { try submit($0) }
@@ -208,7 +210,11 @@ struct JobsAPI: Sendable {
     func show(_ request: HTTPRequest) -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
         guard let record = jobs.job(id) else { return Problem.jobNotFound(id).response() }
-        return json(200, view(record))
+        let artifacts = jobs.existingArtifacts(of: id)
+        let body = pollBodies.body(of: record, artifacts: artifacts) {
+            Array(APIJSON.data(JobView(record: record, artifacts: artifacts)))
+        }
+        return HTTPResponse(status: 200, contentType: "application/json", body: body)
     }
 
     func cancel(_ request: HTTPRequest) -> HTTPResponse {
