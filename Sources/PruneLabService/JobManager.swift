@@ -183,11 +183,11 @@ public final class JobManager: @unchecked Sendable {
     /// The artifact files of a job that exist now.
     public func existingArtifacts(of id: String) -> [String] {
         // Plain path strings and stat: URL appending and FileManager were a quarter of a poll's time.
-        let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true).path + "/"
-        return (artifactNames(of: id) ?? []).filter {
-            var info = stat()
-            return stat(folder + $0, &info) == 0
-        }
+        // A job that never ran has no folder: one stat then, instead of one per artifact name.
+        let folder = artifactsRoot.path + "/" + id
+        var info = stat()
+        guard stat(folder, &info) == 0 else { return [] }
+        return (artifactNames(of: id) ?? []).filter { stat(folder + "/" + $0, &info) == 0 }
     }
 
     // MARK: Commands
