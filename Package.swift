@@ -6,7 +6,7 @@ import PackageDescription
 let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
-// PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> CZlib; PruneLabService -> CProcess;
+// PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> {CZlib, CEpoll}; PruneLabService -> CProcess;
 // JobStoreKit -> {PruneKit, GRDB} (not yet used by the service). PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
@@ -36,7 +36,9 @@ let package = Package(
         .target(
             name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CKernels", "CDigest"],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]),
-        .target(name: "HTTPServer", dependencies: ["CZlib"]),
+        // epoll, for the server's event loops.
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        .target(name: "HTTPServer", dependencies: ["CZlib", "CEpoll"]),
         // Linux process calls (pipe2, closefrom for posix_spawn, CPU affinity, parent-death signal).
         .target(name: "CProcess", path: "Sources/CProcess"),
         // SHA-256 of uploads, optimised in debug builds too (a 512 MB upload is hashed on arrival).

@@ -10,32 +10,42 @@ import Glibc
 /// return; every protocol decision (what to parse, when to answer, when to close, which
 /// timeout applies) is the machine's.
 ///
-/// All mutable state lives on `queue`, a serial queue of its own (hence `@unchecked Sendable`:
-/// the queue, not a lock, guards it). Readiness comes from dispatch sources on the non-blocking
-/// socket, so a connection waiting for bytes holds no thread. The handler runs on `queue` too:
-/// an untargeted serial queue is served by Dispatch's overcommitting pool, which adds a thread
-/// when all are busy, so a handler that blocks delays only its own connection (measured: six
-/// handlers sleeping 3 s did not delay a static file). A shared concurrent handler queue was
-/// both slower (a thread hop per request) and starved once a few handlers blocked. Streamed
-/// bodies are produced on a queue of their own for the same reason.
+/// Readiness comes from an `EventLoop` (edge-triggered epoll), and is handled on the loop's
+/// thread: reading, parsing, writing, and answering a request whose handler does not block
+/// (the server's `inlineHandler`: a cached static file, a status poll) all happen there,
+/// without a thread hop. A handler that may block runs on `queue`, a serial queue of this
+/// connection: an untargeted serial queue is served by Dispatch's overcommitting pool, which
+/// adds a thread when all are busy, so a handler that blocks delays only its own connection
+/// (measured: six handlers sleeping 3 s did not delay a static file). Streamed bodies are
+/// produced on a queue of their own for the same reason. A peer that does not read never
+/// blocks the loop: sends are non-blocking, and output left over waits for the next
+/// writable edge.
+///
+/// All mutable state is guarded by `exclusive` (the loop, the queue, the timer and stream
+/// producers take it; hence `@unchecked Sendable`). A handler never runs while it is held,
+/// except an inline one, which by contract does not block.
 final class Connection: @unchecked Sendable {
     typealias Action = ConnectionStateMachine.Action
 
     let fd: Int32
     let remoteAddress: String
+    /// Where handlers that may block run, and the timer fires.
     let queue: DispatchQueue
     private let core: ServerCore
+    private let loop: EventLoop
+    private let exclusive = Locked(())
     private var machine: ConnectionStateMachine
 
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
     private let timer: DispatchSourceTimer
     private var timerArmedFor: ContinuousClock.Instant?
-    /// Dispatch sources must be resumed as often as suspended, so their state is tracked here.
-    private var readSuspended = false
-    /// The last send would have blocked: the write source is watching until the socket drains.
-    private var waitingForWritable = false
-    private var pendingCancelHandlers = 2
+    /// Edge-triggered readiness: input may be waiting (set by the loop, cleared by a short read
+    /// or EAGAIN), and the socket may take output (cleared by EAGAIN).
+    private var mayRead = false
+    private var mayWrite = true
+    /// The peer's FIN (or an error) is pending: no edge will follow it, so input is read until
+    /// `read` says so itself (0 or an error), short reads notwithstanding.
+    private var peerHasClosed = false
+    private var registered = false
     /// The socket is released (the machine may have asked, or an I/O error or deadline forced it).
     private(set) var closed = false
     /// Woken when a streaming handler waits for the peer to read.
@@ -46,10 +56,11 @@ final class Connection: @unchecked Sendable {
 
     private static let readChunk = 64 * 1024
 
-    init(fd: Int32, remoteAddress: String, core: ServerCore) {
+    init(fd: Int32, remoteAddress: String, core: ServerCore, loop: EventLoop = EventLoop.next()) {
         self.fd = fd
         self.remoteAddress = remoteAddress
         self.core = core
+        self.loop = loop
         self.queue = DispatchQueue(label: "http.connection")
         self.machine = ConnectionStateMachine(limits: core.parserLimits, timeouts: core.timeouts, now: .now,
                                               bodyHandling: core.bodyHandling)
@@ -57,110 +68,121 @@ final class Connection: @unchecked Sendable {
     }
 
     func start() {
-        queue.async { [self] in
-            let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            read.setEventHandler { [weak self] in self?.handleReadable() }
-            read.setCancelHandler { [self] in cancelHandlerFinished() }
-            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            write.setEventHandler { [weak self] in self?.handleWritable() }
-            write.setCancelHandler { [self] in cancelHandlerFinished() }
-            readSource = read
-            writeSource = write
-            timer.setEventHandler { [weak self] in self?.handleTimer() }
-            timer.schedule(deadline: .distantFuture)
-            timer.resume()
-            read.resume()
-            settle()
+        timer.setEventHandler { [weak self] in self?.handleTimer() }
+        timer.schedule(deadline: .distantFuture)
+        timer.resume()
+        exclusive.withLock { _ in
+            guard !closed else { return }
+            registered = loop.add(fd, for: self)
+            guard registered else { return close() }
+            pump(nil)
         }
     }
 
     /// Shutdown: close now if idle, else after the exchange in progress.
     func drain() {
-        queue.async { [self] in
+        exclusive.withLock { _ in
             guard !closed else { return }
-            run(machine.drain(at: .now))
+            pump(machine.drain(at: .now))
         }
     }
 
     /// Deadline passed: drop the connection whatever it is doing.
-    func forceClose() { queue.async { [self] in close() } }
+    func forceClose() { exclusive.withLock { _ in close() } }
 
-    // MARK: Executing actions
-
-    /// Executes actions until the machine waits, writing pending output along the way.
-    private func run(_ first: Action) {
-        var action = first
-        while !closed {
-            switch action {
-            case .handle(let request):
-                action = handle(request)
-            case .answer(let error):
-                action = answer(error)
-            case .openSpool(let policy):
-                action = openSpool(policy)
-            case .appendToSpool(let bytes):
-                action = appendToSpool(bytes)
-            case .discardSpool(let then):
-                discardSpool()
-                action = then
-            case .shutdownOutput:
-                Glibc.shutdown(fd, Int32(SHUT_WR))
-                action = .wait
-            case .close:
-                close()
-            case .wait:
-                if machine.hasPendingOutput && !waitingForWritable {
-                    action = writeOnce()
-                } else {
-                    settle()
-                    return
-                }
-            }
+    /// The loop saw the socket become readable or writable, or the peer's FIN or an error (on
+    /// the loop's thread).
+    func socketReady(readable: Bool, writable: Bool, peerClosed: Bool) {
+        exclusive.withLock { _ in
+            guard !closed else { return }
+            if readable { mayRead = true }
+            if peerClosed { peerHasClosed = true }
+            if writable { mayWrite = true }
+            pump(nil)
         }
     }
 
-    /// Watches the socket for what the machine needs next and arms its deadline.
+    // MARK: Executing actions
+
+    /// Executes `first` and what follows until the machine waits, writing pending output and
+    /// reading available input along the way; then arms the deadline. Called with `exclusive` held.
+    private func pump(_ first: Action?) {
+        var next = first
+        while !closed {
+            if let action = next {
+                next = run(action)
+                continue
+            }
+            if machine.hasPendingOutput && mayWrite {
+                next = writeOnce()
+                continue
+            }
+            if mayRead && machine.wantsInput {
+                next = readOnce()
+                continue
+            }
+            break
+        }
+        settle()
+    }
+
+    /// One action; returns the next, or nil when the machine waits.
+    private func run(_ action: Action) -> Action? {
+        switch action {
+        case .handle(let request):
+            return handle(request)
+        case .answer(let error):
+            return answer(error)
+        case .openSpool(let policy):
+            return openSpool(policy)
+        case .appendToSpool(let bytes):
+            return appendToSpool(bytes)
+        case .discardSpool(let then):
+            discardSpool()
+            return then
+        case .shutdownOutput:
+            Glibc.shutdown(fd, Int32(SHUT_WR))
+            return nil
+        case .close:
+            close()
+            return nil
+        case .wait:
+            return nil
+        }
+    }
+
+    /// Wakes a waiting stream producer once output has drained, and arms the deadline.
     private func settle() {
         if !machine.isOutputFull, let waiter = streamWaiter {
             streamWaiter = nil
             waiter.signal()
         }
-        updateReadInterest()
         updateTimer()
     }
 
     // MARK: Reading
 
-    private func handleReadable() {
-        guard !closed else { return }
+    /// One read; a short read means the socket is drained (the next edge says when it is not),
+    /// unless the peer has closed.
+    private func readOnce() -> Action? {
         withUnsafeTemporaryAllocation(byteCount: Self.readChunk, alignment: 16) { chunk in
             while true {
                 let count = Glibc.read(fd, chunk.baseAddress, chunk.count)
                 if count > 0 {
-                    run(machine.received(UnsafeRawBufferPointer(rebasing: chunk[0..<count]), at: .now))
+                    if count < chunk.count && !peerHasClosed { mayRead = false }
+                    return machine.received(UnsafeRawBufferPointer(rebasing: chunk[0..<count]), at: .now)
                 } else if count == 0 {
-                    run(machine.inputEnded(at: .now))
+                    mayRead = false
+                    return machine.inputEnded(at: .now)
                 } else if errno == EINTR {
                     continue
-                } else if errno != EAGAIN && errno != EWOULDBLOCK {
-                    close()   // ECONNRESET and friends: the peer is gone.
+                } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                    mayRead = false
+                    return nil
+                } else {
+                    return .close   // ECONNRESET and friends: the peer is gone.
                 }
-                return   // more input raises the (level-triggered) source again
             }
-        }
-    }
-
-    /// Reads while the machine wants input; pauses otherwise (backpressure), and stops for
-    /// good at end of input.
-    private func updateReadInterest() {
-        guard let readSource, !closed else { return }
-        let wanted = machine.wantsInput
-        if wanted && readSuspended {
-            readSource.resume()
-            readSuspended = false
-        } else if !wanted && !readSuspended {
-            readSource.suspend()
-            readSuspended = true
         }
     }
 
@@ -194,7 +216,9 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Exchanges
 
-    private func handle(_ parsed: ParsedRequest) -> Action {
+    /// Answers on this thread when the inline handler can (it returns nil for what may block);
+    /// otherwise the handler runs on `queue` and the answer comes back through `pump`.
+    private func handle(_ parsed: ParsedRequest) -> Action? {
         let head = parsed.head
         let target = RequestTarget(head.target)
         let context = ExchangeContext(
@@ -211,15 +235,31 @@ final class Connection: @unchecked Sendable {
             file.close()
             spoolFile = file
             request.spooledBody = SpooledBody(file: file.url, byteCount: byteCount)
+        } else if let inline = core.inlineHandler {
+            let answered: HTTPResponse?
+            do {
+                answered = try inline(request)
+            } catch {
+                answered = .problem(status: .internalServerError, detail: "the request handler failed")
+            }
+            if let answered { return respond(answered, context: context) }
         }
-        defer { discardSpool() }   // unless the handler moved it into place
-        let response: HTTPResponse
-        do {
-            response = try core.handler(request)
-        } catch {
-            response = .problem(status: .internalServerError, detail: "the request handler failed")
+        let spooled = spoolFile
+        spoolFile = nil   // the exchange owns it now; removed after the handler unless moved
+        queue.async { [self, request] in
+            let response: HTTPResponse
+            do {
+                response = try core.handler(request)
+            } catch {
+                response = .problem(status: .internalServerError, detail: "the request handler failed")
+            }
+            if var file = spooled { file.remove() }
+            exclusive.withLock { _ in
+                guard !closed else { return }
+                pump(respond(response, context: context))
+            }
         }
-        return respond(response, context: context)
+        return nil
     }
 
     /// Answers a request that broke the rules (or timed out); the machine closes after it.
@@ -266,9 +306,9 @@ final class Connection: @unchecked Sendable {
 
     /// Called from a streaming handler's thread. Returns false once the client is gone.
     fileprivate func streamWrite(_ bytes: [UInt8]) -> Bool {
-        let (open, waiter): (Bool, DispatchSemaphore?) = queue.sync {
+        let (open, waiter): (Bool, DispatchSemaphore?) = exclusive.withLock { _ in
             guard !closed else { return (false, nil) }
-            run(machine.streamed(bytes, at: .now))
+            pump(machine.streamed(bytes, at: .now))
             guard !closed else { return (false, nil) }
             guard machine.isOutputFull else { return (true, nil) }
             let waiter = DispatchSemaphore(value: 0)
@@ -278,44 +318,37 @@ final class Connection: @unchecked Sendable {
         guard open else { return false }
         if let waiter {
             waiter.wait()   // until drained or closed; the write timeout closes a peer that never reads.
-            return queue.sync { !closed }
+            return isOpen
         }
         return true
     }
 
     fileprivate func streamFinished(context: ExchangeContext, status: HTTPStatus, bodyBytes: Int) {
-        queue.async { [self] in
+        exclusive.withLock { _ in
             logExchange(context: context, status: status, bodyBytes: bodyBytes)
             guard !closed else { return }
-            run(machine.streamFinished(at: .now))
+            pump(machine.streamFinished(at: .now))
         }
     }
 
-    fileprivate var isOpen: Bool { queue.sync { !closed } }
+    fileprivate var isOpen: Bool { exclusive.withLock { _ in !closed } }
 
     // MARK: Writing
 
-    /// One send of the pending output; the machine hears how far it got.
-    private func writeOnce() -> Action {
+    /// One send of the pending output; the machine hears how far it got. EAGAIN leaves the rest
+    /// for the loop's next writable edge.
+    private func writeOnce() -> Action? {
         let (sent, error) = machine.withPendingOutput { bytes in
             let sent = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
             return (sent, errno)
         }
         if sent > 0 { return machine.wrote(sent, at: .now) }
-        if sent < 0 && error == EINTR { return .wait }
+        if sent < 0 && error == EINTR { return nil }
         if sent < 0 && (error == EAGAIN || error == EWOULDBLOCK) {
-            waitingForWritable = true
-            writeSource?.resume()
-            return .wait
+            mayWrite = false
+            return nil
         }
         return .close   // EPIPE, ECONNRESET: a normal end.
-    }
-
-    private func handleWritable() {
-        guard !closed, waitingForWritable else { return }
-        waitingForWritable = false
-        writeSource?.suspend()
-        run(.wait)
     }
 
     // MARK: Closing
@@ -326,26 +359,13 @@ final class Connection: @unchecked Sendable {
         machine.connectionLost()
         discardSpool()
         timer.cancel()
-        if let readSource {
-            readSource.cancel()
-            if readSuspended { readSource.resume() }
-        }
-        if let writeSource {
-            writeSource.cancel()
-            if !waitingForWritable { writeSource.resume() }
-        }
-        if readSource == nil { Glibc.close(fd) }
+        if registered { loop.remove(fd, for: self) }
+        Glibc.close(fd)
         if let waiter = streamWaiter {
             streamWaiter = nil
             waiter.signal()
         }
         core.connectionClosed(self)
-    }
-
-    /// The descriptor is closed only once both sources have stopped watching it.
-    private func cancelHandlerFinished() {
-        pendingCancelHandlers -= 1
-        if pendingCancelHandlers == 0 { Glibc.close(fd) }
     }
 
     // MARK: Timeouts
@@ -361,9 +381,11 @@ final class Connection: @unchecked Sendable {
     }
 
     private func handleTimer() {
-        timerArmedFor = nil
-        guard !closed else { return }
-        run(machine.timerFired(at: .now))
+        exclusive.withLock { _ in
+            timerArmedFor = nil
+            guard !closed else { return }
+            pump(machine.timerFired(at: .now))
+        }
     }
 
     private static func seconds(_ duration: Duration) -> Double {

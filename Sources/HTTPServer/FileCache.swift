@@ -4,6 +4,8 @@
 final class FileCache: Sendable {
     private struct Entries {
         var snapshots: [String: FileSnapshot] = [:]
+        /// Paths as requested (under the root, symlinks not resolved) -> the real path they resolved to.
+        var realPaths: [String: String] = [:]
         /// Paths oldest first, for eviction.
         var order: [String] = []
         var storedBytes = 0
@@ -19,6 +21,32 @@ final class FileCache: Sendable {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
         self.maxFileBytes = maxFileBytes
+    }
+
+    /// The real path `requested` resolved to last time, if the file there is still the very file
+    /// that was read then: `identity` (a stat of `requested`, following symlinks) equals the
+    /// cached version's. The same device, inode, size and modification time as a file already
+    /// resolved under the root is that file, wherever the path's symlinks now point, so the
+    /// `realpath` walk (a readlink per component) can be skipped.
+    func realPath(ofRequested requested: String, identity: FileIdentity) -> String? {
+        entries.withLock { entries in
+            guard let real = entries.realPaths[requested], entries.snapshots[real]?.identity == identity else { return nil }
+            return real
+        }
+    }
+
+    /// Remembers what `requested` resolved to (bounded: the table starts afresh when full).
+    func remember(requested: String, realPath: String) {
+        entries.withLock { entries in
+            if entries.realPaths.count >= maxEntries * 4 { entries.realPaths.removeAll(keepingCapacity: true) }
+            entries.realPaths[requested] = realPath
+        }
+    }
+
+    /// The cached bytes of `path` if `identity` (a fresh stat) matches what was read; never reads.
+    func cachedSnapshot(of path: String, identity: FileIdentity) -> FileSnapshot? {
+        guard let hit = entries.withLock({ $0.snapshots[path] }), hit.identity == identity else { return nil }
+        return hit
     }
 
     /// The bytes of `path`, from the cache when `identity` (a fresh stat) matches what was read.

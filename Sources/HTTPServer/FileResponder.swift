@@ -8,7 +8,7 @@ struct FileResponder {
     func response() -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.set("ETag", file.etag)
-        headers.set("Last-Modified", HTTPDate.format(secondsSince1970: file.modifiedSeconds))
+        headers.set("Last-Modified", file.lastModified)
         headers.set("Cache-Control", "no-cache")
         headers.set("X-Content-Type-Options", "nosniff")
         if notModified() { return HTTPResponse(status: .notModified, headers: headers) }

@@ -24,6 +24,8 @@ struct FileSnapshot: Sendable {
     var bytes: [UInt8]
     var modifiedSeconds: Int
     var etag: String
+    /// `modifiedSeconds` as an HTTP date, formatted once per version.
+    var lastModified: String
     /// The file as it was read (with the size actually read).
     var identity: FileIdentity
 
@@ -46,6 +48,8 @@ struct FileSnapshot: Sendable {
         var identity = FileIdentity(info)
         identity.size = filled
         let etag = "\"\(String(identity.inode, radix: 16))-\(String(filled, radix: 16))-\(String(identity.modifiedNanoseconds, radix: 16))\""
-        return FileSnapshot(bytes: bytes, modifiedSeconds: Int(info.st_mtim.tv_sec), etag: etag, identity: identity)
+        let modified = Int(info.st_mtim.tv_sec)
+        return FileSnapshot(bytes: bytes, modifiedSeconds: modified, etag: etag,
+                            lastModified: HTTPDate.format(secondsSince1970: modified), identity: identity)
     }
 }

@@ -32,10 +32,15 @@ enum ContentCoding {
 
     /// Textual media types that compress well.
     static func isCompressible(contentType: String) -> Bool {
-        let type = contentType.split(separator: ";").first.map { $0.trimmingOWS().lowercased() } ?? ""
-        return type.hasPrefix("text/") || type.hasSuffix("+json") || type.hasSuffix("+xml")
-            || ["application/json", "application/javascript", "application/xml", "image/svg+xml"].contains(type)
+        // Byte-wise: String's Unicode-aware prefix and suffix tests showed up on every response.
+        let type = Array((contentType.split(separator: ";", maxSplits: 1).first ?? "").trimmingOWS().utf8)
+            .map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
+        return type.starts(with: "text/".utf8) || type.reversed().starts(with: "+json".utf8.reversed())
+            || type.reversed().starts(with: "+xml".utf8.reversed()) || compressibleTypes.contains(type)
     }
+
+    private static let compressibleTypes: [[UInt8]] = ["application/json", "application/javascript", "application/xml",
+                                                       "image/svg+xml"].map { Array($0.utf8) }
 
     /// Whether `Accept-Encoding` gives gzip a q-value above zero (explicitly or through "*").
     static func acceptsGzip(_ acceptEncoding: String?) -> Bool {

@@ -117,3 +117,8 @@ public struct HTTPResponse: Sendable {
 
 /// Answers one request. Throwing gives a 500 and the server goes on.
 public typealias HTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
+
+/// Answers a request on the socket's event thread when it can do so without blocking (no
+/// waiting on locks held for long, on disk reads or on other processes); nil hands the request
+/// to the `HTTPHandler` on its connection's queue. Throwing gives a 500.
+public typealias InlineHTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse?

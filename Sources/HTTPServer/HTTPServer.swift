@@ -30,15 +30,24 @@ public final class HTTPServer: Sendable {
 
     /// `bodyHandling` says which requests have their bodies spooled to disk; `RouteTable.bodyHandling`
     /// gives each route's declaration. By default every body is held in memory.
+    ///
+    /// `inlineHandler`, when given, is asked first, on the socket's event thread: it answers what
+    /// it can without blocking (`RouteTable.respondInline`: cached static files, routes declared
+    /// `.inline`) and returns nil for the rest, which `handler` answers on the connection's queue.
     public init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler,
-                bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }) {
-        core = ServerCore(configuration: configuration, handler: handler, bodyHandling: bodyHandling)
+                bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory },
+                inlineHandler: InlineHTTPHandler? = nil) {
+        core = ServerCore(configuration: configuration, handler: handler, bodyHandling: bodyHandling,
+                          inlineHandler: inlineHandler)
     }
 
     /// Binds and listens, then returns the bound port at once; connections are served on
     /// Dispatch queues.
     public func start() throws -> Int {
         signal(SIGPIPE, SIG_IGN)
+        guard !EventLoop.shared.isEmpty else {
+            throw HTTPServerError("cannot create the event loops: \(String(cString: strerror(errno)))")
+        }
         let configuration = core.configuration
         let (fd, port) = try Sockets.listen(host: configuration.host, port: configuration.port)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
@@ -128,6 +137,7 @@ final class ServerCore: Sendable {
 
     let configuration: HTTPServerConfiguration
     let handler: HTTPHandler
+    let inlineHandler: InlineHTTPHandler?
     let bodyHandling: BodyHandlingLookup
     let parserLimits: ParserLimits
     let timeouts: ConnectionStateMachine.Timeouts
@@ -136,9 +146,11 @@ final class ServerCore: Sendable {
     /// `Registry.draining`, readable on every response without the lock.
     private let drainingFlag = Atomic(false)
 
-    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler, bodyHandling: @escaping BodyHandlingLookup) {
+    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler, bodyHandling: @escaping BodyHandlingLookup,
+         inlineHandler: InlineHTTPHandler?) {
         self.configuration = configuration
         self.handler = handler
+        self.inlineHandler = inlineHandler
         self.bodyHandling = bodyHandling
         var limits = ParserLimits()
         limits.maxBody = configuration.maxBodySize

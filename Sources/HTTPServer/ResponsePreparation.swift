@@ -34,14 +34,17 @@ struct ResponsePreparer {
     let gzipCache: GzipCache
 
     func prepare(_ response: HTTPResponse, for context: ExchangeContext, mustClose: Bool) -> PreparedResponse {
+        // One pass: the handler's safe fields except those the server owns (framing, Date).
         var headers = HTTPHeaders()
+        var handlerWantsClose = false
         for (name, value) in response.headers where Self.isSafe(name: name, value: value) {
-            headers.add(name, value)
+            if HTTPHeaders.namesMatch(name, "Connection") {
+                if value.commaSeparatedElements().contains(where: { $0.lowercased() == "close" }) { handlerWantsClose = true }
+            } else if !Self.serverOwnedFields.contains(where: { HTTPHeaders.namesMatch(name, $0) }) {
+                headers.add(name, value)
+            }
         }
-        let handlerWantsClose = headers.values("Connection").flatMap { $0.commaSeparatedElements() }
-            .contains { $0.lowercased() == "close" }
-        for name in ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Keep-Alive"] { headers.remove(name) }
-        headers.set("Date", dateCache.current())
+        headers.add("Date", dateCache.current())
 
         var payload: PreparedResponse.Payload?
         var keepAlive = context.keepAlive && !mustClose && !handlerWantsClose
@@ -51,11 +54,11 @@ struct ResponsePreparer {
             switch response.body {
             case .bytes(var body):
                 encode(&body, headers: &headers, status: response.status, context: context)
-                headers.set("Content-Length", String(body.count))
+                headers.add("Content-Length", String(body.count))
                 payload = .bytes(body)
             case .stream(let produce):
                 if context.minorVersion >= 1 {
-                    headers.set("Transfer-Encoding", "chunked")
+                    headers.add("Transfer-Encoding", "chunked")
                 } else {
                     keepAlive = false   // HTTP/1.0 has no chunking: the close ends the body.
                 }
@@ -63,9 +66,9 @@ struct ResponsePreparer {
             }
         }
         if !keepAlive {
-            headers.set("Connection", "close")
+            headers.add("Connection", "close")
         } else if context.minorVersion == 0 {
-            headers.set("Connection", "keep-alive")
+            headers.add("Connection", "keep-alive")
         }
         if context.isHead { payload = nil }
         return PreparedResponse(status: response.status, head: Self.serializeHead(status: response.status, headers: headers),
@@ -89,15 +92,29 @@ struct ResponsePreparer {
         if let etag { headers.set("ETag", ContentCoding.gzipETag(etag)) }
     }
 
+    /// Fields the server sets itself, whatever the handler said (Connection is read first).
+    private static let serverOwnedFields = ["Content-Length", "Transfer-Encoding", "Date", "Keep-Alive"]
+
     /// A field a handler set that could split the response (CR, LF, NUL) is dropped, never sent.
     private static func isSafe(name: String, value: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy(isTokenByte) && value.utf8.allSatisfy(isFieldValueByte)
     }
 
     static func serializeHead(status: HTTPStatus, headers: HTTPHeaders) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var head: [UInt8] = []
+        head.reserveCapacity(64 + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        head.append(contentsOf: "HTTP/1.1 ".utf8)
+        head.append(contentsOf: String(status.code).utf8)
+        head.append(UInt8(ascii: " "))
+        head.append(contentsOf: status.reasonPhrase.utf8)
+        head.append(contentsOf: [CR, LF])
+        for (name, value) in headers {
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: [CR, LF])
+        }
+        head.append(contentsOf: [CR, LF])
+        return head
     }
 }

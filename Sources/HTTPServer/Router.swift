@@ -23,7 +23,14 @@ public final class Router {
     /// (`HTTPRequest.spooledBody`) with its own size limit.
     public func add(_ method: HTTPMethod, _ pattern: String, body: RequestBodyHandling, _ handler: @escaping HTTPHandler) {
         precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
-        routes.append(RouteTable.Route(method: method, pattern: pattern, body: body, handler: handler))
+        routes.append(RouteTable.Route(method: method, pattern: pattern, body: body, execution: .queued, handler: handler))
+    }
+
+    /// Adds a route whose handler never blocks, so `RouteTable.respondInline` may run it on the
+    /// socket's event thread (a status poll: a lookup under a short lock and a JSON encoding).
+    public func add(_ method: HTTPMethod, _ pattern: String, execution: RouteExecution, _ handler: @escaping HTTPHandler) {
+        precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
+        routes.append(RouteTable.Route(method: method, pattern: pattern, body: .inMemory, execution: execution, handler: handler))
     }
 
     /// Serves `files` for GET and HEAD requests that no route matched.
@@ -39,6 +46,20 @@ public final class Router {
         let table = self.table
         return { request in try table.respond(to: request) }
     }
+
+    /// The inline handler to give `HTTPServer` with `handler`.
+    public var inlineHandler: InlineHTTPHandler {
+        let table = self.table
+        return { request in try table.respondInline(to: request) }
+    }
+}
+
+/// Where a route's handler may run.
+public enum RouteExecution: Sendable, Equatable {
+    /// On its connection's queue: it may block (disk, other processes, long computations).
+    case queued
+    /// On the socket's event thread: it never blocks.
+    case inline
 }
 
 /// Routes and static files, fixed once built: safe to share between connections without a lock.
@@ -52,13 +73,16 @@ public struct RouteTable: Sendable {
         var method: HTTPMethod
         var segments: [Segment]
         var body: RequestBodyHandling
+        var execution: RouteExecution
         var handler: HTTPHandler
         /// Per segment, whether it is a literal: how narrow a resource the pattern names.
         var specificity: [Bool] { segments.map { if case .literal = $0 { true } else { false } } }
 
-        init(method: HTTPMethod, pattern: String, body: RequestBodyHandling, handler: @escaping HTTPHandler) {
+        init(method: HTTPMethod, pattern: String, body: RequestBodyHandling, execution: RouteExecution,
+             handler: @escaping HTTPHandler) {
             self.method = method
             self.body = body
+            self.execution = execution
             self.segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part in
                 part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2
                     ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
@@ -131,6 +155,23 @@ public struct RouteTable: Sendable {
                                             detail: "\(request.method) is not allowed on \(request.path); allowed: \(allow)")
         response.headers.set("Allow", allow)
         return response
+    }
+
+    /// The answer `respond(to:)` would give, when it can be made without blocking: a route
+    /// declared `.inline`, or a static file whose bytes are in memory. Nil for everything else
+    /// (the queued handler answers it, errors included).
+    public func respondInline(to request: HTTPRequest) throws -> HTTPResponse? {
+        guard let segments = Self.segments(of: request.target) else { return nil }
+        let lookupMethod = request.method == .head ? .get : request.method
+        let (matching, resource) = resourceRoutes(segments)
+        if let (route, parameters) = matching.first(where: { $0.0.specificity == resource && $0.0.method == lookupMethod }) {
+            guard route.execution == .inline else { return nil }
+            var routed = request
+            routed.pathParameters = parameters
+            return try route.handler(routed)
+        }
+        guard matching.isEmpty, lookupMethod == .get, let staticFiles else { return nil }
+        return staticFiles.cachedResponse(for: request, relativePath: String(request.path.drop { $0 == "/" }))
     }
 
     /// Whether a pattern with literals at `a` names a narrower resource than one with literals at `b`.

@@ -47,6 +47,14 @@ public struct StaticFiles: Sendable {
         }
     }
 
+    /// The response `response(for:relativePath:)` gives when the file's bytes are in memory and
+    /// unchanged; nil when answering needs a disk read (or is not a plain file answer).
+    func cachedResponse(for request: HTTPRequest, relativePath: String) -> HTTPResponse? {
+        guard case .file(let path, let identity)? = try? resolve(relativePath, rawTarget: request.target),
+              let file = cache.cachedSnapshot(of: path, identity: identity) else { return nil }
+        return FileResponder(file: file, contentType: Self.contentType(forPath: path), request: request).response()
+    }
+
     /// Whether `relativePath` names a file (or a folder with index.html) this would serve.
     public func exists(_ relativePath: String) -> Bool {
         (try? resolve(relativePath, rawTarget: "/")) != nil
@@ -66,10 +74,10 @@ public struct StaticFiles: Sendable {
     }
 
     private func resolve(_ relativePath: String, rawTarget: String) throws -> Resolution {
-        if Self.hasEncodedSeparatorOrNUL(RequestTarget(rawTarget).rawPath) {
+        if rawTarget.utf8.contains(UInt8(ascii: "%")), Self.hasEncodedSeparatorOrNUL(RequestTarget(rawTarget).rawPath) {
             throw Refusal(status: .badRequest, detail: "encoded slash, backslash or NUL in path")
         }
-        guard !relativePath.contains("\0"), !relativePath.contains("\\") else {
+        guard !relativePath.utf8.contains(0), !relativePath.utf8.contains(UInt8(ascii: "\\")) else {
             throw Refusal(status: .badRequest, detail: "NUL or backslash in path")
         }
         let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
@@ -80,6 +88,11 @@ public struct StaticFiles: Sendable {
             throw Refusal(status: .notFound, detail: "hidden files are not served")
         }
         let joined = components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")
+        var requested = stat()
+        if stat(joined, &requested) == 0, (requested.st_mode & S_IFMT) == S_IFREG,
+           let known = cache.realPath(ofRequested: joined, identity: FileIdentity(requested)) {
+            return .file(known, FileIdentity(requested))
+        }
         guard let real = Self.realPath(joined), isUnderRoot(real) else {
             throw Refusal(status: .notFound, detail: "no file at /\(relativePath)")
         }
@@ -94,6 +107,7 @@ public struct StaticFiles: Sendable {
             return .file(index, identity)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: .notFound, detail: "not a regular file: /\(relativePath)") }
+        cache.remember(requested: joined, realPath: real)
         return .file(real, FileIdentity(info))
     }
 
@@ -132,10 +146,14 @@ public struct StaticFiles: Sendable {
 
     // MARK: Content types
 
+    /// By the extension after the name's last dot; none for names like ".profile" or "README".
     static func contentType(forPath path: String) -> String {
-        let name = path.split(separator: "/").last ?? ""
-        let ext = name.split(separator: ".").count > 1 ? name.split(separator: ".").last.map { $0.lowercased() } ?? "" : ""
-        return contentTypes[ext] ?? "application/octet-stream"
+        let bytes = path.utf8
+        let nameStart = bytes.lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex
+        guard let dot = bytes[nameStart...].lastIndex(of: UInt8(ascii: ".")),
+              bytes[nameStart..<dot].contains(where: { $0 != UInt8(ascii: ".") }) else { return "application/octet-stream" }
+        let ext = String(Substring(bytes[bytes.index(after: dot)...]))
+        return contentTypes[ext] ?? contentTypes[ext.lowercased()] ?? "application/octet-stream"
     }
 
     private static let contentTypes: [String: String] = [

@@ -18,11 +18,13 @@ struct JobsAPI: Sendable {
     var dataRoots = DataRoots()
     /// Turns the upload ids a spec names into their files' paths.
     var uploads: UploadResolver?
+    /// Encoded status polls, reused while a job is unchanged.
+    let pollBodies = PollBodyCache()
 
     func register(on router: Router) {
         router.add("POST", "/jobs") { try submit($0) }
         router.add("GET", "/jobs") { try list($0) }
-        router.add("GET", "/jobs/{id}") { show($0) }
+        router.add("GET", "/jobs/{id}", execution: .inline) { show($0) }
         router.add("POST", "/jobs/{id}/cancel") { cancel($0) }
         router.add("DELETE", "/jobs/{id}") { delete($0) }
         // One route for both: which of two patterns a router prefers is not part of its contract.
@@ -32,7 +34,7 @@ struct JobsAPI: Sendable {
         router.add("GET", "/jobs/{id}/points/{method}/{sparsity}/{file}") { pointFile($0) }
         router.add("GET", "/compare.svg") { compareSVG($0) }
         router.add("GET", "/compare/diff") { compareDiff($0) }
-        router.add("GET", "/healthz") { _ in json(200, ["status": "ok"]) }
+        router.add("GET", "/healthz", execution: .inline) { _ in json(200, ["status": "ok"]) }
         router.add("GET", "/metrics") { _ in
             HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                          body: Array(metrics.render(jobs: jobs).utf8))
@@ -208,7 +210,11 @@ struct JobsAPI: Sendable {
     func show(_ request: HTTPRequest) -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
         guard let record = jobs.job(id) else { return Problem.jobNotFound(id).response() }
-        return json(200, view(record))
+        let artifacts = jobs.existingArtifacts(of: id)
+        let body = pollBodies.body(of: record, artifacts: artifacts) {
+            Array(APIJSON.data(JobView(record: record, artifacts: artifacts)))
+        }
+        return HTTPResponse(status: 200, contentType: "application/json", body: body)
     }
 
     func cancel(_ request: HTTPRequest) -> HTTPResponse {

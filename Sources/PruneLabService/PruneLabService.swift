@@ -116,8 +116,19 @@ public final class PruneLabService: @unchecked Sendable {
             }
         }
         let table = router.table
+        // Cached static files and status polls are answered on the socket's event thread.
+        let inline: InlineHTTPHandler = { request in
+            do {
+                guard let response = try table.respondInline(to: request) else { return nil }
+                metrics.countRequest(status: response.status.code)
+                return response
+            } catch {
+                metrics.countRequest(status: 500)
+                throw error
+            }
+        }
         server = HTTPServer(configuration: configuration.http, handler: handler,
-                            bodyHandling: { table.bodyHandling(method: $0, target: $1) })
+                            bodyHandling: { table.bodyHandling(method: $0, target: $1) }, inlineHandler: inline)
     }
 
     /// Starts the workers and the server; returns the bound port.

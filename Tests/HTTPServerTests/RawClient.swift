@@ -194,14 +194,15 @@ final class TestServer: Sendable {
     let log = LogCollector()
 
     init(host: String = "127.0.0.1", configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-         bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }, handler: @escaping HTTPHandler) throws {
+         bodyHandling: @escaping BodyHandlingLookup = { _, _ in .inMemory }, inlineHandler: InlineHTTPHandler? = nil,
+         handler: @escaping HTTPHandler) throws {
         var configuration = HTTPServerConfiguration()
         configuration.host = host
         configuration.port = 0
         let log = self.log
         configuration.accessLog = { log.append($0) }
         configure(&configuration)
-        server = HTTPServer(configuration: configuration, handler: handler, bodyHandling: bodyHandling)
+        server = HTTPServer(configuration: configuration, handler: handler, bodyHandling: bodyHandling, inlineHandler: inlineHandler)
         port = try server.start()
         self.host = host
     }

@@ -146,6 +146,19 @@ final class StaticFilesTests: XCTestCase {
         XCTAssertEqual(try get("/in.txt").text, "0123456789", "a symlink inside the root is fine")
     }
 
+    func testASymlinkRepointedOutOfTheRootAfterCachingIsRefused() throws {
+        // The remembered real path is used only while the requested path's file is the cached one.
+        XCTAssertEqual(try get("/in.txt").text, "0123456789")
+        XCTAssertEqual(try get("/in.txt").text, "0123456789", "from the cache")
+        let link = root.appendingPathComponent("in.txt").path
+        try FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: base.appendingPathComponent("secret.txt").path)
+        let response = try get("/in.txt")
+        XCTAssertEqual(response.status, 404)
+        XCTAssertFalse(response.text.contains("secret\""), "the file outside the root is not served")
+        XCTAssertNotEqual(response.text, "secret")
+    }
+
     func testNonGetOnFileGives405AndRoutesStillWin() throws {
         let response = try get("/digits.txt", method: "DELETE")
         XCTAssertEqual(response.status, 405)
