@@ -10,7 +10,7 @@ final class KeySelectionTests: XCTestCase {
         for n in [1, 2, 3, 17, 18, 40, 257, 1000] {
             // Keys as pruning builds them: a score rank over a position, so repeated scores stay distinct.
             let random = (0..<n).map { UInt64(generator.next() % 5) << 32 | UInt64($0) }
-            let shuffled = (0..<n).map { UInt64(generator.next() >> 1) }
+            let shuffled = (0..<n).map { _ in UInt64(generator.next() >> 1) }
             for keys in [random, shuffled, random.sorted(), random.sorted().reversed()] {
                 let expected = keys.sorted()
                 for k in Set([0, 1, n / 3, n / 2, n - 1, n]) {
