@@ -90,8 +90,13 @@ public struct MaskSummary: Codable, Equatable, Sendable {
         var layers: [LayerCut] = []
         for l in 0..<count {
             let w = model.weights[l]
-            let fedHere = (0..<w.cols).map { unit in
-                (model.hasBias && model.biases[l][unit] != 0) || (0..<w.rows).contains { r in fed[r] && w.data[r * w.cols + unit] != 0 }
+            // Row by row (the weights' own order) rather than down each column: the same flags.
+            var fedHere = (0..<w.cols).map { unit in model.hasBias && model.biases[l][unit] != 0 }
+            w.data.withUnsafeBufferPointer { data in
+                for r in 0..<w.rows where fed[r] {
+                    let row = data.baseAddress! + r * w.cols
+                    for c in 0..<w.cols where row[c] != 0 { fedHere[c] = true }
+                }
             }
             let kept = (0..<w.cols).filter { fedHere[$0] && reachesOutput[l][$0] }.count
             layers.append(LayerCut(layer: l, weightsKept: w.data.lazy.filter { $0 != 0 }.count, weightsTotal: w.count,
@@ -163,9 +168,44 @@ public struct MaskFile: Codable, Equatable, Sendable {
 
     /// The file's JSON, keys sorted.
     public func encoded() throws -> Data {
+        try Self.encoder.encode(self)
+    }
+
+    /// The same bytes as `encoded()`, built from each point's entry as encoded once: `entries`
+    /// holds them by point and gains those it lacks (an entry recorded again must be replaced
+    /// there by its recorder). The keys sorted, as `encoded()` writes them.
+    public func encoded(reusing entries: inout [SweepPoint: Data]) throws -> Data {
+        let encoder = Self.encoder
+        var data = Data("{\"format_version\":".utf8)
+        data.append(try encoder.encode(formatVersion))
+        data.append(contentsOf: Array(",\"input_shape\":".utf8))
+        data.append(try encoder.encode(inputShape))
+        data.append(contentsOf: Array(",\"points\":[".utf8))
+        for (i, summary) in points.enumerated() {
+            if i > 0 { data.append(UInt8(ascii: ",")) }
+            if let entry = entries[summary.point] {
+                data.append(entry)
+            } else {
+                let entry = try encoder.encode(summary)
+                entries[summary.point] = entry
+                data.append(entry)
+            }
+        }
+        data.append(contentsOf: Array("],\"trained\":".utf8))
+        data.append(try encoder.encode(trained))
+        data.append(UInt8(ascii: "}"))
+        return data
+    }
+
+    /// One point's entry of the `points` array, as `encoded()` writes it.
+    public static func encodedEntry(_ summary: MaskSummary) throws -> Data {
+        try encoder.encode(summary)
+    }
+
+    private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        return encoder
     }
 
     /// masks.json of `folder`; nil when there is none.

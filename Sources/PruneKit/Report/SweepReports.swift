@@ -10,6 +10,11 @@ final class SweepReports: SweepReporting {
     /// Where each point was cut: masks.json as it stands, read back from an earlier run first,
     /// so a resumed sweep keeps the points it does not measure again.
     var masks: MaskFile?
+    /// Each recorded point's entry of masks.json, encoded once (the file is rewritten after every
+    /// point; encoding every entry again each time grew with the square of the points).
+    var encodedMasks: [SweepPoint: Data] = [:]
+    /// masks.svg lags masks.json: drawn when the run ends (`runEnded`), not after every point.
+    var masksSheetStale = false
 
     init(spec: SweepSpec, outputDirectory: URL) {
         self.spec = spec
@@ -31,24 +36,38 @@ final class SweepReports: SweepReporting {
 
     func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {
         var file = masks ?? loadMasks(features: network.originalLayerSizes[0])
-        file.record(MaskSummary(point: row.point, network: network, trained: file.trainedWeights(repeatIndex: row.repeatIndex),
-                                pruneLastLayer: spec.pruning.pruneLastLayer))
-        try writeMasks(file)
+        let summary = MaskSummary(point: row.point, network: network, trained: file.trainedWeights(repeatIndex: row.repeatIndex),
+                                  pruneLastLayer: spec.pruning.pruneLastLayer)
+        file.record(summary)
+        encodedMasks[summary.point] = try MaskFile.encodedEntry(summary)
+        masks = file
+        try AtomicFile.write(file.encoded(reusing: &encodedMasks), to: outputDirectory.appendingPathComponent("masks.json"))
+        masksSheetStale = true
+    }
+
+    func runEnded() throws {
+        guard masksSheetStale, let masks else { return }
+        try write(MasksChart.sheet(masks, title: spec.name), "masks.svg")
+        masksSheetStale = false
     }
 
     func shardsMerged(rows: [ResultRow], folders: [URL]) throws {
         let shardFiles = folders.compactMap { try? MaskFile.read(folder: $0) }
         guard var file = masks ?? shardFiles.first.map({ MaskFile(inputShape: $0.inputShape) }) else { return }
         for row in rows {
-            if let summary = shardFiles.lazy.compactMap({ $0.summary(of: row.point) }).first { file.record(summary) }
+            if let summary = shardFiles.lazy.compactMap({ $0.summary(of: row.point) }).first {
+                file.record(summary)
+                encodedMasks[summary.point] = nil
+            }
         }
         try writeMasks(file)
     }
 
     private func writeMasks(_ file: MaskFile) throws {
         masks = file
-        try AtomicFile.write(file.encoded(), to: outputDirectory.appendingPathComponent("masks.json"))
+        try AtomicFile.write(file.encoded(reusing: &encodedMasks), to: outputDirectory.appendingPathComponent("masks.json"))
         try write(MasksChart.sheet(file, title: spec.name), "masks.svg")
+        masksSheetStale = false
     }
 
     /// masks.json of an earlier run of this folder, or an empty one. An unreadable file (or one

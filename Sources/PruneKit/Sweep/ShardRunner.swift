@@ -99,4 +99,8 @@ private final class ShardReports: SweepReporting, @unchecked Sendable {
     }
 
     func rowsChanged(_ rows: [ResultRow]) throws {}
+
+    func runEnded() throws {
+        try perPoint?.runEnded()
+    }
 }

@@ -14,6 +14,9 @@ public protocol SweepReporting: AnyObject {
     /// `rows` were merged from these shard folders (in shard order, `ShardMerge`): reports that
     /// keep per-point files take each point's from the first folder that has it.
     func shardsMerged(rows: [ResultRow], folders: [URL]) throws
+    /// The run stops measuring (every point done, cancelled, or failed): reports too costly to
+    /// redraw after every point (a sheet of all of them) are drawn once, here.
+    func runEnded() throws
 }
 
 extension SweepReporting {
@@ -21,4 +24,6 @@ extension SweepReporting {
     public func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {}
     /// Reports that keep nothing per point have nothing to merge.
     public func shardsMerged(rows: [ResultRow], folders: [URL]) throws {}
+    /// Reports that draw everything as rows come in have nothing left to draw.
+    public func runEnded() throws {}
 }

@@ -121,6 +121,9 @@ public struct SweepRunner {
         // The test set's timing subset as floats once, shared by every point's paired timing
         // (500 of 10,000 Fashion-MNIST images: 1.6 MB instead of 31.4 MB).
         let timingInput = InferenceTimer.timingInput(data.test)
+        // However the measuring ends, the reports drawn once per run are drawn from what was measured.
+        var ended = false
+        defer { if !ended { try? reports.runEnded() } }
 
         for r in 0..<spec.repeats {
             guard neededRepeats.contains(r) else {
@@ -162,6 +165,8 @@ public struct SweepRunner {
         let rows = allRows()
         try AtomicFile.write(ResultsCSV.encode(rows), to: file("results.csv"))
         try reports.rowsChanged(rows)
+        ended = true
+        try reports.runEnded()
         let artifacts = Self.artifactNames(repeats: spec.repeats).filter { FileManager.default.fileExists(atPath: file($0).path) }
         return SweepOutcome(rows: rows, artifacts: artifacts)
     }

@@ -38,6 +38,32 @@ final class MaskRecordingTests: XCTestCase {
         XCTAssertEqual(try MaskFile.read(folder: folder)?.points.count, outcome.rows.count)
     }
 
+    /// masks.json is rewritten after every point from entries encoded once: the bytes are those
+    /// of encoding the whole file, also after an entry is replaced; masks.svg, drawn when a run
+    /// ends, shows the points of the earlier run as well as this one's.
+    func testIncrementalMasksAreTheWholeFileAndTheSheetCoversAResumedRun() throws {
+        let folder = try makeTemporaryFolder(self)
+        let first = tinySweep(repeats: 1, methods: [.weight, .unit], sparsities: [50])
+        _ = try SweepRunner(spec: first, outputDirectory: folder).run()
+        let more = tinySweep(repeats: 1, methods: [.weight, .unit], sparsities: [50, 90])
+        let outcome = try SweepRunner(spec: more, outputDirectory: folder).run()
+        let written = try Data(contentsOf: folder.appendingPathComponent("masks.json"))
+        var file = try XCTUnwrap(try MaskFile.read(folder: folder))
+        XCTAssertEqual(written, try file.encoded())
+        XCTAssertEqual(file.points.count, outcome.rows.count)
+        let sheet = try parseSVG(String(contentsOf: folder.appendingPathComponent("masks.svg"), encoding: .utf8))
+        XCTAssertEqual(sheet.descendants("g").filter { $0.hasClass("heatmap") }.count, outcome.rows.count)
+
+        var entries: [SweepPoint: Data] = [:]
+        XCTAssertEqual(try file.encoded(reusing: &entries), try file.encoded())
+        XCTAssertEqual(entries.count, file.points.count, "every entry encoded once, kept for the next write")
+        var replaced = file.points[0]
+        replaced.inputKept[0] = 0.25
+        file.record(replaced)
+        entries[replaced.point] = try MaskFile.encodedEntry(replaced)
+        XCTAssertEqual(try file.encoded(reusing: &entries), try file.encoded())
+    }
+
     func testControlsThatKeepTheMaskAreRecordedAsTheirVariant() throws {
         let folder = try makeTemporaryFolder(self)
         var spec = tinySweep(repeats: 1, finetuneEpochs: 1, methods: [.weight], sparsities: [50])
