@@ -24,7 +24,7 @@ function readMasks(data) {
   let shape = data.input_shape;
   if (!Array.isArray(shape) || shape.length !== 2 || shape[0] * shape[1] !== kept.length) shape = [1, kept.length];
   const layers = (data.layers || []).map((l) => ({
-    name: `layer ${l.layer}`, keptWeights: l.weights_kept, weights: l.weights_total, keptUnits: l.units_kept, units: l.units_total,
+    name: `layer ${l.layer + 1}`, keptWeights: l.weights_kept, weights: l.weights_total, keptUnits: l.units_kept, units: l.units_total,
   }));
   return { shape, kept: kept.map(Number), layers };
 }
