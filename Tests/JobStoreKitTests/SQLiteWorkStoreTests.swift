@@ -111,8 +111,8 @@ final class SQLiteWorkStoreTests: XCTestCase {
     }
 }
 
-/// Not a test of its own: the claimer process `testThreeProcessesOnOneFileNeverShareAUnit` starts.
-/// Run without its environment, it skips.
+/// The claimer process `testThreeProcessesOnOneFileNeverShareAUnit` starts (this test, with the
+/// database, job and worker in its environment); run on its own, one claimer drains a job alone.
 final class StoreClaimerProcess: XCTestCase {
     static let databaseVariable = "PRUNELAB_TEST_CLAIMER_DB"
     static let jobVariable = "PRUNELAB_TEST_CLAIMER_JOB"
@@ -121,13 +121,29 @@ final class StoreClaimerProcess: XCTestCase {
 
     func testClaimUntilTheJobIsDone() throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let path = environment[Self.databaseVariable], let jobID = environment[Self.jobVariable],
-              let worker = environment[Self.workerVariable]
-        else { throw XCTSkip("runs only as the child process of testThreeProcessesOnOneFileNeverShareAUnit") }
-        let store = try SQLiteWorkStore(path: path)
-        let spec = try XCTUnwrap(try store.job(jobID)).spec()
-        let keys = try StoreFixtures.drain(store, jobID: jobID, plan: SweepPlan(spec: spec),
-                                           worker: StoreFixtures.worker(worker, host: "host-\(worker)"))
-        for key in keys { print(Self.marker + key) }
+        if let path = environment[Self.databaseVariable], let jobID = environment[Self.jobVariable],
+           let worker = environment[Self.workerVariable] {
+            let store = try SQLiteWorkStore(path: path)
+            let spec = try XCTUnwrap(try store.job(jobID)).spec()
+            let keys = try StoreFixtures.drain(store, jobID: jobID, plan: SweepPlan(spec: spec),
+                                               worker: StoreFixtures.worker(worker, host: "host-\(worker)"))
+            for key in keys { print(Self.marker + key) }
+            return
+        }
+        // Alone: every unit once, in an order its dependencies allow, and the job succeeds.
+        let store = try SQLiteWorkStore(path: try StoreFixtures.temporaryFolder(self).appendingPathComponent("alone.db").path)
+        let job = NewJob(spec: try StoreFixtures.smallSpec(repeats: 2, sparsities: [0, 50]))
+        let plan = SweepPlan(spec: job.spec)
+        try store.enqueue(job, plan: plan, maxAttempts: 1)
+        let keys = try StoreFixtures.drain(store, jobID: job.id, plan: plan, worker: StoreFixtures.worker("alone"))
+        XCTAssertEqual(keys.count, plan.units.count, "\(keys)")
+        XCTAssertEqual(Set(keys), Set(plan.units.map(\.key)))
+        for unit in plan.units {
+            let position = try XCTUnwrap(keys.firstIndex(of: unit.key))
+            for dependency in unit.dependencies {
+                XCTAssertLessThan(try XCTUnwrap(keys.firstIndex(of: dependency)), position, "\(unit.key) ran before \(dependency)")
+            }
+        }
+        XCTAssertEqual(try store.job(job.id)?.state, .succeeded)
     }
 }

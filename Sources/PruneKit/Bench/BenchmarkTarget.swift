@@ -2,9 +2,9 @@ import Foundation
 
 /// One of the speed issue's targets (issue 15), checked against a bench run's own figures.
 /// Targets are ratios or limits measured in this one run, never absolute times from elsewhere.
-package struct BenchmarkTarget: Codable, Sendable, Equatable {
+package struct BenchmarkTarget: Encodable, Sendable, Equatable {
     /// Whether a figure must reach the target from below (a speed-up) or stay under it (a time, a size).
-    package enum Direction: String, Codable, Sendable {
+    package enum Direction: String, Encodable, Sendable {
         case atLeast = "at_least", atMost = "at_most"
     }
 
@@ -25,21 +25,7 @@ package struct BenchmarkTarget: Codable, Sendable, Equatable {
         case name, measured, target, direction, unit, met, ratio
     }
 
-    package init(name: String, measured: Double, target: Double, direction: Direction, unit: String) {
-        self.name = name
-        self.measured = measured
-        self.target = target
-        self.direction = direction
-        self.unit = unit
-    }
-
-    package init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try container.decode(String.self, forKey: .name), measured: try container.decode(Double.self, forKey: .measured),
-                  target: try container.decode(Double.self, forKey: .target),
-                  direction: try container.decode(Direction.self, forKey: .direction), unit: try container.decode(String.self, forKey: .unit))
-    }
-
+    /// The figures with `met` and `ratio`, for `--json` (targets are derived from a report, never read back).
     package func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)

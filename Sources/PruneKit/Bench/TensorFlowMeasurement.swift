@@ -36,16 +36,6 @@ package struct TensorFlowFigures: Codable, Sendable {
     package var peakResidentMegabytes: Double?
     package var failure: String?
 
-    package init(command: [String], version: String? = nil, points: Int? = nil, wallSeconds: Double? = nil,
-                 peakResidentMegabytes: Double? = nil, failure: String? = nil) {
-        self.command = command
-        self.version = version
-        self.points = points
-        self.wallSeconds = wallSeconds
-        self.peakResidentMegabytes = peakResidentMegabytes
-        self.failure = failure
-    }
-
     enum CodingKeys: String, CodingKey {
         case command, version, points, failure
         case wallSeconds = "wall_seconds", peakResidentMegabytes = "peak_resident_megabytes"
