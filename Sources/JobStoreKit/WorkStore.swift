@@ -56,15 +56,66 @@ public protocol WorkStore: Sendable {
     /// On the store's first start, imports the JSON job records of earlier versions
     /// (`<stateDirectory>/jobs/*.json`); a later call does nothing (`ran` false).
     func importEarlierRecords(stateDirectory: URL, maxAttempts: Int) throws -> EarlierRecordsImport
+
+    // MARK: Front ends and supervisors
+
+    /// The job submitted with this `Idempotency-Key`, or nil. Keys are unique across the store:
+    /// `enqueue` of a second job with a key in use throws `duplicateIdempotencyKey`.
+    func job(idempotencyKey: String) throws -> StoredJob?
+    /// Like `heartbeat(_:leaseSeconds:)`, and while the lease is held also keeps `progressJSON`
+    /// (the unit's latest `SweepProgress`, encoded) on the unit, where front ends read it.
+    func heartbeat(_ lease: Lease, leaseSeconds: Double, progressJSON: String?) throws -> LeaseStatus
+    /// What changed after `sequence` (0: everything): the jobs whose row, units, attempts or rows
+    /// changed, each once in its current form, the ids of jobs deleted, and the sequence to ask
+    /// from next time. Every change to a job takes the next number of one store-wide sequence.
+    func changes(after sequence: Int) throws -> StoreChanges
+    /// Removes a job and everything of it (units, attempts, rows, artifact records); a worker
+    /// holding one of its leases finds it lost. Returns false when there was no such job.
+    @discardableResult
+    func delete(jobID: String) throws -> Bool
+    /// Ends at once the leases `worker` holds (its supervisor saw its process die): each attempt
+    /// ends `expired` with `reason`, and counts, as an expired lease does. Returns how many.
+    @discardableResult
+    func expireLeases(of worker: String, reason: String) throws -> Int
+    /// Waits until new work may be claimable (a job enqueued, a unit released, failed for a retry,
+    /// or completed so that dependents are free) or `timeout` seconds pass: LISTEN/NOTIFY on
+    /// PostgreSQL, a short poll of the store's change sequence on SQLite. May return early.
+    func waitForWork(timeout: Double) throws
+}
+
+/// What changed in the store after a sequence number (`WorkStore.changes(after:)`).
+public struct StoreChanges: Sendable, Equatable {
+    /// Jobs changed (or added), in their current form, oldest first.
+    public var jobs: [StoredJob]
+    /// Jobs deleted.
+    public var deletedJobIDs: [String]
+    /// The store's latest sequence number; pass it to the next call.
+    public var sequence: Int
+    public init(jobs: [StoredJob], deletedJobIDs: [String], sequence: Int) {
+        self.jobs = jobs
+        self.deletedJobIDs = deletedJobIDs
+        self.sequence = sequence
+    }
 }
 
 /// A job to add to the store.
 public struct NewJob: Sendable, Equatable {
     public var id: String
     public var spec: SweepSpec
-    public init(id: String = UUID().uuidString.lowercased(), spec: SweepSpec) {
+    /// The client's `Idempotency-Key`, unique across the store.
+    public var idempotencyKey: String?
+    /// What front ends keep with the job and the store never reads (admission's estimate), as JSON.
+    public var metadataJSON: String?
+    /// Each unit's share of the job's work (any unit: `SweepPlan.unitCosts`), by unit key; a unit
+    /// not named costs 1. Front ends weight the units' progress by it.
+    public var unitCosts: [String: Double]
+    public init(id: String = UUID().uuidString.lowercased(), spec: SweepSpec, idempotencyKey: String? = nil,
+                metadataJSON: String? = nil, unitCosts: [String: Double] = [:]) {
         self.id = id
         self.spec = spec
+        self.idempotencyKey = idempotencyKey
+        self.metadataJSON = metadataJSON
+        self.unitCosts = unitCosts
     }
 }
 
@@ -92,6 +143,11 @@ public struct StoredJob: Sendable, Equatable {
     public var finishedAt: Double?
     /// Why a failed job failed.
     public var error: String?
+    public var idempotencyKey: String?
+    /// `NewJob.metadataJSON`, as given.
+    public var metadataJSON: String?
+    /// The store-wide sequence number of the job's latest change (see `WorkStore.changes(after:)`).
+    public var changeSequence: Int
 
     /// The spec, decoded.
     public func spec() throws -> SweepSpec {
@@ -125,6 +181,10 @@ public struct StoredUnit: Sendable, Equatable {
     /// The worker and host that completed it.
     public var doneByWorker: String?
     public var doneByHost: String?
+    /// `NewJob.unitCosts` of this unit (1 when not given).
+    public var cost: Double
+    /// The latest progress a heartbeat of the current or last lease brought (`SweepProgress` as JSON).
+    public var progressJSON: String?
 }
 
 /// One process that claims units: `id` unique to the process, `host` the machine it runs on.

@@ -3,6 +3,8 @@ public enum WorkStoreError: Error, Equatable, CustomStringConvertible {
     /// A lease that is no longer held was used: the write or completion was refused.
     case leaseLost(jobID: String, unitKey: String, fencingToken: Int, reason: String)
     case duplicateJob(String)
+    /// Another job was submitted with this `Idempotency-Key`.
+    case duplicateIdempotencyKey(String)
     case unknownJob(String)
     /// `maxAttempts` or `leaseSeconds` out of range.
     case invalidArgument(String)
@@ -14,6 +16,7 @@ public enum WorkStoreError: Error, Equatable, CustomStringConvertible {
         case let .leaseLost(job, unit, token, reason):
             return "refused: the lease on unit \(unit) of job \(job) (fencing token \(token)) is no longer held: \(reason)"
         case let .duplicateJob(id): return "job \(id) is already in the store"
+        case let .duplicateIdempotencyKey(key): return "a job with Idempotency-Key \(key) is already in the store"
         case let .unknownJob(id): return "no job \(id) in the store"
         case let .invalidArgument(text): return text
         case let .schemaTooNew(applied):
