@@ -87,6 +87,34 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-idempotency-progress-changes") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN idempotency_key TEXT;
+                ALTER TABLE jobs ADD COLUMN metadata_json TEXT;
+                ALTER TABLE jobs ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+                -- SQLite lets a unique index hold many NULLs: jobs without a key never collide.
+                CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs (idempotency_key);
+                CREATE INDEX jobs_by_change ON jobs (change_seq);
+                ALTER TABLE units ADD COLUMN cost REAL NOT NULL DEFAULT 1;
+                ALTER TABLE units ADD COLUMN progress_json TEXT;
+                -- One row: the store-wide change sequence every change to a job takes its next number
+                -- from, and the work sequence idle workers wait on (bumped only when work may be free).
+                CREATE TABLE store_sequence (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    change_seq INTEGER NOT NULL,
+                    work_seq INTEGER NOT NULL
+                );
+                -- Deleted jobs, so changes(after:) can tell a front end to forget them.
+                CREATE TABLE deleted_jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    seq INTEGER NOT NULL
+                );
+                CREATE INDEX deleted_jobs_by_seq ON deleted_jobs (seq);
+                -- Jobs of v1 files get numbers in the order they were added.
+                UPDATE jobs SET change_seq = (SELECT count(*) FROM jobs AS older WHERE older.rowid <= jobs.rowid);
+                INSERT INTO store_sequence (id, change_seq, work_seq) VALUES (1, (SELECT count(*) FROM jobs), 0);
+                """)
+        }
         return migrator
     }
 }

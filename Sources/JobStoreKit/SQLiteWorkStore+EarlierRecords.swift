@@ -30,6 +30,7 @@ extension SQLiteWorkStore {
                     if !record.state.isFinished {
                         try Self.insertUnits(db, jobID: record.id, plan: SweepPlan(spec: record.spec))
                     }
+                    try Self.touch(db, record.id, freesWork: !record.state.isFinished)
                     report.imported.append(record.id)
                 }
             }

@@ -38,11 +38,16 @@ extension SQLiteWorkStore {
             try db.execute(sql: """
                 UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?) WHERE id = ? AND state = 'queued'
                 """, arguments: [now, jobID])
+            try Self.touch(db, jobID, freesWork: false)
             return Lease(jobID: jobID, unitKey: key, worker: worker, fencingToken: token, attempt: attempt, expiresAt: expires)
         }
     }
 
     public func heartbeat(_ lease: Lease, leaseSeconds: Double) throws -> LeaseStatus {
+        try heartbeat(lease, leaseSeconds: leaseSeconds, progressJSON: nil)
+    }
+
+    public func heartbeat(_ lease: Lease, leaseSeconds: Double, progressJSON: String?) throws -> LeaseStatus {
         guard leaseSeconds > 0, leaseSeconds.isFinite else {
             throw WorkStoreError.invalidArgument("leaseSeconds must be a positive number of seconds, got \(leaseSeconds)")
         }
@@ -54,6 +59,12 @@ extension SQLiteWorkStore {
                 let expires = now + leaseSeconds
                 try db.execute(sql: "UPDATE units SET lease_expires_at = ? WHERE job_id = ? AND key = ? AND fencing_token = ?",
                                arguments: [expires, lease.jobID, lease.unitKey, lease.fencingToken])
+                // Only progress is news to a front end; a bare renewal takes no sequence number.
+                if let progressJSON {
+                    try db.execute(sql: "UPDATE units SET progress_json = ? WHERE job_id = ? AND key = ?",
+                                   arguments: [progressJSON, lease.jobID, lease.unitKey])
+                    try Self.touch(db, lease.jobID, freesWork: false)
+                }
                 return .held(expiresAt: expires)
             }
         }
@@ -71,6 +82,7 @@ extension SQLiteWorkStore {
                     """, arguments: [lease.jobID, row.pointKey, row.csvRow, lease.unitKey, lease.fencingToken, row.host, row.cpu, now])
                 inserted += db.changesCount
             }
+            if inserted > 0 { try Self.touch(db, lease.jobID, freesWork: false) }
             return inserted
         }
     }
@@ -100,6 +112,7 @@ extension SQLiteWorkStore {
                 try db.execute(sql: "UPDATE jobs SET state = 'succeeded', finished_at = ? WHERE id = ? AND state = 'running'",
                                arguments: [now, lease.jobID])
             }
+            try Self.touch(db, lease.jobID, freesWork: left > 0)
         }
     }
 
@@ -108,6 +121,7 @@ extension SQLiteWorkStore {
             try Self.requireHeld(db, lease, now: now)
             try Self.closeAttempt(db, lease.jobID, lease.unitKey, lease.fencingToken, .failed, reason: reason, now: now)
             try Self.endFailedAttempt(db, jobID: lease.jobID, unitKey: lease.unitKey, reason: reason, now: now)
+            try Self.touch(db, lease.jobID, freesWork: true)
         }
     }
 
@@ -122,6 +136,7 @@ extension SQLiteWorkStore {
                 """, arguments: [lease.jobID, lease.unitKey])
             try Self.closeAttempt(db, lease.jobID, lease.unitKey, lease.fencingToken, .released,
                                   reason: "handed back by \(lease.worker.id)", now: now)
+            try Self.touch(db, lease.jobID, freesWork: true)
         }
     }
 
@@ -135,7 +150,9 @@ extension SQLiteWorkStore {
             SELECT u.state, u.lease_owner, u.fencing_token, u.lease_expires_at, j.state AS job_state
             FROM units u JOIN jobs j ON j.id = u.job_id WHERE u.job_id = ? AND u.key = ?
             """, arguments: [lease.jobID, lease.unitKey])
-        else { return .lost("the unit is not in the store") }
+        else {
+            return try jobExists(db, lease.jobID) ? .lost("the unit is not in the store") : .lost("job \(lease.jobID) was deleted")
+        }
         let token: Int = row["fencing_token"]
         if token != lease.fencingToken {
             return .lost("a later lease (fencing token \(token), worker \(row["lease_owner"] as String? ?? "none")) took the unit over")
@@ -172,20 +189,27 @@ extension SQLiteWorkStore {
             """, arguments: [now, outcome.rawValue, reason, jobID, unitKey, token])
     }
 
-    /// Leases that ran out: their attempt ends as expired, and the unit goes back to the queue or,
-    /// out of attempts, fails its job.
-    static func expireLeases(_ db: Database, now: Double) throws {
-        let expired = try Row.fetchAll(db, sql: """
-            SELECT job_id, key, fencing_token, lease_owner, lease_host, lease_expires_at FROM units
+    /// Leases that ran out, or with `owner` every lease that worker holds: their attempt ends as
+    /// expired, and the unit goes back to the queue or, out of attempts, fails its job. Returns how many.
+    @discardableResult
+    static func expireLeases(_ db: Database, now: Double, owner: String? = nil, reason given: String? = nil) throws -> Int {
+        let expired = try owner.map { owner in
+            try Row.fetchAll(db, sql: """
+                SELECT job_id, key, fencing_token, lease_owner, lease_host FROM units WHERE state = 'leased' AND lease_owner = ?
+                """, arguments: [owner])
+        } ?? Row.fetchAll(db, sql: """
+            SELECT job_id, key, fencing_token, lease_owner, lease_host FROM units
             WHERE state = 'leased' AND lease_expires_at <= ?
             """, arguments: [now])
         for row in expired {
             let jobID: String = row["job_id"], key: String = row["key"]
-            let reason = "worker \(row["lease_owner"] as String? ?? "?") on \(row["lease_host"] as String? ?? "?") "
+            let reason = given ?? "worker \(row["lease_owner"] as String? ?? "?") on \(row["lease_host"] as String? ?? "?") "
                 + "stopped renewing its lease"
             try closeAttempt(db, jobID, key, row["fencing_token"], .expired, reason: reason, now: now)
             try endFailedAttempt(db, jobID: jobID, unitKey: key, reason: reason, now: now)
+            try touch(db, jobID, freesWork: true)
         }
+        return expired.count
     }
 
     /// A failed or expired attempt: retry the unit, or fail it and its job with every attempt's reason.

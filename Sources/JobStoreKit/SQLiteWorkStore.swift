@@ -66,13 +66,22 @@ public final class SQLiteWorkStore: WorkStore {
 
     public func enqueue(_ job: NewJob, plan: SweepPlan, maxAttempts: Int) throws {
         guard maxAttempts >= 1 else { throw WorkStoreError.invalidArgument("maxAttempts must be at least 1, got \(maxAttempts)") }
+        try Self.checkCosts(job.unitCosts, jobID: job.id, plan: plan)
         let specJSON = try Self.specJSON(job.spec)
         try write { db, now in
             guard try !Self.jobExists(db, job.id) else { throw WorkStoreError.duplicateJob(job.id) }
+            if let key = job.idempotencyKey,
+               try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = ?)", arguments: [key]) == true {
+                throw WorkStoreError.duplicateIdempotencyKey(key)
+            }
             try db.execute(sql: """
-                INSERT INTO jobs (id, spec_json, state, max_attempts, created_at) VALUES (?, ?, 'queued', ?, ?)
-                """, arguments: [job.id, specJSON, maxAttempts, now])
-            try Self.insertUnits(db, jobID: job.id, plan: plan)
+                INSERT INTO jobs (id, spec_json, state, max_attempts, created_at, idempotency_key, metadata_json)
+                VALUES (?, ?, 'queued', ?, ?, ?, ?)
+                """, arguments: [job.id, specJSON, maxAttempts, now, job.idempotencyKey, job.metadataJSON])
+            try Self.insertUnits(db, jobID: job.id, plan: plan, costs: job.unitCosts)
+            // A job added again under a deleted one's id is no longer deleted.
+            try db.execute(sql: "DELETE FROM deleted_jobs WHERE id = ?", arguments: [job.id])
+            try Self.touch(db, job.id, freesWork: true)
         }
     }
 
@@ -86,7 +95,20 @@ public final class SQLiteWorkStore: WorkStore {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)", arguments: [id]) ?? false
     }
 
-    static func insertUnits(_ db: Database, jobID: String, plan: SweepPlan) throws {
+    /// Unit costs must be finite, not negative, and name units of the plan.
+    static func checkCosts(_ costs: [String: Double], jobID: String, plan: SweepPlan) throws {
+        let keys = Set(plan.units.map(\.key))
+        for (key, cost) in costs.sorted(by: { $0.key < $1.key }) {
+            guard keys.contains(key) else {
+                throw WorkStoreError.invalidArgument("unitCosts of job \(jobID) names unit \(key), which the plan does not have")
+            }
+            guard cost.isFinite, cost >= 0 else {
+                throw WorkStoreError.invalidArgument("unitCosts of job \(jobID): unit \(key) costs \(cost), expected a finite number >= 0")
+            }
+        }
+    }
+
+    static func insertUnits(_ db: Database, jobID: String, plan: SweepPlan, costs: [String: Double] = [:]) throws {
         let keys = Set(plan.units.map(\.key))
         guard keys.count == plan.units.count else { throw WorkStoreError.invalidArgument("the plan of job \(jobID) repeats a unit key") }
         for unit in plan.units {
@@ -102,8 +124,10 @@ public final class SQLiteWorkStore: WorkStore {
             case .reports: kind = "reports"
             }
             try db.execute(sql: """
-                INSERT INTO units (job_id, key, kind, position, repeat_index, state, waiting_on) VALUES (?, ?, ?, ?, ?, 'pending', ?)
-                """, arguments: [jobID, unit.key, kind, position, unit.repeatIndex, Set(unit.dependencies).count])
+                INSERT INTO units (job_id, key, kind, position, repeat_index, state, waiting_on, cost)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [jobID, unit.key, kind, position, unit.repeatIndex, Set(unit.dependencies).count,
+                                 costs[unit.key] ?? 1])
             for dependency in Set(unit.dependencies).sorted() {
                 try db.execute(sql: "INSERT INTO unit_dependencies (job_id, unit_key, dependency_key) VALUES (?, ?, ?)",
                                arguments: [jobID, unit.key, dependency])
@@ -122,7 +146,8 @@ public final class SQLiteWorkStore: WorkStore {
     static func job(_ row: Row) -> StoredJob {
         StoredJob(id: row["id"], specJSON: row["spec_json"], state: StoredJobState(rawValue: row["state"]) ?? .failed,
                   maxAttempts: row["max_attempts"], createdAt: row["created_at"], startedAt: row["started_at"],
-                  finishedAt: row["finished_at"], error: row["error"])
+                  finishedAt: row["finished_at"], error: row["error"], idempotencyKey: row["idempotency_key"],
+                  metadataJSON: row["metadata_json"], changeSequence: row["change_seq"])
     }
 
     public func units(of jobID: String) throws -> [StoredUnit] {
@@ -137,7 +162,8 @@ public final class SQLiteWorkStore: WorkStore {
                                   state: UnitState(rawValue: row["state"]) ?? .failed, attempts: row["attempts"],
                                   leaseOwner: row["lease_owner"], leaseExpiresAt: row["lease_expires_at"],
                                   fencingToken: row["fencing_token"], lastError: row["last_error"],
-                                  doneByWorker: row["done_by_worker"], doneByHost: row["done_by_host"])
+                                  doneByWorker: row["done_by_worker"], doneByHost: row["done_by_host"],
+                                  cost: row["cost"], progressJSON: row["progress_json"])
             }
         }
     }
@@ -160,7 +186,9 @@ public final class SQLiteWorkStore: WorkStore {
             try db.execute(sql: """
                 UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state IN ('queued', 'running')
                 """, arguments: [now, jobID])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.touch(db, jobID, freesWork: false)
+            return true
         }
     }
 
@@ -183,6 +211,7 @@ public final class SQLiteWorkStore: WorkStore {
                 INSERT INTO artifacts (job_id, name, bytes, sha256) VALUES (?, ?, ?, ?)
                 ON CONFLICT (job_id, name) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256
                 """, arguments: [artifact.jobID, artifact.name, artifact.bytes, artifact.sha256])
+            try Self.touch(db, artifact.jobID, freesWork: false)
         }
     }
 

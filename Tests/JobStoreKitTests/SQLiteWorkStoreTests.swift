@@ -35,6 +35,17 @@ final class SQLiteWorkStoreTests: XCTestCase {
         try contract.earlierJSONRecordsAreImportedOnce(stateDirectory: try StoreFixtures.temporaryFolder(self))
     }
 
+    func testIdempotencyKeysAreUniqueAndFindTheirJob() throws { try contract.idempotencyKeysAreUniqueAndFindTheirJob() }
+    func testChangesReportEachChangedJobOnceWithProgressAndDeletes() throws {
+        try contract.changesReportEachChangedJobOnceWithProgressAndDeletes()
+    }
+    func testALeaseExpiredInAClaimIsAChange() throws { try contract.aLeaseExpiredInAClaimIsAChange() }
+    func testDeleteRemovesEverythingAndAHeldLeaseIsLost() throws { try contract.deleteRemovesEverythingAndAHeldLeaseIsLost() }
+    func testExpiringADeadWorkersLeasesFreesItsUnitsAtOnce() throws { try contract.expiringADeadWorkersLeasesFreesItsUnitsAtOnce() }
+    func testWaitForWorkWakesOnAnEnqueueElsewhereAndOtherwiseTimesOut() throws {
+        try contract.waitForWorkWakesOnAnEnqueueElsewhereAndOtherwiseTimesOut()
+    }
+
     // MARK: - SQLite only
 
     func testAnEmptyFileIsMigratedInWALModeAndKeepsItsDataWhenReopened() throws {
@@ -51,6 +62,29 @@ final class SQLiteWorkStoreTests: XCTestCase {
         let reopened = try SQLiteWorkStore(path: path)
         XCTAssertEqual(try reopened.job(job.id)?.maxAttempts, 2)
         XCTAssertEqual(try reopened.appliedMigrations(), SQLiteSchema.migrator.migrations)
+    }
+
+    /// A file of the first schema keeps its jobs, which get change numbers in the order they were added.
+    func testAVersionOneFileIsMigratedAndItsJobsNumbered() throws {
+        let path = try StoreFixtures.temporaryFolder(self).appendingPathComponent("v1.db").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteSchema.migrator.migrate(pool, upTo: "v1-jobs-units-rows-artifacts")
+            try pool.write { db in
+                for (id, created) in [("older", 1.0), ("newer", 2.0)] {
+                    try db.execute(sql: "INSERT INTO jobs (id, spec_json, state, max_attempts, created_at) VALUES (?, '{}', 'succeeded', 1, ?)",
+                                   arguments: [id, created])
+                }
+            }
+        }
+        let store = try SQLiteWorkStore(path: path)
+        XCTAssertEqual(try store.appliedMigrations(), SQLiteSchema.migrator.migrations)
+        let all = try store.changes(after: 0)
+        XCTAssertEqual(all.jobs.map(\.id), ["older", "newer"])
+        XCTAssertEqual(all.jobs.map(\.changeSequence), [1, 2])
+        XCTAssertEqual(all.sequence, 2)
+        XCTAssertEqual(try store.changes(after: 1).jobs.map(\.id), ["newer"])
+        XCTAssertNil(try store.job("older")?.idempotencyKey)
     }
 
     func testAFileMigratedByANewerVersionIsRefused() throws {
