@@ -5,9 +5,9 @@ import PackageDescription
 // AVX-512 live in CKernels, built for several instruction sets and chosen at run time.
 let engineReleaseFlags = ["-Ounchecked"]
 
-// Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
+// Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, JobStoreKit, PruneKit};
 // PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> {CZlib, CEpoll}; PruneLabService -> CProcess;
-// JobStoreKit -> {PruneKit, GRDB} (not yet used by the service). PruneKit and HTTPServer never meet.
+// JobStoreKit -> {PruneKit, GRDB}. PruneKit and HTTPServer never meet; neither sees a database.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "CProcess", path: "Sources/CProcess"),
         // SHA-256 of uploads, optimised in debug builds too (a 512 MB upload is hashed on arrival).
         .target(name: "CDigest", path: "Sources/CDigest", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "CProcess"]),
+        .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "JobStoreKit", "CProcess"]),
         // The work store (jobs, work units with leases, result rows, artifact metadata): its own
         // target, so the engine and the HTTP server never see a database client, and the store's
         // contract suite builds without the service. SQLite through GRDB (Debian's libsqlite3-dev).
@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "prunelab",
             dependencies: [
-                "PruneKit", "PruneLabService", "CProcess",
+                "PruneKit", "PruneLabService", "JobStoreKit", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Test helpers shared by the test targets (running Python checkers).
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
         .testTarget(name: "JobStoreKitTests", dependencies: ["JobStoreKit", "PruneKit"]),
-        .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "TestHelpers"]),
+        .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "JobStoreKit", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v6]
 )

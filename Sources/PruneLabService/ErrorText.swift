@@ -10,3 +10,12 @@ enum ErrorText {
         return String(describing: error)
     }
 }
+
+/// An error with a message of its own for a job or an operator (a limit not applied, a unit
+/// this version's plan lacks).
+public struct SweepReportedError: Error, CustomStringConvertible, LocalizedError {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+    public var errorDescription: String? { message }
+}

@@ -22,11 +22,11 @@ struct JobsAPI: Sendable {
     let pollBodies = PollBodyCache()
 
     func register(on router: Router) {
-        router.add("POST", "/jobs") { try submit($0) }
+        router.add("POST", "/jobs") { request in storeCall { try submit(request) } }
         router.add("GET", "/jobs") { try list($0) }
         router.add("GET", "/jobs/{id}", execution: .inline) { show($0) }
-        router.add("POST", "/jobs/{id}/cancel") { cancel($0) }
-        router.add("DELETE", "/jobs/{id}") { delete($0) }
+        router.add("POST", "/jobs/{id}/cancel") { request in storeCall { try cancel(request) } }
+        router.add("DELETE", "/jobs/{id}") { request in storeCall { try delete(request) } }
         // One route for both: which of two patterns a router prefers is not part of its contract.
         router.add("GET", "/jobs/{id}/{file}") { request in
             request.pathParameters["file"] == "events" ? events(request) : artifact(request)
@@ -52,6 +52,18 @@ struct JobsAPI: Sendable {
         ["name": .string(preset.name), "summary": .string(preset.summary), "reproduces": .string(preset.reproduces),
          "spec": preset.document]
     })]).serialized())
+
+    /// A route that writes to the job store: a store that cannot be reached or refuses answers 503
+    /// naming why (the client may retry), never a bare 500.
+    func storeCall(_ body: () throws -> HTTPResponse) -> HTTPResponse {
+        do {
+            return try body()
+        } catch {
+            return Problem("store-unavailable", status: 503, title: "Job store unavailable",
+                           detail: "the job store did not take the change: \(ErrorText.message(for: error))")
+                .response(headers: ["Retry-After": "5"])
+        }
+    }
 
     // MARK: POST /jobs
 
@@ -217,10 +229,10 @@ struct JobsAPI: Sendable {
         return HTTPResponse(status: 200, contentType: "application/json", body: body)
     }
 
-    func cancel(_ request: HTTPRequest) -> HTTPResponse {
+    func cancel(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = BearerToken.refusal(of: request, expected: token) { return refusal }
         let id = request.pathParameters["id"] ?? ""
-        switch jobs.cancel(id) {
+        switch try jobs.cancel(id) {
         case .cancelled(let record): return json(200, view(record))
         case .stopping(let record): return json(202, view(record))
         case .alreadyFinished(let record):
@@ -231,14 +243,14 @@ struct JobsAPI: Sendable {
         }
     }
 
-    func delete(_ request: HTTPRequest) -> HTTPResponse {
+    func delete(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = BearerToken.refusal(of: request, expected: token) { return refusal }
         let id = request.pathParameters["id"] ?? ""
-        switch jobs.delete(id) {
+        switch try jobs.delete(id) {
         case .deleted: return HTTPResponse(status: 204)
         case .stillRunning:
             return Problem("job-still-running", status: 409, title: "Job still stopping",
-                           detail: "job \(id) was asked to stop but its process has not ended yet; delete it again in a moment")
+                           detail: "job \(id) is cancelled but a worker still holds one of its units (it lets go within a heartbeat); delete it again in a moment")
                 .response(headers: ["Retry-After": "2"])
         case .notFound: return Problem.jobNotFound(id).response()
         }

@@ -81,7 +81,8 @@ enum OpenAPIDocument {
           "422": {"$ref": "#/components/responses/Refused"},
           "429": {"description": "Too many queued jobs (`--max-queued`); a replayed Idempotency-Key still gets its job.",
                   "headers": {"Retry-After": {"description": "Seconds to wait before submitting again.", "schema": {"type": "integer"}}},
-                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "503": {"$ref": "#/components/responses/StoreUnavailable"}
         }
       },
       "get": {
@@ -119,13 +120,14 @@ enum OpenAPIDocument {
         "tags": ["jobs"],
         "operationId": "deleteJob",
         "summary": "Delete a job, its record and its artifacts",
-        "description": "Cancels the job first if it is queued or running (its process gets SIGTERM, then SIGKILL after a grace period). Afterwards every URL of the job answers 404.",
+        "description": "Cancels the job first if it is queued or running, and waits for its workers to let go of its units (within a heartbeat). Afterwards every URL of the job answers 404, on every front end of the store.",
         "security": [{}, {"bearer": []}],
         "responses": {
           "204": {"description": "Deleted."},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "404": {"$ref": "#/components/responses/NotFound"},
-          "409": {"$ref": "#/components/responses/Problem"}
+          "409": {"$ref": "#/components/responses/Problem"},
+          "503": {"$ref": "#/components/responses/StoreUnavailable"}
         }
       }
     },
@@ -135,14 +137,15 @@ enum OpenAPIDocument {
         "tags": ["jobs"],
         "operationId": "cancelJob",
         "summary": "Cancel a queued or running job",
-        "description": "A queued job is cancelled at once (200) and never starts; a running one is asked to stop (202, `cancel_requested` true): its process gets SIGTERM, then SIGKILL after a grace period, and the job shows `cancelled` within about a second.",
+        "description": "A queued job is cancelled at once (200) and never starts. A running one is cancelled in the store at once (202, state `cancelled`, `cancel_requested` true while a worker still holds one of its units): no unit of it is claimed again, its workers' writes are refused, and each of them stops at its next heartbeat.",
         "security": [{}, {"bearer": []}],
         "responses": {
           "200": {"description": "Cancelled.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-          "202": {"description": "Stopping.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+          "202": {"description": "Cancelled; its workers are stopping.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "404": {"$ref": "#/components/responses/NotFound"},
-          "409": {"$ref": "#/components/responses/Problem"}
+          "409": {"$ref": "#/components/responses/Problem"},
+          "503": {"$ref": "#/components/responses/StoreUnavailable"}
         }
       }
     },
@@ -487,6 +490,9 @@ enum OpenAPIDocument {
       "Refused": {"description": "A valid request the server will not carry out: `errors` names the fields (JSON Pointers) that cause it.",
                   "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "NotFound": {"description": "No such job (or artifact, or upload).",
+                   "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "StoreUnavailable": {"description": "The job store could not be reached or did not take the change; nothing changed. Retry after `Retry-After` seconds.",
+                   "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     },
     "schemas": {
@@ -592,15 +598,15 @@ enum OpenAPIDocument {
           "started_at": {"type": ["string", "null"], "format": "date-time"},
           "finished_at": {"type": ["string", "null"], "format": "date-time"},
           "error": {"type": ["string", "null"]},
-          "cancel_requested": {"type": "boolean"},
-          "attempts": {"type": "integer", "description": "Times a worker started the job; more than 1 after a resume or a retry."},
-          "attempt_log": {"type": "array", "description": "Every attempt, oldest first. Only `crashed` attempts count against --max-attempts.",
+          "cancel_requested": {"type": "boolean", "description": "The job is cancelled and a worker still holds one of its units."},
+          "attempts": {"type": "integer", "description": "Attempts at the job's work units (its trainings, lines of points and reports): one per unit, more after a worker died or was stopped."},
+          "attempt_log": {"type": "array", "description": "Every attempt at a unit, oldest first; `reason` names the unit and the worker. Each unit has at most --max-attempts `failed` or `crashed` attempts.",
             "items": {"type": "object", "required": ["started", "ended", "outcome", "reason"],
               "properties": {"started": {"type": "string", "format": "date-time"},
                              "ended": {"type": ["string", "null"], "format": "date-time"},
                              "outcome": {"type": ["string", "null"], "enum": ["succeeded", "failed", "crashed", "cancelled", "interrupted", null]},
                              "reason": {"type": ["string", "null"]}}}},
-          "cores": {"type": ["integer", "null"], "description": "CPUs the job's process had in its last attempt."},
+          "cores": {"type": ["integer", "null"], "description": "Null: each unit ran on its worker's own share of the CPUs (results.csv's host and cpu say where)."},
           "estimate": {"anyOf": [{"$ref": "#/components/schemas/Estimate"}, {"type": "null"}],
                        "description": "What admission estimated the job costs; null for jobs from before estimates."},
           "spec": {"$ref": "#/components/schemas/SweepSpec"},

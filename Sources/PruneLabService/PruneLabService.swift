@@ -1,15 +1,26 @@
 import Foundation
 import HTTPServer
+import JobStoreKit
 import PruneKit
 
 /// How `prunelab serve` runs.
 public struct ServiceConfiguration: Sendable {
-    /// Job records go to `stateDirectory/jobs/`.
+    /// The default store's folder (`sqlite:<stateDirectory>/prunelab.db`), and where the JSON job
+    /// records of earlier versions are imported from (`stateDirectory/jobs/`).
     public var stateDirectory: URL
-    /// The web page; job artifacts go to `publicDirectory/jobs/{id}/`.
+    /// The web page; job artifacts go to `publicDirectory/jobs/{id}/` unless `artifactsDirectory` is set.
     public var publicDirectory: URL
-    /// Sweeps run at the same time.
+    /// Where jobs, units and rows live (`--store`): `sqlite:PATH` or `postgres://…`; nil: the default SQLite file.
+    public var storeLocation: String?
+    /// Artifacts of job `id` go to `artifactsDirectory/id/` (`--artifacts`), a folder every worker reaches.
+    public var artifactsDirectory: URL?
+    /// Worker processes this service starts on its store (0: a front end that runs no work).
     public var workers = 1
+    /// How the workers run: processes of this executable (the default), or threads (tests).
+    public var workerLaunch: WorkerLaunch?
+    /// A unit's lease, and how often a running unit renews it.
+    public var leaseSeconds = 30.0
+    public var heartbeatSeconds = 5.0
     /// When set, POST and DELETE need `Authorization: Bearer <token>`.
     public var token: String?
     /// Serve on an address other than loopback without a token (`--no-auth`). Without it, such a
@@ -45,6 +56,16 @@ public struct ServiceConfiguration: Sendable {
         self.publicDirectory = publicDirectory
     }
 
+    /// `--store`, or the default SQLite file in the state folder.
+    public var resolvedStoreLocation: String {
+        storeLocation ?? "sqlite:" + stateDirectory.appendingPathComponent("prunelab.db").path
+    }
+
+    /// `--artifacts`, or `public/jobs`.
+    public var resolvedArtifactsDirectory: URL {
+        artifactsDirectory ?? publicDirectory.appendingPathComponent("jobs", isDirectory: true)
+    }
+
     /// Why this configuration must not start, or nil.
     public var securityProblem: String? {
         guard token == nil, !allowWithoutToken, !Self.isLoopback(host) else { return nil }
@@ -75,23 +96,39 @@ public struct ServiceConfigurationError: Error, CustomStringConvertible, Localiz
 public final class PruneLabService: @unchecked Sendable {
     public let configuration: ServiceConfiguration
     public let jobs: JobManager
+    /// The workers this service runs on its store.
+    let workers: WorkerPool
     /// Every request the server hands over, routed; counts answers by status for /metrics.
     public let handler: HTTPHandler
     private let server: HTTPServer
 
-    /// `executor` runs the sweeps; by default each in a child process of this executable.
-    public init(configuration: ServiceConfiguration, executor: SweepExecutor? = nil) throws {
+    /// Opens the store (importing the JSON job records of earlier versions on its first start)
+    /// and readies the workers and the server; `start` starts them.
+    public init(configuration: ServiceConfiguration) throws {
         if let problem = configuration.securityProblem { throw ServiceConfigurationError(description: problem) }
         self.configuration = configuration
         let log = configuration.log
-        var children = ChildProcessExecutor()
-        children.log = log
-        let executor = executor ?? children
-        let artifacts = configuration.publicDirectory.appendingPathComponent("jobs", isDirectory: true)
+        let artifacts = configuration.resolvedArtifactsDirectory
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
-        jobs = JobManager(store: try JobStore(stateDirectory: configuration.stateDirectory), artifactsRoot: artifacts,
-                          executor: executor, workers: configuration.workers, limits: configuration.limits,
-                          log: configuration.log)
+        try FileManager.default.createDirectory(at: configuration.stateDirectory, withIntermediateDirectories: true)
+        let location = configuration.resolvedStoreLocation
+        let store = try openWorkStore(location)
+        let imported = try store.importEarlierRecords(stateDirectory: configuration.stateDirectory,
+                                                      maxAttempts: configuration.limits.maxAttempts)
+        if imported.ran && !imported.imported.isEmpty {
+            log("imported \(imported.imported.count) job record\(imported.imported.count == 1 ? "" : "s") of an earlier version from \(configuration.stateDirectory.path)/jobs")
+        }
+        jobs = try JobManager(store: store, artifactsRoot: artifacts, workers: configuration.workers,
+                              limits: configuration.limits, log: log)
+        var pool = WorkerPool.Configuration(
+            count: configuration.workers,
+            launch: configuration.workerLaunch ?? .processes(executable: Self.currentExecutable, environment: [:]),
+            storeLocation: location, artifactsRoot: artifacts)
+        pool.leaseSeconds = configuration.leaseSeconds
+        pool.heartbeatSeconds = configuration.heartbeatSeconds
+        pool.memoryLimitBytes = configuration.limits.maxJobMemoryBytes
+        pool.log = log
+        workers = WorkerPool(configuration: pool, store: store)
 
         let metrics = ServiceMetrics()
         let router = Router()
@@ -135,24 +172,31 @@ public final class PruneLabService: @unchecked Sendable {
     @discardableResult
     public func start() throws -> Int {
         jobs.start()
+        workers.start()
         if configuration.submitReference, let record = try jobs.submitReferenceIfNoJobs() {
             configuration.log("queued the reference sweep as job \(record.id)")
         }
         return try server.start()
     }
 
-    /// Stops the workers first (a running sweep is interrupted and resumes on the next start;
+    /// Stops the workers first (each hands its unit back, to be resumed by the next worker;
     /// event streams end), then lets the server finish the requests in flight.
     public func shutdown(deadline: Double = 10) {
+        workers.shutdown(grace: deadline)
         jobs.shutdown()
         server.shutdown(deadline: deadline)
+    }
+
+    /// This process's own executable (`/proc/self/exe`, whatever the working directory or argv[0]).
+    public static var currentExecutable: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     }
 
     /// Blocks until SIGTERM or SIGINT, then shuts down and returns (a second signal during the
     /// shutdown has its default effect).
     public func runUntilTerminated() {
         TerminationSignals.wait()
-        configuration.log("stopping: finishing requests in flight; a running sweep resumes on the next start")
+        configuration.log("stopping: workers hand their units back; finishing requests in flight")
         shutdown()
     }
 }

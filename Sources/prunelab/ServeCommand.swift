@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobStoreKit
 import PruneKit
 import PruneLabService
 
@@ -8,10 +9,13 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Run the sweep job service: the HTTP API, the web page and the workers.",
         discussion: """
-            Jobs are kept in <state-dir>/jobs/ and survive restarts: a sweep that was running \
-            resumes from its checkpoint. Artifacts go to <public>/jobs/<id>/. Each sweep runs in \
-            a child process under a memory limit; a crashed one is retried from its checkpoint \
-            up to --max-attempts times. When the environment variable PRUNELAB_TOKEN is set, POST \
+            Jobs, their work units and their rows are kept in the store (--store, by default \
+            sqlite:<state-dir>/prunelab.db; JSON records of earlier versions in <state-dir>/jobs/ \
+            are imported on its first start) and survive restarts. Artifacts go to \
+            <artifacts>/<id>/. The service starts --workers 'prunelab worker' processes on its \
+            store, each on its share of the CPUs under a memory limit; a unit whose worker dies is \
+            resumed by another, up to --max-attempts attempts per unit. Other machines add workers \
+            with 'prunelab worker --store ... --artifacts ...'. When PRUNELAB_TOKEN is set, POST \
             and DELETE need 'Authorization: Bearer <token>'; on an address other than loopback it \
             must be set (or --no-auth given). Stops gracefully on SIGTERM or SIGINT.
             """)
@@ -22,19 +26,31 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(name: .customLong("state-dir"), help: "Folder for the job records.")
+    @Option(name: .customLong("state-dir"), help: "Folder of the default store (prunelab.db).")
     var stateDirectory = "./state"
 
-    @Option(name: .customLong("public"), help: "Folder of the web page; job artifacts go to its jobs/ subfolder.")
+    @Option(help: "The job store: sqlite:PATH (default: sqlite:<state-dir>/prunelab.db), or postgres://USER@HOST[:PORT]/DB in a build with PostgreSQL.")
+    var store: String?
+
+    @Option(name: .customLong("public"), help: "Folder of the web page.")
     var publicDirectory = "./public"
 
-    @Option(help: "Sweeps to run at the same time (0: queue jobs but run none, a front end).")
+    @Option(help: "Folder of job artifacts, shared with every worker (default: <public>/jobs).")
+    var artifacts: String?
+
+    @Option(help: "Worker processes to start on the store (0: a front end that runs no work).")
     var workers = 1
+
+    @Option(name: .customLong("lease-seconds"), help: "How long a claim holds a unit without a heartbeat.")
+    var leaseSeconds = 30.0
+
+    @Option(name: .customLong("heartbeat-seconds"), help: "How often a running unit renews its lease.")
+    var heartbeatSeconds = 5.0
 
     @Flag(help: "Queue the reference sweep on start if there is no job yet.")
     var submitReference = false
 
-    @Option(name: .customLong("max-attempts"), help: "Attempts of a job whose process crashes before it fails.")
+    @Option(name: .customLong("max-attempts"), help: "Attempts at each work unit (its worker died, or it failed) before its job fails.")
     var maxAttempts = 3
 
     @Option(name: .customLong("max-queued"), help: "Queued jobs (running ones not counted) beyond which POST /jobs answers 429.")
@@ -65,6 +81,10 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be from 0 to 64, got \(workers)") }
+        guard leaseSeconds >= 1, leaseSeconds.isFinite else { throw ValidationError("--lease-seconds must be at least 1, got \(leaseSeconds)") }
+        guard heartbeatSeconds > 0, heartbeatSeconds < leaseSeconds else {
+            throw ValidationError("--heartbeat-seconds must be above 0 and below --lease-seconds (\(leaseSeconds)), got \(heartbeatSeconds)")
+        }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100, got \(maxAttempts)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
         if let retain, retain < 0 { throw ValidationError("--retain must be 0 or more, got \(retain)") }
@@ -90,6 +110,10 @@ struct ServeCommand: ParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.workers = workers
+        configuration.storeLocation = store
+        configuration.artifactsDirectory = artifacts.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        configuration.leaseSeconds = leaseSeconds
+        configuration.heartbeatSeconds = heartbeatSeconds
         configuration.submitReference = submitReference
         configuration.allowWithoutToken = noAuth
         configuration.limits.maxAttempts = maxAttempts
@@ -107,7 +131,7 @@ struct ServeCommand: ParsableCommand {
         let service = try PruneLabService(configuration: configuration)
         let bound = try service.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        print("PruneLab serving http://\(shownHost):\(bound)/ (state: \(stateDirectory), \(workers) worker\(workers == 1 ? "" : "s")"
+        print("PruneLab serving http://\(shownHost):\(bound)/ (store: \(configuration.resolvedStoreLocation), \(workers) worker\(workers == 1 ? "" : "s")"
               + (configuration.token == nil ? "" : ", token required for POST and DELETE") + ")")
         service.runUntilTerminated()
     }

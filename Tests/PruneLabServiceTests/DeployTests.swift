@@ -58,7 +58,7 @@ final class DeployTests: XCTestCase {
         let folder = try TemporaryFolder()
         let spec = folder.url.appendingPathComponent("spec.json"), out = folder.url.appendingPathComponent("run1")
         try Data(Self.specJSON.utf8).write(to: spec)
-        let prunelab = ChildProcessExecutor.prunelabExecutable.path
+        let prunelab = TestJobs.prunelabExecutable.path
         let single = try run(prunelab, ["run", spec.path, "--out", folder.url.appendingPathComponent("single").path], environment: [:])
         XCTAssertEqual(single.status, 0, single.output)
 
@@ -86,7 +86,7 @@ final class DeployTests: XCTestCase {
         let folder = try TemporaryFolder()
         let spec = folder.url.appendingPathComponent("spec.json"), out = folder.url.appendingPathComponent("run1")
         try Data(Self.specJSON.utf8).write(to: spec)
-        let prunelab = ChildProcessExecutor.prunelabExecutable.path
+        let prunelab = TestJobs.prunelabExecutable.path
         let shard = try run(prunelab, ["run", spec.path, "--shard", "2/3", "--out", out.path], environment: [:])
         XCTAssertEqual(shard.status, 0, shard.output)
         let merge = try run(prunelab, ["merge", out.path], environment: [:])
@@ -146,7 +146,7 @@ final class DeployTests: XCTestCase {
         let folder = try TemporaryFolder()
         let spec = folder.url.appendingPathComponent("spec.json"), out = folder.url.appendingPathComponent("run1")
         try Data(Self.specJSON.utf8).write(to: spec)
-        let path = ChildProcessExecutor.prunelabExecutable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let path = TestJobs.prunelabExecutable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let command = try XCTUnwrap(shard["command"] as? [String])
         XCTAssertEqual(command.prefix(2), ["/bin/sh", "-c"])
         for index in 0..<completions {

@@ -1,52 +1,57 @@
 import Foundation
+import JobStoreKit
 import PruneKit
 import XCTest
 @testable import PruneLabService
 
-/// The job queue with the real sweep runner on small synthetic sweeps, without HTTP.
+/// Jobs in the store and workers on threads, with the real sweep runner on small synthetic sweeps, without HTTP.
 final class JobManagerTests: XCTestCase {
     var folder: TemporaryFolder!
     override func setUpWithError() throws { folder = try TemporaryFolder() }
     override func tearDown() { folder.remove() }
 
     func testRunsASweepAndListsItsArtifacts() throws {
-        let jobs = try JobManager.forTests(in: folder.url)
+        let jobs = try TestJobs(in: folder.url)
         jobs.start()
         defer { jobs.shutdown() }
         let id = try jobs.submit(TestSpecs.tiny()).record.id
         jobs.waitForState(id, [.succeeded, .failed])
         let record = try XCTUnwrap(jobs.job(id))
         XCTAssertEqual(record.state, .succeeded, record.error ?? "")
-        XCTAssertEqual(record.attempts, 1)
+        // One attempt per unit: the training, a line per sparsity, the reports.
+        XCTAssertEqual(record.attempts, 4)
+        XCTAssertEqual(record.attemptLog.map(\.outcome), Array(repeating: .succeeded, count: 4))
         XCTAssertEqual(record.progress?.fraction, 1)
         XCTAssertNotNil(record.startedAt)
         XCTAssertNotNil(record.finishedAt)
         for name in ["results.csv", "summary.csv", "accuracy.svg", "loss.svg", "latency.svg", "model.safetensors"] {
-            XCTAssertTrue(jobs.existingArtifacts(of: id).contains(name), "\(name) missing")
+            XCTAssertTrue(jobs.jobs.existingArtifacts(of: id).contains(name), "\(name) missing")
         }
         let csv = try String(contentsOf: jobs.artifactsRoot.appendingPathComponent("\(id)/results.csv"), encoding: .utf8)
         XCTAssertEqual(try ResultsCSV.decode(csv).map(\.targetSparsity), [0, 50])
-        // The final state is on disk, where the next start finds it.
-        jobs.waitForPendingWrites()
-        XCTAssertEqual(jobs.store.loadAll().records.first?.state, .succeeded)
+        // The final state is in the store, where every front end finds it; each row once, with where it was measured.
+        XCTAssertEqual(try jobs.store.job(id)?.state, .succeeded)
+        let rows = try jobs.rows(of: id)
+        XCTAssertEqual(rows.map(\.pointKey), ["r0/weight/all/0/pruned", "r0/weight/all/50/pruned"])
+        XCTAssertTrue(rows.allSatisfy { $0.host == MachineIdentity.current.host && $0.cpu == MachineIdentity.current.cpu })
     }
 
     func testJobsAreListedNewestFirstAndFilteredByState() throws {
-        let jobs = try JobManager.forTests(in: folder.url)   // not started: everything stays queued
+        let jobs = try TestJobs(in: folder.url)   // not started: everything stays queued
         let a = try jobs.submit(TestSpecs.tiny(name: "a")).record.id
         Thread.sleep(forTimeInterval: 0.01)
         let b = try jobs.submit(TestSpecs.tiny(name: "b")).record.id
-        XCTAssertEqual(jobs.jobs().map(\.id), [b, a])
-        guard case .cancelled = jobs.cancel(a) else { return XCTFail("a queued job cancels at once") }
-        XCTAssertEqual(jobs.jobs(in: .queued).map(\.id), [b])
-        XCTAssertEqual(jobs.jobs(in: .cancelled).map(\.id), [a])
-        XCTAssertEqual(jobs.queueLength, 1)
-        XCTAssertEqual(jobs.countsByState()[.queued], 1)
-        XCTAssertEqual(jobs.countsByState()[.succeeded], 0)
+        XCTAssertEqual(jobs.jobs.jobs().map(\.id), [b, a])
+        guard case .cancelled = try jobs.cancel(a) else { return XCTFail("a queued job cancels at once") }
+        XCTAssertEqual(jobs.jobs.jobs(in: .queued).map(\.id), [b])
+        XCTAssertEqual(jobs.jobs.jobs(in: .cancelled).map(\.id), [a])
+        XCTAssertEqual(jobs.jobs.queueLength, 1)
+        XCTAssertEqual(jobs.jobs.countsByState()[.queued], 1)
+        XCTAssertEqual(jobs.jobs.countsByState()[.succeeded], 0)
     }
 
     func testIdempotencyKeyReturnsTheSameJobAndSurvivesRestart() throws {
-        let first = try JobManager.forTests(in: folder.url)
+        let first = try TestJobs(in: folder.url)
         let created = try first.submit(TestSpecs.tiny(), idempotencyKey: "key-1")
         guard case .created(let job) = created else { return XCTFail("expected a new job") }
         guard case .replayed(let again) = try first.submit(TestSpecs.tiny(), idempotencyKey: "key-1") else {
@@ -62,51 +67,52 @@ final class JobManagerTests: XCTestCase {
         }
         first.shutdown()
 
-        let second = try JobManager.forTests(in: folder.url)
+        let second = try TestJobs(in: folder.url)
         guard case .replayed(let afterRestart) = try second.submit(TestSpecs.tiny(), idempotencyKey: "key-1") else {
             return XCTFail("keys are remembered across restarts")
         }
         XCTAssertEqual(afterRestart.id, job.id)
-        XCTAssertEqual(second.jobs().count, 2)
+        XCTAssertEqual(second.jobs.jobs().count, 2)
     }
 
     func testCancelledQueuedJobNeverStarts() throws {
-        let jobs = try JobManager.forTests(in: folder.url)
+        let jobs = try TestJobs(in: folder.url)
         jobs.start()
         defer { jobs.shutdown() }
         let busy = try jobs.submit(TestSpecs.slow()).record.id
         let waiting = try jobs.submit(TestSpecs.tiny()).record.id
         jobs.waitForState(busy, [.running])
-        guard case .cancelled(let record) = jobs.cancel(waiting) else { return XCTFail("expected immediate cancel") }
+        guard case .cancelled(let record) = try jobs.cancel(waiting) else { return XCTFail("expected immediate cancel") }
         XCTAssertEqual(record.state, .cancelled)
-        guard case .alreadyFinished = jobs.cancel(waiting) else { return XCTFail("cancelling twice is refused") }
-        _ = jobs.cancel(busy)
+        guard case .alreadyFinished = try jobs.cancel(waiting) else { return XCTFail("cancelling twice is refused") }
+        _ = try jobs.cancel(busy)
         jobs.waitForState(busy, [.cancelled])
         Thread.sleep(forTimeInterval: 0.2)   // the worker is free now: it must not pick up the cancelled job
         XCTAssertEqual(jobs.job(waiting)?.attempts, 0)
         XCTAssertEqual(jobs.job(waiting)?.state, .cancelled)
-        XCTAssertEqual(jobs.queueLength, 0)
+        XCTAssertEqual(jobs.jobs.queueLength, 0)
     }
 
     func testCancellingARunningJobStopsItDuringTraining() throws {
-        let jobs = try JobManager.forTests(in: folder.url)
+        let jobs = try TestJobs(in: folder.url)
         jobs.start()
         defer { jobs.shutdown() }
         let id = try jobs.submit(TestSpecs.slow()).record.id
         waitUntil("training to be under way") { (jobs.job(id)?.progress?.step ?? 0) > 2 }
-        guard case .stopping(let record) = jobs.cancel(id) else { return XCTFail("a running job is asked to stop") }
+        guard case .stopping(let record) = try jobs.cancel(id) else { return XCTFail("a running job is asked to stop") }
+        // Cancelled in the store at once; its worker lets go of the unit at its next heartbeat.
+        XCTAssertEqual(record.state, .cancelled)
         XCTAssertTrue(record.cancelRequested)
-        XCTAssertEqual(record.state, .running)
-        jobs.waitForState(id, [.cancelled, .succeeded, .failed], timeout: 10)
+        waitUntil(timeout: 10, "the worker to let go") { jobs.job(id)?.cancelRequested == false }
         let final = try XCTUnwrap(jobs.job(id))
         XCTAssertEqual(final.state, .cancelled)
         XCTAssertNil(final.error)
         XCTAssertLessThan(final.progress?.epoch ?? 0, 50, "stopped long before the end of training")
-        guard case .alreadyFinished = jobs.cancel(id) else { return XCTFail("a cancelled job cannot be cancelled again") }
+        guard case .alreadyFinished = try jobs.cancel(id) else { return XCTFail("a cancelled job cannot be cancelled again") }
     }
 
     func testAFailingSweepRecordsItsError() throws {
-        let jobs = try JobManager.forTests(in: folder.url)
+        let jobs = try TestJobs(in: folder.url)
         jobs.start()
         defer { jobs.shutdown() }
         var spec = TestSpecs.tiny()
@@ -116,12 +122,15 @@ final class JobManagerTests: XCTestCase {
         let record = try XCTUnwrap(jobs.job(id))
         XCTAssertEqual(record.state, .failed)
         XCTAssertTrue(record.error?.contains("no-such-folder") ?? false, record.error ?? "no error message")
+        // The training unit failed each of its attempts (3 by default), then the job with their reasons.
+        XCTAssertEqual(record.attemptLog.map(\.outcome), [.failed, .failed, .failed])
     }
 
     func testEventsArriveInOrderAndEndWithTheFinalState() throws {
-        let jobs = try JobManager.forTests(in: folder.url)
-        let id = try jobs.submit(TestSpecs.tiny()).record.id
-        let feed = try XCTUnwrap(jobs.subscribe(to: id))
+        let jobs = try TestJobs(in: folder.url)
+        // Long enough for the front end to see it running (it follows the store every 50 ms here).
+        let id = try jobs.submit(TestSpecs.slow(epochs: 3)).record.id
+        let feed = try XCTUnwrap(jobs.jobs.subscribe(to: id))
         jobs.start()
         defer { jobs.shutdown() }
         var events: [JobEvent] = []
@@ -144,12 +153,12 @@ final class JobManagerTests: XCTestCase {
         let fractions = events.compactMap { $0.job.progress?.fraction }
         XCTAssertEqual(fractions, fractions.sorted(), "progress never goes back")
         // Subscribing to a finished job gives its final state and ends.
-        let late = try XCTUnwrap(jobs.subscribe(to: id))
+        let late = try XCTUnwrap(jobs.jobs.subscribe(to: id))
         guard case .event(let only) = late.next(timeout: 1), case .closed = late.next(timeout: 1) else {
             return XCTFail("a finished job's feed is one state event")
         }
         XCTAssertEqual(only.job.state, .succeeded)
-        XCTAssertNil(jobs.subscribe(to: "no-such-job"))
+        XCTAssertNil(jobs.jobs.subscribe(to: "no-such-job"))
     }
 
     func testFeedMergesProgressButKeepsEveryStateEvent() {

@@ -1,4 +1,5 @@
 import Foundation
+import JobStoreKit
 import PruneKit
 import XCTest
 @testable import PruneLabService
@@ -265,30 +266,30 @@ final class ServiceHTTPTests: ServiceTestCase {
         let spec = TestSpecs.slow(epochs: 1, sparsities: [0, 20, 40, 60, 80, 90], finetuneEpochs: 1)
         let id = try submit(spec.json)
         let folder = try XCTUnwrap(service?.jobs.artifactsRoot.appendingPathComponent(id))
-        let results = folder.appendingPathComponent("results.csv")
         let checkpoint = folder.appendingPathComponent("model.safetensors")
-        try waitUntil(timeout: 60, "two points measured") {
-            let text = (try? String(contentsOf: results, encoding: .utf8)) ?? ""
-            return try ResultsCSV.decode(text).count >= 2
-        }
+        let store = try openWorkStore(TestJobs.storeLocation(in: self.folder.url))
+        try waitUntil(timeout: 60, "two points measured") { try store.rows(of: id).count >= 2 }
         try stopService()
-        let onDisk = try JobStore(stateDirectory: self.folder.url.appendingPathComponent("state")).loadAll().records
-        XCTAssertEqual(onDisk.first?.state, .running, "an interrupted job stays running on disk, to be resumed")
-        try startService()
-        let rowsBefore = try ResultsCSV.decode(String(contentsOf: results, encoding: .utf8))
+        XCTAssertEqual(try store.job(id)?.state, .running, "an interrupted job stays running in the store, to be resumed")
+        XCTAssertTrue(try store.attempts(of: id).contains { $0.outcome == .released }, "the stopping worker handed its unit back")
+        let rowsBefore = try store.rows(of: id)
         XCTAssertLessThan(rowsBefore.count, 6, "the sweep was interrupted before its end")
         let checkpointDate = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
-        let feed = try XCTUnwrap(service?.jobs.subscribe(to: id))
 
+        try startService()
+        let feed = try XCTUnwrap(service?.jobs.subscribe(to: id))
         let job = try waitForJob(id, ["succeeded", "failed", "cancelled"])
         XCTAssertEqual(job["state"] as? String, "succeeded", "\(job["error"] ?? "")")
-        XCTAssertEqual(job["attempts"] as? Int, 2)
         var phases: Set<SweepPhase> = []
         while case .event(let event) = feed.next(timeout: 1) { if let p = event.job.progress { phases.insert(p.phase) } }
         XCTAssertFalse(phases.contains(.training), "the checkpoint is loaded, not trained again")
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date, checkpointDate)
+        let units = try store.units(of: id)
+        XCTAssertEqual(units.first { $0.key == "train/r0" }?.attempts, 1, "trained once")
         let rows = try ResultsCSV.decode(try client.get("/jobs/\(id)/results.csv").text)
         XCTAssertEqual(rows.map(\.targetSparsity), [0, 20, 40, 60, 80, 90], "every point once, in order")
-        XCTAssertEqual(Array(rows.prefix(rowsBefore.count)), rowsBefore, "rows measured before the restart are kept")
+        let after = try store.rows(of: id)
+        XCTAssertEqual(after.count, 6)
+        for row in rowsBefore { XCTAssertEqual(after.first { $0.pointKey == row.pointKey }, row, "rows measured before the restart are kept") }
     }
 }

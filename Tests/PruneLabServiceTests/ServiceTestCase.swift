@@ -21,8 +21,10 @@ class ServiceTestCase: XCTestCase {
         folder.remove()
     }
 
-    func startService(token: String? = nil, maxBodySize: Int = 1 << 20, executor: SweepExecutor = SweepRunnerExecutor(),
-                      limits: JobLimits = JobLimits(), dataRoots: [URL] = [], maxUpload: Int = 512 * 1_000_000) throws {
+    /// A service with `workers` workers on threads, or with `processes`, real `prunelab worker` processes.
+    func startService(token: String? = nil, maxBodySize: Int = 1 << 20, workers: Int = 1, processes: Bool = false,
+                      environment: [String: String] = [:], limits: JobLimits = JobLimits(), dataRoots: [URL] = [],
+                      maxUpload: Int = 512 * 1_000_000) throws {
         var configuration = ServiceConfiguration(stateDirectory: folder.url.appendingPathComponent("state"),
                                                  publicDirectory: folder.url.appendingPathComponent("public"))
         configuration.port = 0
@@ -33,7 +35,13 @@ class ServiceTestCase: XCTestCase {
         configuration.limits = limits
         configuration.dataRoots = dataRoots
         configuration.maxUploadBytes = maxUpload
-        let service = try PruneLabService(configuration: configuration, executor: executor)
+        configuration.workers = workers
+        configuration.workerLaunch = processes
+            ? .processes(executable: TestJobs.prunelabExecutable, environment: ["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 })
+            : .threads
+        configuration.leaseSeconds = 4
+        configuration.heartbeatSeconds = 0.25
+        let service = try PruneLabService(configuration: configuration)
         client = LoopbackClient(port: try service.start())
         self.service = service
     }

@@ -1,6 +1,7 @@
 import Foundation
 import PruneKit
 import XCTest
+import JobStoreKit
 @testable import PruneLabService
 
 /// Small synthetic sweeps that finish in well under a second in a debug build.
@@ -53,22 +54,73 @@ func waitUntil(timeout: TimeInterval = 30, _ what: String, file: StaticString = 
     XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
 }
 
-extension JobManager {
-    /// A manager over `state`/`public` folders in `folder`, with the real sweep runner, not yet started.
-    /// By default the sweeps run in the test's own process; pass `ChildProcessExecutor.forTests()` for real children.
-    static func forTests(in folder: URL, workers: Int = 1, executor: SweepExecutor = SweepRunnerExecutor(),
-                         limits: JobLimits = JobLimits(), store: JobStore? = nil,
-                         log: @escaping @Sendable (String) -> Void = { _ in }) throws -> JobManager {
-        JobManager(store: try store ?? JobStore(stateDirectory: folder.appendingPathComponent("state")),
-                   artifactsRoot: folder.appendingPathComponent("public/jobs"),
-                   executor: executor, workers: workers, limits: limits, log: log)
+/// A front end and its workers on one SQLite store in a test folder, as `prunelab serve` has
+/// them: workers on threads by default (sweeps of milliseconds), or real `prunelab worker`
+/// processes. Short leases and heartbeats, so that takeovers happen within a test.
+final class TestJobs {
+    let folder: URL
+    let store: any WorkStore
+    let jobs: JobManager
+    let pool: WorkerPool
+
+    static func storeLocation(in folder: URL) -> String { "sqlite:" + folder.appendingPathComponent("state/prunelab.db").path }
+
+    init(in folder: URL, workers: Int = 1, processes: Bool = false, environment: [String: String] = [:],
+         limits: JobLimits = JobLimits(), leaseSeconds: Double = 4, heartbeatSeconds: Double = 0.25,
+         log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.folder = folder
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("state"), withIntermediateDirectories: true)
+        let location = Self.storeLocation(in: folder)
+        store = try openWorkStore(location)
+        let artifacts = folder.appendingPathComponent("public/jobs", isDirectory: true)
+        jobs = try JobManager(store: store, artifactsRoot: artifacts, workers: workers, limits: limits, refreshInterval: 0.05, log: log)
+        var configuration = WorkerPool.Configuration(
+            count: workers,
+            launch: processes ? .processes(executable: Self.prunelabExecutable, environment: ["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 })
+                              : .threads,
+            storeLocation: location, artifactsRoot: artifacts)
+        configuration.leaseSeconds = leaseSeconds
+        configuration.heartbeatSeconds = heartbeatSeconds
+        configuration.memoryLimitBytes = limits.maxJobMemoryBytes
+        configuration.log = log
+        pool = WorkerPool(configuration: configuration, store: store)
     }
+
+    func start() {
+        jobs.start()
+        pool.start()
+    }
+
+    func shutdown() {
+        pool.shutdown(grace: 5)
+        jobs.shutdown()
+    }
+
+    var artifactsRoot: URL { jobs.artifactsRoot }
+    func submit(_ spec: SweepSpec, idempotencyKey: String? = nil) throws -> JobManager.Submission {
+        try jobs.submit(spec, idempotencyKey: idempotencyKey)
+    }
+    func job(_ id: String) -> JobRecord? { jobs.job(id) }
+    func cancel(_ id: String) throws -> JobManager.Cancellation { try jobs.cancel(id) }
 
     func waitForState(_ id: String, _ states: Set<JobState>, timeout: TimeInterval = 60,
                       file: StaticString = #filePath, line: UInt = #line) {
         waitUntil(timeout: timeout, "job \(id) to reach \(states.map(\.rawValue).sorted())", file: file, line: line) {
-            job(id).map { states.contains($0.state) } ?? false
+            jobs.job(id).map { states.contains($0.state) } ?? false
         }
+    }
+
+    /// The rows the store recorded for a job.
+    func rows(of id: String) throws -> [StoredRow] { try store.rows(of: id) }
+
+    /// `.build/<triple>/debug/prunelab`: the test bundle is `.build/<triple>/debug/PruneLabPackageTests.xctest`.
+    static var prunelabExecutable: URL {
+        var folder = PruneLabService.currentExecutable.deletingLastPathComponent()
+        while !folder.path.hasSuffix(".xctest") && folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("prunelab").path) {
+            folder.deleteLastPathComponent()
+        }
+        if folder.path.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
+        return folder.appendingPathComponent("prunelab")
     }
 }
 
@@ -78,25 +130,5 @@ extension JobManager.Submission {
         case .created(let r), .replayed(let r), .keyReused(let r): return r
         case .queueFull(let queued, let limit): preconditionFailure("the queue is full (\(queued) of \(limit)); tests submit within the limit")
         }
-    }
-}
-
-extension ChildProcessExecutor {
-    /// Children of the `prunelab` executable SwiftPM built next to the test bundle; the Swift
-    /// runtime's backtracer is off so that a crash ends at once.
-    static func forTests(environment: [String: String] = [:]) -> ChildProcessExecutor {
-        var executor = ChildProcessExecutor(executable: prunelabExecutable)
-        executor.extraEnvironment = ["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 }
-        return executor
-    }
-
-    /// `.build/<triple>/debug/prunelab`: the test bundle is `.build/<triple>/debug/PruneLabPackageTests.xctest`.
-    static var prunelabExecutable: URL {
-        var folder = currentExecutable.deletingLastPathComponent()
-        while !folder.path.hasSuffix(".xctest") && folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("prunelab").path) {
-            folder.deleteLastPathComponent()
-        }
-        if folder.path.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
-        return folder.appendingPathComponent("prunelab")
     }
 }
