@@ -10,7 +10,8 @@ import Foundation
 /// random baselines and fine-tuning, so a resumed sweep gives the same rows (timings aside)
 /// as one run straight through.
 public struct SweepRunner {
-    /// Files in outputDirectory: model.safetensors (checkpoint right after training), results.csv (rewritten
+    /// Files in outputDirectory (the checkpoints, rewind snapshots and points/ in `sharedFolder`, the same folder
+    /// unless set): model.safetensors (checkpoint right after training), results.csv (rewritten
     /// atomically as each point completes), summary.csv, accuracy.svg, loss.svg, latency.svg, weights.svg,
     /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
     /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
