@@ -86,7 +86,7 @@ public struct PointStore: Sendable {
 
 extension SweepRunner {
     /// The store of this sweep's points.
-    var pointStore: PointStore { PointStore(sweepFolder: outputDirectory) }
+    var pointStore: PointStore { PointStore(sweepFolder: sharedFolder) }
 
     /// Keeps `model`, the final network of `row`'s point, when export cannot rebuild it cheaply.
     /// Called before the row is saved, so a saved row always has its file.

@@ -39,6 +39,23 @@ public enum ResultsCSV {
         CSV.encode([header] + rows.map(fields))
     }
 
+    /// One row as results.csv writes it (this format's columns), without the line break: what a
+    /// job store keeps per row.
+    public static func line(_ row: ResultRow) -> String {
+        String(CSV.encode([fields(row)]).dropLast())
+    }
+
+    /// Rows from lines of this format written by `line(_:)`, without a header; a `FormatError`'s
+    /// line counts the given lines from 1.
+    public static func decode(lines: [String]) throws -> [ResultRow] {
+        do {
+            return try decode(CSV.encode([header]) + lines.map { $0 + "\n" }.joined())
+        } catch var error as FormatError {
+            error.line -= 1
+            throw error
+        }
+    }
+
     static func fields(_ row: ResultRow) -> [String] {
         [
             row.method.rawValue, number(row.targetSparsity), String(row.repeatIndex), String(row.seed),

@@ -56,31 +56,15 @@ public struct ShardMerge {
         let missingLines = plan.lines.filter { !$0.points.allSatisfy { byPoint[$0] != nil } }.map(\.key)
         if !allowPartial && !missingLines.isEmpty { throw MergeError.missingLines(keys: missingLines) }
 
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let reports = makeReports(spec, outputDirectory)
         // Repeats in order, as a single run reports them: the checkpoint and baseline of the lowest shard that trained it.
-        for r in 0..<spec.repeats {
+        let trained = (0..<spec.repeats).compactMap { r -> SweepParts.TrainedRepeat? in
             guard let shard = manifests.first(where: { $0.manifest.baselines.contains { $0.repeatIndex == r } }),
-                  let baseline = shard.manifest.baselines.first(where: { $0.repeatIndex == r }) else { continue }
-            let name = SweepRunner.checkpointName(repeatIndex: r)
-            let source = shard.folder.appendingPathComponent(name)
-            let checkpoint: Data, model: MLP
-            do {
-                checkpoint = try Data(contentsOf: source)
-                model = try Safetensors.read(from: source)
-            } catch {
-                throw SweepError.unreadableFile(path: source.path, detail: "the checkpoint of repeat \(r) that shard \(shard.manifest.shard) trained: \(error)")
-            }
-            try AtomicFile.write(checkpoint, to: outputDirectory.appendingPathComponent(name))
-            try reports.modelTrained(model, repeatIndex: r, baseline: baseline.evaluation)
+                  let baseline = shard.manifest.baselines.first(where: { $0.repeatIndex == r }) else { return nil }
+            return SweepParts.TrainedRepeat(repeatIndex: r, checkpoint: shard.folder.appendingPathComponent(SweepRunner.checkpointName(repeatIndex: r)),
+                                            baseline: baseline.evaluation, trainedBy: "shard \(shard.manifest.shard)")
         }
-        try AtomicFile.write(ShardManifest.encoded(spec), to: outputDirectory.appendingPathComponent("spec.json"))
-        try AtomicFile.write(ResultsCSV.encode(merged), to: outputDirectory.appendingPathComponent("results.csv"))
-        try reports.rowsChanged(merged)
-        try reports.shardsMerged(rows: merged, folders: manifests.map(\.folder))
-        let artifacts = SweepRunner.artifactNames(repeats: spec.repeats).filter {
-            FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent($0).path)
-        }
+        let artifacts = try SweepParts(spec: spec, folder: outputDirectory, makeReports: makeReports)
+            .draw(rows: merged, repeats: trained, pointFolders: manifests.map(\.folder))
         return MergeOutcome(spec: spec, rows: merged, artifacts: artifacts, shards: manifests.map(\.manifest.shard),
                             duplicatesDropped: duplicates, missingShards: missingShards, missingLines: missingLines)
     }

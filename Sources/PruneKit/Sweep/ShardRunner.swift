@@ -46,19 +46,15 @@ public struct ShardRunner {
                     progress: @escaping (SweepProgress) -> Void = { _ in }) throws -> ShardOutcome {
         let plan = SweepPlan(spec: spec)
         let lines = plan.lines(ofShard: shard.index, of: shard.count)
-        let makeReports = makeReports
-        let recorder = ShardReports()
-        var runner = SweepRunner(spec: spec, outputDirectory: folder) { spec, folder in
-            recorder.perPoint = makeReports(spec, folder)
-            return recorder
-        }
+        let part = SweepParts(spec: spec, folder: outputDirectory, makeReports: makeReports).runner(into: folder)
+        var runner = part.runner
         runner.lineSelection = .only(Set(lines.map(\.key)))
         let outcome = try runner.run(cancellation: cancellation, progress: progress)
 
         // Done is what the rows show, not what was asked for.
         let measured = Set(outcome.rows.map(\.point))
         let linesDone = lines.filter { $0.points.allSatisfy(measured.contains) }
-        let baselines = recorder.baselines.sorted { $0.repeatIndex < $1.repeatIndex }
+        let baselines = part.reports.baselines
         let trained = Set(baselines.map(\.repeatIndex))
         let trainingsDone = plan.trainings(for: lines).filter { $0.repeatIndex.map(trained.contains) ?? false }
         let manifest = try ShardManifest(spec: spec, shard: shard, unitsDone: (trainingsDone + linesDone).map(\.key),
@@ -76,31 +72,4 @@ public struct ShardOutcome: Sendable {
     public var lines: [SweepPlan.Unit]
     /// The manifest it wrote.
     public var manifest: ShardManifest
-}
-
-/// Keeps each repeat's unpruned test metrics for the manifest, and hands the trained models and
-/// measured points to the reports that keep per-point files; draws no summary or charts.
-private final class ShardReports: SweepReporting, @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [Int: Evaluation] = [:]
-    var perPoint: SweepReporting?
-
-    var baselines: [ShardManifest.Baseline] {
-        lock.withLock { recorded.map { ShardManifest.Baseline(repeatIndex: $0.key, evaluation: $0.value) } }
-    }
-
-    func modelTrained(_ model: MLP, repeatIndex: Int, baseline: Evaluation) throws {
-        lock.withLock { recorded[repeatIndex] = baseline }
-        try perPoint?.modelTrained(model, repeatIndex: repeatIndex, baseline: baseline)
-    }
-
-    func pointRecorded(row: ResultRow, network: PrunedNetwork) throws {
-        try perPoint?.pointRecorded(row: row, network: network)
-    }
-
-    func rowsChanged(_ rows: [ResultRow]) throws {}
-
-    func runEnded() throws {
-        try perPoint?.runEnded()
-    }
 }

@@ -16,6 +16,13 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     case importedModel(pointer: String, message: String)
     /// Line units asked for by key that the spec's plan does not have.
     case unknownWorkUnits(keys: [String])
+    /// A file a training unit writes (checkpoint, rewind snapshot, baseline) is not there when a
+    /// later unit needs it: the units ran out of order, or the file was removed.
+    case missingTrainingOutput(path: String, unit: String)
+    /// A unit `WorkUnitRunner.run` does not run (the reports unit, drawn by `drawReports(rows:)`).
+    case unitNeedsRows(key: String)
+    /// The reports unit was given no rows of these line units.
+    case missingUnitRows(keys: [String])
 
     /// The message for the person who started the sweep, naming the field or file at fault.
     public var description: String {
@@ -36,7 +43,15 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
         case let .importedModel(pointer, message):
             return "\(pointer): \(message)"
         case let .unknownWorkUnits(keys):
-            return "the sweep's plan has no line unit \(keys.joined(separator: ", ")); see SweepPlan for the keys a spec's plan has"
+            return "the sweep's plan has no work unit \(keys.joined(separator: ", ")); see SweepPlan for the keys a spec's plan has"
+        case let .missingTrainingOutput(path, unit):
+            return "\(path) is missing: work unit \(unit) writes it and must be done before this unit runs "
+                + "(a later unit never trains a repeat again)"
+        case let .unitNeedsRows(key):
+            return "work unit \(key) is drawn from every line's rows (WorkUnitRunner.drawReports(rows:)), not run"
+        case let .missingUnitRows(keys):
+            return "no rows were given for \(keys.count) line unit\(keys.count == 1 ? "" : "s") (\(keys.prefix(5).joined(separator: ", "))"
+                + "\(keys.count > 5 ? ", ..." : "")); the reports need every line's rows"
         }
     }
 }

@@ -134,6 +134,7 @@ public struct SweepPlan: Sendable, Equatable {
 public enum LineSelection: Sendable, Equatable {
     /// Every line of the plan, as a single run does.
     case all
-    /// Only the lines with these keys; the repeats they need are trained (or loaded), no other.
+    /// Only the units with these keys: lines, whose repeats are trained (or loaded), no other;
+    /// and trainings (`train/rR`), whose repeat is trained (or loaded) even when no chosen line needs it.
     case only(Set<String>)
 }

@@ -1,26 +1,22 @@
 import Foundation
 
-/// Turns the runner's position into `SweepProgress` values: the fraction of the whole sweep
+/// Turns the runner's position into `SweepProgress` values: the fraction of the chosen work
 /// done and an ETA.
 ///
-/// Work is counted in "sample passes" (one forward pass of one sample): a training step
-/// costs about three (forward, input and weight gradients), evaluating a pruned network one
-/// pass over the test set, timing it six more (dense and pruned, three repetitions each).
-/// A point's training after pruning (fine-tuning, retraining) counts its epochs; the replay
-/// of earlier iterative steps on resume is not counted.
+/// Work is counted in "sample passes" (`SweepWorkUnits`). The total is the work this run was
+/// chosen to do (the trainings its lines need and their points; the whole sweep for `prunelab
+/// run`), so a shard or a work unit reports its own fraction from 0 to 1. The replay of earlier
+/// iterative steps on resume is not counted.
 /// The ETA extrapolates the rate measured since this run started, so points skipped on
 /// resume count as done but do not make the rate look faster than it is.
 struct SweepProgressTracker {
-    let trainingEpochUnits: Double
-    let pointUnits: Double
-    let finetuneEpochUnits: Double
-    let evaluationUnits: Double
-    /// A small-dense control: trained from scratch for training.epochs.
-    let smallDenseUnits: Double
+    let work: SweepWorkUnits
+    var trainingEpochUnits: Double { work.trainingEpochUnits }
+    var pointUnits: Double { work.pointUnits }
+    var finetuneEpochUnits: Double { work.finetuneEpochUnits }
+    var evaluationUnits: Double { work.evaluationUnits }
     let total: Double
     let levels: Int
-    let epochs: Int
-    let finetuneEpochs: Int
 
     private(set) var done = 0.0
     /// Units counted as done without work in this run (resume); excluded from the rate.
@@ -32,31 +28,21 @@ struct SweepProgressTracker {
     /// Monotonic seconds.
     static func uptime() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
-    init(spec: SweepSpec, trainCount: Int, testCount: Int, clock: @escaping () -> Double = uptime,
-         callback: @escaping (SweepProgress) -> Void) {
+    /// A tracker of `trainings` repeat trainings (nil: every repeat) and `points` (nil: every point of the sweep).
+    init(spec: SweepSpec, trainCount: Int, testCount: Int, trainings: Int? = nil, points: [SweepPoint]? = nil,
+         clock: @escaping () -> Double = uptime, callback: @escaping (SweepProgress) -> Void) {
         self.clock = clock
         started = clock()
-        let config = spec.scheduleConfiguration
-        epochs = spec.training.epochs
-        finetuneEpochs = config.retrainEpochs
-        trainingEpochUnits = 3 * Double(trainCount)
-        finetuneEpochUnits = 3 * Double(trainCount)
-        evaluationUnits = Double(testCount) * (finetuneEpochs > 0 ? 2 : 1)
-        pointUnits = evaluationUnits + 6 * Double(testCount) + Double(finetuneEpochs) * finetuneEpochUnits
-        let smallDense = Double(testCount) * 7 + Double(spec.training.epochs) * 3 * Double(trainCount)
-        smallDenseUnits = smallDense
-        let points = spec.points
-        levels = points.count
-        let perPoint = pointUnits
-        let pointTotal = points.reduce(0) { $0 + ($1.variant == .smallDense ? smallDense : perPoint) }
-        total = max(1, Double(spec.repeats * epochs) * trainingEpochUnits + pointTotal)
+        let work = SweepWorkUnits(spec: spec, trainCount: trainCount, testCount: testCount)
+        self.work = work
+        levels = spec.points.count
+        let pointTotal = (points ?? spec.points).reduce(0) { $0 + work.units(of: $1) }
+        total = max(1, Double(trainings ?? spec.repeats) * work.trainingUnits + pointTotal)
         self.callback = callback
     }
 
     /// The work of one point: evaluating and timing it, and its training after pruning.
-    func units(of point: SweepPoint) -> Double {
-        point.variant == .smallDense ? smallDenseUnits : pointUnits
-    }
+    func units(of point: SweepPoint) -> Double { work.units(of: point) }
 
     /// Work that needs no doing (a checkpoint loaded, a point already in results.csv).
     mutating func skip(_ units: Double) {

@@ -51,7 +51,7 @@ extension SweepRunner {
     /// networks) without measuring them again. Other schedules skip what is done.
     func runLine(_ line: [SweepPoint], method: PruningMethod, layer: Int?, context: inout RepeatContext,
                  completed: inout [SweepPoint: ResultRow], tracker: inout SweepProgressTracker,
-                 cancellation: CancellationFlag, save: ([SweepPoint: ResultRow]) throws -> Void) throws {
+                 cancellation: CancellationFlag, save: (ResultRow, [SweepPoint: ResultRow]) throws -> Void) throws {
         let config = spec.scheduleConfiguration
         let targets = config.targets(spec.pruning.sparsities)
         let rewindTo = try rewindSource(context)
@@ -122,7 +122,7 @@ extension SweepRunner {
                 }
                 completed[point] = row
                 tracker.advance(tracker.units(of: point))
-                try save(completed)
+                try save(row, completed)
             }
         }
     }
@@ -172,12 +172,13 @@ extension SweepRunner {
 
     /// The weights a lottery-ticket step rewinds to: the initialisation, or those after epoch k
     /// of the original training (kept beside the checkpoint; trained again if missing, which
-    /// gives the same weights: the first k epochs of a run do not depend on its length).
+    /// gives the same weights: the first k epochs of a run do not depend on its length, unless
+    /// the runner refuses to train what a training unit should have written).
     private func rewindSource(_ context: RepeatContext) throws -> MLP? {
         guard spec.pruning.schedule == .iterative, let rewind = spec.pruning.rewind else { return nil }
         let initial = initialModel(layerSizes: context.layerSizes, seed: context.seed)
         guard case let .epoch(k) = rewind else { return initial }
-        let url = file(Self.rewindName(repeatIndex: context.repeatIndex, epoch: k))
+        let url = sharedFile(Self.rewindName(repeatIndex: context.repeatIndex, epoch: k))
         if FileManager.default.fileExists(atPath: url.path) {
             let model = try Safetensors.read(from: url)
             guard model.layerSizes == context.layerSizes, model.hasBias == spec.model.bias else {
@@ -185,6 +186,9 @@ extension SweepRunner {
                                                     expectedBias: spec.model.bias, foundBias: model.hasBias)
             }
             return model
+        }
+        if missingCheckpoint == .refuse {
+            throw SweepError.missingTrainingOutput(path: url.path, unit: SweepPlan.trainingKey(repeatIndex: context.repeatIndex))
         }
         var model = initial
         try Trainer(config: trainingConfig(context)).train(&model, on: context.data.train, epochs: k)

@@ -10,7 +10,8 @@ import Foundation
 /// random baselines and fine-tuning, so a resumed sweep gives the same rows (timings aside)
 /// as one run straight through.
 public struct SweepRunner {
-    /// Files in outputDirectory: model.safetensors (checkpoint right after training), results.csv (rewritten
+    /// Files in outputDirectory (the checkpoints, rewind snapshots and points/ in `sharedFolder`, the same folder
+    /// unless set): model.safetensors (checkpoint right after training), results.csv (rewritten
     /// atomically as each point completes), summary.csv, accuracy.svg, loss.svg, latency.svg, weights.svg,
     /// and spec.json (the resolved spec, checked on resume). Repeats beyond the first add
     /// model-repeat-R.safetensors (see `checkpointName(repeatIndex:)`).
@@ -33,8 +34,12 @@ public struct SweepRunner {
 
     /// The spec the runner executes.
     public let spec: SweepSpec
-    /// The folder results, charts and checkpoints are written to (and resumed from).
+    /// The folder results and charts are written to (and resumed from).
     public let outputDirectory: URL
+    /// The folder of the checkpoints, rewind snapshots and stored points (`PointStore`): the output
+    /// folder by default; a job's folder shared by the work units (`WorkUnitRunner`), each of which
+    /// writes its rows into a folder of its own.
+    public var sharedFolder: URL
     /// The network read from `model.weights` (set by `run` once the spec is resolved).
     var imported: MLP?
     var importedArchitecture: ImportedArchitecture?
@@ -42,12 +47,36 @@ public struct SweepRunner {
     let makeReports: @Sendable (SweepSpec, URL) -> SweepReporting
     /// The line units this runner measures (see `SweepPlan`); `.all` by default, a whole sweep.
     public var lineSelection: LineSelection = .all
+    /// What to do when a repeat's checkpoint is not there.
+    var missingCheckpoint: MissingCheckpoint = .train
+    /// Told about each row as soon as it is saved, before the next point starts; what it throws stops the run.
+    var rowMeasured: ((ResultRow) throws -> Void)?
+
+    /// What a runner does without a repeat's checkpoint.
+    enum MissingCheckpoint {
+        /// Train the repeat and write the checkpoint (a whole sweep, a shard, a training unit).
+        case train
+        /// Refuse, naming the file and the training unit that writes it (a line unit: the job
+        /// service runs the training first, so a missing checkpoint is a bug not to hide).
+        case refuse
+    }
 
     /// A runner for `spec` into `outputDirectory`; `reports` makes the summary and charts it keeps updated.
     public init(spec: SweepSpec, outputDirectory: URL, reports: @escaping @Sendable (SweepSpec, URL) -> SweepReporting) {
         self.spec = spec
         self.outputDirectory = outputDirectory
+        self.sharedFolder = outputDirectory
         self.makeReports = reports
+    }
+
+    /// This runner's settings, for `spec` resolved (its imported network's layers filled in).
+    private func resolved(_ spec: SweepSpec) -> SweepRunner {
+        var runner = SweepRunner(spec: spec, outputDirectory: outputDirectory, reports: makeReports)
+        runner.sharedFolder = sharedFolder
+        runner.lineSelection = lineSelection
+        runner.missingCheckpoint = missingCheckpoint
+        runner.rowMeasured = rowMeasured
+        return runner
     }
 
     /// The checkpoint of repeat `r`: model.safetensors for the first, model-repeat-R.safetensors after.
@@ -67,6 +96,8 @@ public struct SweepRunner {
     }
 
     func file(_ name: String) -> URL { outputDirectory.appendingPathComponent(name) }
+    /// A file of the shared folder (checkpoints, rewind snapshots).
+    func sharedFile(_ name: String) -> URL { sharedFolder.appendingPathComponent(name) }
 
     /// Runs or resumes: a checkpoint present is loaded instead of training; points already in results.csv are skipped.
     public func run(cancellation: CancellationFlag = CancellationFlag(),
@@ -80,8 +111,7 @@ public struct SweepRunner {
         // Imported weights: the run goes on with the spec resolved from the file and its network.
         if imported == nil, let path = spec.model.weights {
             let (resolved, architecture) = try spec.resolvingImportedModel()
-            var runner = SweepRunner(spec: resolved, outputDirectory: outputDirectory, reports: makeReports)
-            runner.lineSelection = lineSelection
+            var runner = self.resolved(resolved)
             do {
                 runner.imported = try ModelImport.read(at: URL(fileURLWithPath: path), layers: spec.model.layers)
             } catch let error as DataFileError {
@@ -90,11 +120,12 @@ public struct SweepRunner {
             runner.importedArchitecture = architecture
             return try runner.run(cancellation: cancellation, progress: progress)
         }
-        // The points of the chosen lines; a repeat none of them needs is neither trained nor loaded.
-        let chosenLines = try selectedLines()
-        let chosen = Set(chosenLines.flatMap(\.points))
-        let neededRepeats = Set(chosenLines.compactMap(\.repeatIndex))
+        // The points of the chosen lines; a repeat none of them (nor a chosen training) needs is neither trained nor loaded.
+        let chosenUnits = try selectedUnits()
+        let chosen = Set(chosenUnits.flatMap(\.points))
+        let neededRepeats = Set(chosenUnits.compactMap(\.repeatIndex))
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: sharedFolder, withIntermediateDirectories: true)
         progress(SweepProgress(phase: .loading, fraction: 0))
         try claimOutputDirectory()
         let data = try Dataset.load(spec.dataset)
@@ -107,8 +138,11 @@ public struct SweepRunner {
             throw SweepError.modelTooLarge(parameters: parameters, limit: SpecLimits.maxParameters)
         }
 
-        var tracker = SweepProgressTracker(spec: spec, trainCount: data.train.count, testCount: data.test.count, callback: progress)
         let plan = points
+        // The fraction is of the chosen work: the trainings needed (none when a training unit does them) and the chosen points.
+        let trainings = missingCheckpoint == .train ? neededRepeats.count : 0
+        var tracker = SweepProgressTracker(spec: spec, trainCount: data.train.count, testCount: data.test.count,
+                                           trainings: trainings, points: plan.filter(chosen.contains), callback: progress)
         var completed: [SweepPoint: ResultRow] = [:]
         let planned = Set(plan)
         let previous = try previousRows()
@@ -125,12 +159,7 @@ public struct SweepRunner {
         var ended = false
         defer { if !ended { try? reports.runEnded() } }
 
-        for r in 0..<spec.repeats {
-            guard neededRepeats.contains(r) else {
-                tracker.skip(Double(spec.training.epochs) * tracker.trainingEpochUnits)
-                for point in plan where point.repeatIndex == r { tracker.skip(tracker.units(of: point)) }
-                continue
-            }
+        for r in 0..<spec.repeats where neededRepeats.contains(r) {
             let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
                                          tracker: &tracker, cancellation: cancellation)
             try reports.modelTrained(model, repeatIndex: r, baseline: model.evaluate(on: data.test))
@@ -141,10 +170,8 @@ public struct SweepRunner {
 
             for method in spec.pruning.methods {
                 for layer in configuration.scopeLayers(method: method, layerCount: layerSizes.count - 1) {
-                    let whole = plan.filter { $0.repeatIndex == r && $0.method == method && $0.layer == layer }
-                    // Another shard's points: counted as done here, measured there.
-                    for point in whole where !chosen.contains(point) { tracker.skip(tracker.units(of: point)) }
-                    let line = whole.filter { chosen.contains($0) }
+                    // Points of lines not chosen are measured elsewhere (another shard or unit).
+                    let line = plan.filter { $0.repeatIndex == r && $0.method == method && $0.layer == layer && chosen.contains($0) }
                     if line.isEmpty { continue }
                     if cancellation.isCancelled { throw SweepCancelled() }
                     if line.allSatisfy({ completed[$0] != nil }) {
@@ -152,10 +179,12 @@ public struct SweepRunner {
                         continue
                     }
                     try runLine(line, method: method, layer: layer, context: &context, completed: &completed,
-                                tracker: &tracker, cancellation: cancellation) { completed in
+                                tracker: &tracker, cancellation: cancellation) { row, completed in
                         let rows = plan.compactMap { completed[$0] } + kept
                         try AtomicFile.write(ResultsCSV.encode(rows), to: self.file("results.csv"))
                         try reports.rowsChanged(rows)
+                        // After the row is on disk: a unit stopped by what this throws resumes with the row.
+                        try self.rowMeasured?(row)
                     }
                 }
             }
@@ -176,16 +205,19 @@ public struct SweepRunner {
     /// Loads repeat `r`'s checkpoint, or trains a fresh model and writes the checkpoint.
     private func trainedModel(repeatIndex r: Int, layerSizes: [Int], data: Dataset,
                               tracker: inout SweepProgressTracker, cancellation: CancellationFlag) throws -> MLP {
-        let checkpoint = file(Self.checkpointName(repeatIndex: r))
-        let trainingUnits = Double(spec.training.epochs) * tracker.trainingEpochUnits
+        let checkpoint = sharedFile(Self.checkpointName(repeatIndex: r))
+        let trainingUnits = tracker.work.trainingUnits
         if FileManager.default.fileExists(atPath: checkpoint.path) {
             let model = try Safetensors.read(from: checkpoint)
             guard model.layerSizes == layerSizes, model.hasBias == spec.model.bias else {
                 throw SweepError.checkpointMismatch(path: checkpoint.path, expected: layerSizes, found: model.layerSizes,
                                                     expectedBias: spec.model.bias, foundBias: model.hasBias)
             }
-            tracker.skip(trainingUnits)
+            if missingCheckpoint == .train { tracker.skip(trainingUnits) }
             return model
+        }
+        if missingCheckpoint == .refuse {
+            throw SweepError.missingTrainingOutput(path: checkpoint.path, unit: SweepPlan.trainingKey(repeatIndex: r))
         }
         let seed = seed(repeatIndex: r)
         var model = initialModel(layerSizes: layerSizes, seed: seed)
@@ -203,7 +235,7 @@ public struct SweepRunner {
         }
         tracker.advance(trainingUnits)
         if let snapshot, let k = rewindEpoch {
-            try Safetensors.write(snapshot, to: file(Self.rewindName(repeatIndex: r, epoch: k)), metadata: [
+            try Safetensors.write(snapshot, to: sharedFile(Self.rewindName(repeatIndex: r, epoch: k)), metadata: [
                 "producer": "prunelab", "seed": String(seed), "epochs": String(k),
                 "layer_sizes": layerSizes.map(String.init).joined(separator: ","),
             ])
@@ -217,13 +249,14 @@ public struct SweepRunner {
 
     // MARK: - Selection
 
-    /// The plan's line units `lineSelection` names; an unknown key is refused before anything runs.
-    private func selectedLines() throws -> [SweepPlan.Unit] {
-        let lines = SweepPlan(spec: spec).lines
-        guard case let .only(keys) = lineSelection else { return lines }
-        let unknown = keys.subtracting(lines.map(\.key))
+    /// The plan's line and training units `lineSelection` names; an unknown key is refused before anything runs.
+    private func selectedUnits() throws -> [SweepPlan.Unit] {
+        let plan = SweepPlan(spec: spec)
+        guard case let .only(keys) = lineSelection else { return plan.lines }
+        let selectable = plan.units.filter { $0.kind != .reports }
+        let unknown = keys.subtracting(selectable.map(\.key))
         guard unknown.isEmpty else { throw SweepError.unknownWorkUnits(keys: unknown.sorted()) }
-        return lines.filter { keys.contains($0.key) }
+        return selectable.filter { keys.contains($0.key) }
     }
 
     // MARK: - Resume

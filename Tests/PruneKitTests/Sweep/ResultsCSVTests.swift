@@ -151,4 +151,21 @@ final class ResultsFormatTests: XCTestCase {
         // Written again, the columns are there and empty: not recorded, rather than this machine.
         XCTAssertTrue(ResultsCSV.encode([expected]).hasSuffix(",0.5,,\n"))
     }
+
+    func testSingleLinesReadBackAsTheRowsOfAFile() throws {
+        // The cpu field holds a comma: a line quotes it as the file does.
+        let rows = [sampleRow(), sampleRow(method: .unit, sparsity: 97.5, repeatIndex: 3, finetuned: true)]
+        let lines = rows.map(ResultsCSV.line)
+        XCTAssertEqual(lines.joined(separator: "\n") + "\n", String(ResultsCSV.encode(rows).drop { $0 != "\n" }.dropFirst()))
+        XCTAssertFalse(lines.contains { $0.contains("\n") })
+        XCTAssertEqual(try ResultsCSV.decode(lines: lines), rows)
+        XCTAssertEqual(try ResultsCSV.decode(lines: []), [])
+    }
+
+    func testABadLineIsNamedByItsPlaceAmongTheLines() {
+        XCTAssertThrowsError(try ResultsCSV.decode(lines: [ResultsCSV.line(sampleRow()), "weight,80"])) { error in
+            XCTAssertEqual(error as? ResultsCSV.FormatError,
+                           ResultsCSV.FormatError(line: 2, column: nil, detail: "expected 28 fields, got 2"))
+        }
+    }
 }

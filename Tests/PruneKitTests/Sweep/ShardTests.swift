@@ -57,6 +57,18 @@ final class ShardTests: XCTestCase {
         XCTAssertTrue(merged.rows.allSatisfy { $0.host == MachineIdentity.current.host && $0.cpu == MachineIdentity.current.cpu })
     }
 
+    func testAShardReportsItsOwnFractionFromZeroToOne() throws {
+        // Shard 2 of 4 needs repeat 1 only: repeat 0 and the other shards' points are not its work.
+        let spec = tinySweep(repeats: 2), out = try makeTemporaryFolder(self)
+        var fractions: [Double] = []
+        _ = try ShardRunner(spec: spec, shard: shard(2, of: 4), outputDirectory: out).run { fractions.append($0.fraction) }
+        XCTAssertEqual(fractions.first, 0)
+        XCTAssertEqual(fractions.last, 1)
+        XCTAssertTrue(zip(fractions, fractions.dropFirst()).allSatisfy { $0 <= $1 }, "\(fractions)")
+        // Its one training (2 epochs x 3 x 256 samples) of its work with 3 points (7 x 96 each): where pruning starts.
+        XCTAssertTrue(fractions.contains(1536.0 / (1536 + 3 * 672)), "\(fractions)")
+    }
+
     func testAPointRecordedByTwoShardsIsMergedOnce() throws {
         let spec = tinySweep(repeats: 1, sparsities: [0, 50])
         let out = try makeTemporaryFolder(self)
