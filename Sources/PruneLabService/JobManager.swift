@@ -57,6 +57,9 @@ public final class JobManager: @unchecked Sendable {
     private var refresher: Thread?
     private let refresherDone = DispatchSemaphore(value: 0)
     private var lastStoreError: String?
+    /// Jobs this front end deleted whose tombstone the feed has not brought yet: a refresh that
+    /// read the store just before the delete must not bring them back.
+    private var deletedHere: Set<String> = []
     private let log: @Sendable (String) -> Void
 
     /// Reads every job from the store.
@@ -122,8 +125,11 @@ public final class JobManager: @unchecked Sendable {
             }
         }
         condition.lock()
-        for id in changes.deletedJobIDs where records[id] != nil { forgetLocked(id) }
-        for record in updated { applyLocked(record) }
+        for id in changes.deletedJobIDs {
+            deletedHere.remove(id)
+            if records[id] != nil { forgetLocked(id) }
+        }
+        for record in updated where !deletedHere.contains(record.id) { applyLocked(record) }
         sequence = max(sequence, changes.sequence)
         let expired = retentionVictimsLocked()
         condition.unlock()
@@ -280,9 +286,12 @@ public final class JobManager: @unchecked Sendable {
     /// Deletes the job from the store, then its folder; forgets it.
     private func remove(_ id: String) throws -> Bool {
         let removed = try store.delete(jobID: id)
+        condition.withLock {
+            deletedHere.insert(id)
+            if records[id] != nil { forgetLocked(id) }
+        }
         let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true)
         if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
-        condition.withLock { if records[id] != nil { forgetLocked(id) } }
         return removed
     }
 

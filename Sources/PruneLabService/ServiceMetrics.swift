@@ -23,7 +23,7 @@ final class ServiceMetrics: @unchecked Sendable {
         metric("prunelab_jobs", "gauge", "Jobs known to the service, by state.",
                JobState.allCases.map { ("{state=\"\($0.rawValue)\"}", "\(counts[$0] ?? 0)") })
         metric("prunelab_queue_length", "gauge", "Jobs waiting for a worker.", [("", "\(jobs.queueLength)")])
-        metric("prunelab_workers", "gauge", "Worker threads running sweeps.", [("", "\(jobs.workerCount)")])
+        metric("prunelab_workers", "gauge", "Worker processes this service runs on its store.", [("", "\(jobs.workerCount)")])
         metric("prunelab_training_samples_per_second", "gauge",
                "Training throughput of the sweeps training now (0 when none trains).",
                [("", String(format: "%.1f", jobs.trainingSamplesPerSecond()))])
