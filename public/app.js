@@ -375,6 +375,9 @@ function describeProgress(job) {
   if (job.method && job.phase !== "training") parts.push(`${job.method} ${job.sparsity}%`);
   if (job.level != null && job.phase !== "training") parts.push(`point ${job.level}/${job.levels}`);
   if (job.samples_per_second && job.phase === "training") parts.push(`${Math.round(job.samples_per_second).toLocaleString()} samples/s`);
+  // Work units: how many workers hold one now, out of how many left.
+  const u = job.units;
+  if (u && u.total > 1) parts.push(`units ${u.done}/${u.total} done` + (u.running > 1 ? `, ${u.running} running` : ""));
   return parts.join(" · ");
 }
 
@@ -412,7 +415,7 @@ function jobRow(job) {
 /** What a row shows; a row whose key is unchanged is kept, so that focus and hover stay on it. */
 function rowKey(job) {
   return JSON.stringify([job.state, job.phase, job.progress, job.epoch, job.step, job.level, job.method, job.sparsity,
-    job.cancel_requested, job.error, Math.round(job.eta_seconds ?? -1), formatWhen(job.created_at), job.spec.name,
+    job.cancel_requested, job.error, job.units && [job.units.done, job.units.running], Math.round(job.eta_seconds ?? -1), formatWhen(job.created_at), job.spec.name,
     job.id === app.selected, app.compared.has(job.id)]);
 }
 

@@ -44,6 +44,8 @@ public struct JobRecord: Equatable, Sendable {
     /// What admission estimated the job costs (peak memory, FLOPs, seconds); nil for jobs
     /// accepted before estimates existed.
     public var estimate: JobEstimate?
+    /// Its work units by state.
+    public var units = UnitCounts()
 
     public init(id: String = UUID().uuidString.lowercased(), spec: SweepSpec, idempotencyKey: String? = nil,
                 createdAt: Date = Date()) {
@@ -56,6 +58,17 @@ public struct JobRecord: Equatable, Sendable {
         self.attempts = 0
         self.attemptLog = []
     }
+}
+
+/// A job's work units (its trainings, lines of points and reports) by state.
+public struct UnitCounts: Codable, Equatable, Sendable {
+    public var total = 0
+    public var done = 0
+    /// Held by a worker now.
+    public var running = 0
+    /// Out of attempts.
+    public var failed = 0
+    public init() {}
 }
 
 /// One attempt at one of a job's units, from a worker claiming it to its end.

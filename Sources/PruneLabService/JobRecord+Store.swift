@@ -26,6 +26,7 @@ extension JobRecord {
         // Cancelled in the store at once; its workers stop at their next heartbeat.
         cancelRequested = stored.state == .cancelled
             && units.contains { $0.state == .leased && ($0.leaseExpiresAt ?? 0) > now }
+        self.units = UnitCounts(units)
         progress = Self.progress(of: units, state: state, startedAt: stored.startedAt, now: now, levels: spec.points.count)
     }
 
@@ -63,6 +64,21 @@ extension JobRecord {
             progress.etaSeconds = max(0, (now - startedAt) * (1 - fraction) / fraction)
         }
         return progress
+    }
+}
+
+extension UnitCounts {
+    init(_ units: [StoredUnit]) {
+        self.init()
+        total = units.count
+        for unit in units {
+            switch unit.state {
+            case .done: done += 1
+            case .leased: running += 1
+            case .failed: failed += 1
+            case .pending: break
+            }
+        }
     }
 }
 

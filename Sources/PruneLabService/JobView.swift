@@ -10,7 +10,7 @@ struct JobView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, phase, progress, epoch, epochs, step, level, levels, method, sparsity, spec, error
-        case attempts, artifacts, links, cores, estimate
+        case attempts, artifacts, links, cores, estimate, units
         case attemptLog = "attempt_log"
         case stepsPerEpoch = "steps_per_epoch", repeatIndex = "repeat", etaSeconds = "eta_seconds"
         case samplesPerSecond = "samples_per_second", createdAt = "created_at", startedAt = "started_at"
@@ -45,6 +45,7 @@ struct JobView: Encodable {
         try c.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
         try c.encode(record.cores, forKey: .cores)
         try c.encode(record.estimate, forKey: .estimate)
+        try c.encode(record.units, forKey: .units)
         try c.encode(record.spec, forKey: .spec)
         try c.encode(Dictionary(uniqueKeysWithValues: artifacts.map { ($0, "\(path)/\($0)") }), forKey: .artifacts)
         try c.encode(["self": path, "events": "\(path)/events"], forKey: .links)

@@ -577,7 +577,7 @@ enum OpenAPIDocument {
       "Job": {
         "type": "object",
         "required": ["id", "state", "phase", "progress", "eta_seconds", "created_at", "started_at", "finished_at",
-                     "error", "spec", "artifacts", "links", "cancel_requested", "attempts", "attempt_log", "cores", "estimate"],
+                     "error", "spec", "artifacts", "links", "cancel_requested", "attempts", "attempt_log", "cores", "estimate", "units"],
         "properties": {
           "id": {"type": "string", "format": "uuid"},
           "state": {"$ref": "#/components/schemas/JobState"},
@@ -609,6 +609,10 @@ enum OpenAPIDocument {
           "cores": {"type": ["integer", "null"], "description": "Null: each unit ran on its worker's own share of the CPUs (results.csv's host and cpu say where)."},
           "estimate": {"anyOf": [{"$ref": "#/components/schemas/Estimate"}, {"type": "null"}],
                        "description": "What admission estimated the job costs; null for jobs from before estimates."},
+          "units": {"type": "object", "description": "The job's work units (trainings, lines of points, the reports) by state; `running`: held by a worker now, `failed`: out of attempts.",
+                    "required": ["total", "done", "running", "failed"],
+                    "properties": {"total": {"type": "integer", "minimum": 0}, "done": {"type": "integer", "minimum": 0},
+                                   "running": {"type": "integer", "minimum": 0}, "failed": {"type": "integer", "minimum": 0}}},
           "spec": {"$ref": "#/components/schemas/SweepSpec"},
           "artifacts": {"type": "object", "description": "File name to URL, for the files that exist so far.",
                         "additionalProperties": {"type": "string"}},

@@ -21,6 +21,7 @@ final class JobManagerTests: XCTestCase {
         // One attempt per unit: the training, a line per sparsity, the reports.
         XCTAssertEqual(record.attempts, 4)
         XCTAssertEqual(record.attemptLog.map(\.outcome), Array(repeating: .succeeded, count: 4))
+        XCTAssertEqual([record.units.total, record.units.done, record.units.running, record.units.failed], [4, 4, 0, 0])
         XCTAssertEqual(record.progress?.fraction, 1)
         XCTAssertNotNil(record.startedAt)
         XCTAssertNotNil(record.finishedAt)
