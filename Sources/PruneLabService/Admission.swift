@@ -47,17 +47,4 @@ struct Admission: Sendable {
     static func fieldErrors(_ text: String, _ pointers: [String]) -> [SpecFieldError] {
         (pointers.isEmpty ? [""] : pointers).map { SpecFieldError(pointer: $0, detail: text) }
     }
-
-    /// Address space a sweep process reserves beyond what it touches, which RLIMIT_DATA counts:
-    /// thread stacks, malloc's arenas, OpenBLAS's buffers. Measured: a job of 32 MB resident had
-    /// 300 MB of VmData on 2 cores.
-    static let reservedAddressSpace = 512 << 20
-
-    /// The hard memory limit of a job's process (RLIMIT_DATA): its estimated peak plus a quarter,
-    /// plus the address space every such process reserves; never above the server's per-job limit.
-    static func memoryLimit(for record: JobRecord, limits: JobLimits) -> Int? {
-        guard let estimate = record.estimate else { return limits.maxJobMemoryBytes }
-        let withMargin = estimate.peakMemoryBytes + estimate.peakMemoryBytes / 4 + reservedAddressSpace
-        return min(withMargin, limits.maxJobMemoryBytes ?? .max)
-    }
 }

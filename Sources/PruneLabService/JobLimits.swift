@@ -9,16 +9,11 @@ public struct JobLimits: Sendable {
     public var maxQueued = 100
     /// Finished jobs kept; the oldest beyond are deleted with their artifacts (`--retain`); nil: all.
     public var retainFinished: Int?
-    /// The hard memory limit of one job's process (`--max-job-memory`); nil: none.
+    /// Jobs estimated to peak above it are refused, and it is each worker process's hard memory
+    /// limit (`--max-job-memory`); nil: none.
     public var maxJobMemoryBytes: Int?
     /// Estimated seconds beyond which a job is refused (`--max-job-seconds`); nil: none.
     public var maxJobSeconds: Double? = 86_400
-    /// The memory limit a job's process gets: its estimate plus a margin, at most
-    /// `maxJobMemoryBytes` (which jobs without an estimate get).
-    public var memoryLimit: @Sendable (JobRecord, JobLimits) -> Int? = { record, limits in
-        Admission.memoryLimit(for: record, limits: limits)
-    }
-
     public init() {}
 
     /// Half of physical memory, divided among the workers.
