@@ -23,6 +23,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not run the default sweep (its wall time and peak memory).")
     var skipSweep = false
 
+    @Flag(name: .long, help: "Do not time dense vs pruned inference (with --skip-sweep: only SGEMM and training).")
+    var skipInference = false
+
     @Option(name: .long, help: "Timed runs per figure; each figure is their median.")
     var repetitions = 5
 
@@ -79,6 +82,7 @@ struct BenchCommand: ParsableCommand {
         #endif
         var benchmark = Benchmark()
         benchmark.repetitions = repetitions
+        benchmark.measuresInference = !skipInference
         let outputFolder = FileManager.default.temporaryDirectory
             .appendingPathComponent("prunelab-bench-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         defer {

@@ -15,6 +15,8 @@ package struct Benchmark: Sendable {
     package var repetitions = 5
     /// Training steps per timed repetition.
     package var trainingSteps = 100
+    /// False leaves out the dense vs pruned inference timings (`--skip-inference`).
+    package var measuresInference = true
     /// The sweep to run as a child process (executable and arguments); nil skips it.
     package var sweepCommand: (executable: URL, arguments: [String])?
     /// Where the sweep writes (its `--out`): TensorFlow reads the resolved spec.json from there.
@@ -50,8 +52,11 @@ package struct Benchmark: Sendable {
         let sgemm = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
         log("training throughput")
         let training = measureTraining(sgemmGFLOPS: sgemm)
-        log("inference")
-        let inference = measureInference(log: log)
+        var inference: InferenceFigures?
+        if measuresInference {
+            log("inference")
+            inference = measureInference(log: log)
+        }
         return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, blasKernel: GEMM.kernelName,
                                kernelInstructionSet: KernelInstructionSet.best.description, sgemmGFLOPS: sgemm,
                                training: training, inference: inference, sweep: sweep, tensorflow: tensorflowFigures)

@@ -8,7 +8,8 @@ package struct BenchmarkReport: Codable, Sendable {
     /// Square single-precision products through the same BLAS as training, GFLOP/s.
     package var sgemmGFLOPS: Double
     package var training: TrainingFigures
-    package var inference: InferenceFigures
+    /// Nil when inference was skipped (`--skip-inference`).
+    package var inference: InferenceFigures?
     /// Nil when the sweep was skipped (`--skip-sweep`).
     package var sweep: SweepFigures?
     /// The same sweep done by TensorFlow in this run (`--vs-tensorflow`), else nil.
@@ -29,7 +30,7 @@ package struct BenchmarkReport: Codable, Sendable {
         try container.encode(kernelInstructionSet, forKey: .kernelInstructionSet)
         try container.encode(sgemmGFLOPS, forKey: .sgemmGFLOPS)
         try container.encode(training, forKey: .training)
-        try container.encode(inference, forKey: .inference)
+        try container.encodeIfPresent(inference, forKey: .inference)
         try container.encodeIfPresent(sweep, forKey: .sweep)
         try container.encodeIfPresent(tensorflow, forKey: .tensorflow)
         var derived = encoder.container(keyedBy: DerivedKeys.self)

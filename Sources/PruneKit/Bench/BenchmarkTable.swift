@@ -16,16 +16,20 @@ extension BenchmarkReport {
         lines.append(row("  forward + backward alone (no update)", String(format: "%.0f samples/s", training.passesSamplesPerSecond)))
         lines.append(row("  Adam update's share of a step", String(format: "%.0f%%", training.optimizerShareOfStep * 100)))
         lines.append("")
-        lines.append("Inference of \(inference.images) images (\(inference.imageSource)) through \(shape)")
-        lines.append("  weights: \(inference.weightSource)")
-        lines.append(contentsOf: levelTable("weight pruning", pruned: "CSR ms", inference.weightPruning))
-        lines.append(contentsOf: levelTable("unit pruning", pruned: "shrunk ms", inference.unitPruning))
-        if let fastest = inference.sparseKernelBuilds.first {
-            lines.append(String(format: "  CSR kernel by instruction set, %.0f%% weight sparsity", fastest.sparsity))
-            for build in inference.sparseKernelBuilds {
-                lines.append(row("    \(build.instructionSet)", String(format: "%.2f ms = %.2f x the fastest", build.seconds * 1000,
-                                                                     build.seconds / fastest.seconds)))
+        if let inference {
+            lines.append("Inference of \(inference.images) images (\(inference.imageSource)) through \(shape)")
+            lines.append("  weights: \(inference.weightSource)")
+            lines.append(contentsOf: levelTable("weight pruning", pruned: "CSR ms", inference.weightPruning))
+            lines.append(contentsOf: levelTable("unit pruning", pruned: "shrunk ms", inference.unitPruning))
+            if let fastest = inference.sparseKernelBuilds.first {
+                lines.append(String(format: "  CSR kernel by instruction set, %.0f%% weight sparsity", fastest.sparsity))
+                for build in inference.sparseKernelBuilds {
+                    lines.append(row("    \(build.instructionSet)", String(format: "%.2f ms = %.2f x the fastest", build.seconds * 1000,
+                                                                         build.seconds / fastest.seconds)))
+                }
             }
+        } else {
+            lines.append("Inference: skipped (--skip-inference)")
         }
         lines.append("")
         if let sweep {

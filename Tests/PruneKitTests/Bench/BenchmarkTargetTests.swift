@@ -54,6 +54,15 @@ final class BenchmarkTargetTests: XCTestCase {
         XCTAssertTrue(targets[0].met)
     }
 
+    func testSkippedInferenceLeavesOnlyTheTrainingTargetAndSaysSo() throws {
+        var skipped = report(layerSizes: Benchmark.referenceLayerSizes, sweepWall: nil, tensorflowWall: nil)
+        skipped.inference = nil
+        XCTAssertEqual(skipped.targets.map(\.name), ["training, batch 64, of SGEMM"])
+        XCTAssertTrue(skipped.table.contains("Inference: skipped (--skip-inference)"))
+        let json = try XCTUnwrap(String(data: try JSONEncoder().encode(skipped), encoding: .utf8))
+        XCTAssertFalse(json.contains("\"inference\""), "no inference figures are written when none were measured")
+    }
+
     func testAUsersOwnSweepSpecIsNotHeldToTheSweepTargets() {
         let targets = report(layerSizes: Benchmark.referenceLayerSizes, sweepWall: 30, tensorflowWall: 100, isDefault: false).targets
         XCTAssertFalse(targets.contains { $0.name.contains("sweep") }, "\(targets.map(\.name))")
