@@ -23,6 +23,8 @@ package struct Benchmark: Sendable {
     package var sweepIsDefault = true
     /// A Python with TensorFlow and the script that does the sweep in Keras (`--vs-tensorflow`).
     package var tensorflow: (python: URL, script: URL)?
+    /// False leaves out the SGEMM rate and training (`--inference-only`: the kernels' figures alone).
+    package var measuresTraining = true
 
     package init() {}
 
@@ -46,10 +48,14 @@ package struct Benchmark: Sendable {
                                     failure: "not run: the PruneLab sweep, whose spec it repeats, did not finish")
                 : TensorFlowMeasurement.measure(python: tensorflow.python, script: tensorflow.script, spec: spec)
         }
-        log("SGEMM rate")
-        let sgemm = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
-        log("training throughput")
-        let training = measureTraining(sgemmGFLOPS: sgemm)
+        var sgemm: Double?, training: TrainingFigures?
+        if measuresTraining {
+            log("SGEMM rate")
+            let rate = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
+            log("training throughput")
+            sgemm = rate
+            training = measureTraining(sgemmGFLOPS: rate)
+        }
         log("inference")
         let inference = measureInference(log: log)
         return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, blasKernel: GEMM.kernelName,

@@ -5,9 +5,10 @@ package struct BenchmarkReport: Codable, Sendable {
     package var blasKernel: String
     /// The build of PruneLab's own C kernels (sparse layer, Adam) that ran: see `KernelInstructionSet`.
     package var kernelInstructionSet: String
-    /// Square single-precision products through the same BLAS as training, GFLOP/s.
-    package var sgemmGFLOPS: Double
-    package var training: TrainingFigures
+    /// Square single-precision products through the same BLAS as training, GFLOP/s; nil with `--inference-only`.
+    package var sgemmGFLOPS: Double?
+    /// Nil with `--inference-only`.
+    package var training: TrainingFigures?
     package var inference: InferenceFigures
     /// Nil when the sweep was skipped (`--skip-sweep`).
     package var sweep: SweepFigures?
@@ -27,8 +28,8 @@ package struct BenchmarkReport: Codable, Sendable {
         try container.encode(cores, forKey: .cores)
         try container.encode(blasKernel, forKey: .blasKernel)
         try container.encode(kernelInstructionSet, forKey: .kernelInstructionSet)
-        try container.encode(sgemmGFLOPS, forKey: .sgemmGFLOPS)
-        try container.encode(training, forKey: .training)
+        try container.encodeIfPresent(sgemmGFLOPS, forKey: .sgemmGFLOPS)
+        try container.encodeIfPresent(training, forKey: .training)
         try container.encode(inference, forKey: .inference)
         try container.encodeIfPresent(sweep, forKey: .sweep)
         try container.encodeIfPresent(tensorflow, forKey: .tensorflow)

@@ -73,6 +73,20 @@ final class BenchmarkTargetTests: XCTestCase {
         XCTAssertEqual((json["tensorflow"] as? [String: Any])?["wall_seconds"] as? Double, 120)
     }
 
+    func testAnInferenceOnlyRunIsCheckedAgainstTheKernelTargetsAlone() throws {
+        var report = report(layerSizes: Benchmark.referenceLayerSizes, sweepWall: nil, tensorflowWall: nil)
+        report.sgemmGFLOPS = nil
+        report.training = nil
+        report.sweep = nil
+        XCTAssertEqual(report.targets.map(\.name), ["CSR at 90% weight sparsity, of ideal", "weight pruning at 99%, speed-up",
+                                                    "unit pruning at 99%, speed-up"])
+        XCTAssertTrue(report.table.contains("SGEMM and training: skipped (--inference-only)"), report.table)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        XCTAssertNil(json["training"])
+        XCTAssertNil(json["sgemm_gflops"])
+        XCTAssertNotNil(json["inference"])
+    }
+
     func testTheTensorFlowSideReadsTheScriptsSummaryLine() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tf-side-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
