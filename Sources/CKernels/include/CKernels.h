@@ -34,6 +34,13 @@ int prunelab_best_isa(void);
 void prunelab_sparse_tile_layer(int isa, const int64_t *row_starts, const int32_t *offsets, const float *values,
                                 const float *bias, int64_t outputs, int relu, const float *input, float *output);
 
+/// Copies `count` (at most `PRUNELAB_TILE_WIDTH`) consecutive samples of `features` floats each,
+/// row-major at `rows`, into the feature-major `tile` (64-byte aligned); lanes past `count` are zero.
+void prunelab_tile_load(int isa, const float *rows, int64_t features, int64_t count, float *tile);
+
+/// The inverse of `prunelab_tile_load`: the first `count` samples of `tile` into rows at `rows`.
+void prunelab_tile_store(int isa, const float *tile, int64_t features, int64_t count, float *rows);
+
 /// Adam's update of `count` parameters as TensorFlow computes it:
 /// `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= alpha m / (sqrt(v) + epsilon)`.
 /// Every operation is rounded on its own (no fused multiply-add), so every instruction set

@@ -44,31 +44,20 @@ enum SparseTile {
     }
 
     /// Copies rows `first ..< first + count` of a row-major `rows x features` matrix into a tile,
-    /// feature-major; the tile's lanes past `count` are zero.
+    /// feature-major; the tile's lanes past `count` are zero. In C, transposing 8 x 8 blocks in registers.
     @inline(__always)
     static func load(_ matrix: UnsafePointer<Float>, features: Int, first: Int, count: Int,
-                     into tile: UnsafeMutablePointer<Vector>) {
-        let lanes = UnsafeMutableRawPointer(tile).assumingMemoryBound(to: Float.self)
-        if count < width { lanes.update(repeating: 0, count: features * width) }
-        for sample in 0..<count {
-            let row = matrix + (first + sample) * features
-            for feature in 0..<features {
-                lanes[feature * width + sample] = row[feature]
-            }
-        }
+                     into tile: UnsafeMutablePointer<Vector>, instructionSet: KernelInstructionSet = .best) {
+        prunelab_tile_load(instructionSet.rawValue, matrix + first * features, Int64(features), Int64(count),
+                           UnsafeMutableRawPointer(tile).assumingMemoryBound(to: Float.self))
     }
 
     /// Copies the first `count` samples of a feature-major tile into rows `first ...` of a
     /// row-major `rows x features` matrix.
     @inline(__always)
     static func store(_ tile: UnsafePointer<Vector>, features: Int, first: Int, count: Int,
-                      into matrix: UnsafeMutablePointer<Float>) {
-        let lanes = UnsafeRawPointer(tile).assumingMemoryBound(to: Float.self)
-        for sample in 0..<count {
-            let row = matrix + (first + sample) * features
-            for feature in 0..<features {
-                row[feature] = lanes[feature * width + sample]
-            }
-        }
+                      into matrix: UnsafeMutablePointer<Float>, instructionSet: KernelInstructionSet = .best) {
+        prunelab_tile_store(instructionSet.rawValue, UnsafeRawPointer(tile).assumingMemoryBound(to: Float.self),
+                            Int64(features), Int64(count), matrix + first * features)
     }
 }
