@@ -6,12 +6,12 @@ import CKernels
 /// samples is one SIMD vector, `tile[f]`. A layer turns the input tile into an output tile of
 /// the same layout, so layers chain without transposes; each output vector is written once,
 /// contiguously. Per nonzero weight the kernel does one broadcast and one multiply-add of a
-/// whole vector, and each index and weight load is shared by 16 samples. The loop itself is
+/// whole vector, and each index and weight load is shared by 32 samples. The loop itself is
 /// `prunelab_sparse_tile_layer` in CKernels, built for AVX-512, AVX2 and SSE2 and run with the
 /// best this CPU has (`KernelInstructionSet`): in the portable Swift build it ran at half speed.
 enum SparseTile {
-    /// One feature of a tile's samples: 16 floats (one AVX-512 register, two AVX2, four SSE).
-    typealias Vector = SIMD16<Float>
+    /// One feature of a tile's samples: 32 floats (two AVX-512 registers, four AVX2, eight SSE).
+    typealias Vector = SIMD32<Float>
     /// Samples per tile.
     static let width = Vector.scalarCount
 
