@@ -1,11 +1,13 @@
 #include "variants.h"
 
-// 16 floats: one zmm register with AVX-512, two ymm with AVX2, four xmm with SSE2.
+// 32 floats: two zmm registers with AVX-512, four ymm with AVX2, eight xmm with SSE2.
 typedef float tile_vector __attribute__((vector_size(PRUNELAB_TILE_WIDTH * sizeof(float))));
 
-// Per nonzero weight: one broadcast and one multiply-add of a whole tile vector. Independent
-// sums hide the multiply-add latency: four with AVX2/AVX-512 (4 or 8 chains), two with SSE2,
-// whose 16 registers hold no more (2 x 4 xmm accumulators).
+// Per nonzero weight: one broadcast and one multiply-add of a whole tile vector, so each index
+// and weight load serves 32 samples. Independent sums hide the multiply-add latency: 8 vector
+// chains with AVX2 (two sums of four ymm, the most its 16 registers hold beside the broadcast;
+// at 16 samples a tile the loads, not the multiply-adds, were the limit) and with AVX-512 (four
+// sums of two zmm); SSE2's 16 xmm registers hold only one sum (eight chains).
 PRUNELAB_BODY void tile_layer(const int isa, const int64_t *restrict row_starts, const int32_t *restrict offsets,
                               const float *restrict values, const float *restrict bias, int64_t outputs, int relu,
                               const float *restrict input, float *restrict output) {
@@ -17,11 +19,14 @@ PRUNELAB_BODY void tile_layer(const int isa, const int64_t *restrict row_starts,
         const int64_t end = row_starts[j + 1];
         tile_vector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         if (isa == PRUNELAB_ISA_BASELINE) {
-            for (; k + 4 <= end; k += 4) {
+            for (; k + 2 <= end; k += 2) {
+                a0 += values[k] * X(k);
+                a0 += values[k + 1] * X(k + 1);
+            }
+        } else if (isa == PRUNELAB_ISA_AVX2) {
+            for (; k + 2 <= end; k += 2) {
                 a0 += values[k] * X(k);
                 a1 += values[k + 1] * X(k + 1);
-                a0 += values[k + 2] * X(k + 2);
-                a1 += values[k + 3] * X(k + 3);
             }
         } else {
             for (; k + 4 <= end; k += 4) {

@@ -23,8 +23,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not run the default sweep (its wall time and peak memory).")
     var skipSweep = false
 
-    @Flag(name: .long, help: "Do not time dense vs pruned inference (with --skip-sweep: only SGEMM and training).")
-    var skipInference = false
+    @Flag(name: .long, help: "Measure only inference (dense, CSR and shrunk networks, the sparse kernel's builds): no SGEMM, training or sweep.")
+    var inferenceOnly = false
 
     @Option(name: .long, help: "Timed runs per figure; each figure is their median.")
     var repetitions = 5
@@ -48,6 +48,7 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard (1...100).contains(repetitions) else { throw ValidationError("--repetitions must be in 1...100, got \(repetitions)") }
         _ = try hiddenSizes()
+        if vsTensorflow != nil, inferenceOnly { throw ValidationError("--vs-tensorflow repeats the sweep in TensorFlow: it cannot go with --inference-only") }
         if vsTensorflow != nil, skipSweep { throw ValidationError("--vs-tensorflow repeats the sweep in TensorFlow: it cannot go with --skip-sweep") }
         if let python = vsTensorflow, !FileManager.default.isExecutableFile(atPath: python) {
             throw ValidationError("--vs-tensorflow \(python): not an executable Python")
@@ -82,7 +83,7 @@ struct BenchCommand: ParsableCommand {
         #endif
         var benchmark = Benchmark()
         benchmark.repetitions = repetitions
-        benchmark.measuresInference = !skipInference
+        benchmark.measuresTraining = !inferenceOnly
         let outputFolder = FileManager.default.temporaryDirectory
             .appendingPathComponent("prunelab-bench-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         defer {
@@ -91,7 +92,7 @@ struct BenchCommand: ParsableCommand {
         }
         let hidden = try hiddenSizes()
         if let hidden { benchmark.layerSizes = [Benchmark.referenceLayerSizes[0]] + hidden + [Benchmark.referenceLayerSizes.last!] }
-        if !skipSweep {
+        if !skipSweep && !inferenceOnly {
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let spec = try sweepSpec ?? hidden.map { try iterativeSweepSpec(hidden: $0, in: outputFolder).path }
             benchmark.sweepCommand = (executable, ["run"] + (spec.map { [$0] } ?? []) + ["--out", outputFolder.path])

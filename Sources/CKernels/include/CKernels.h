@@ -21,18 +21,26 @@ int prunelab_isa_supported(int isa);
 /// The best instruction set this CPU supports.
 int prunelab_best_isa(void);
 
-/// Samples per tile of the sparse kernel: feature `f` of a tile's samples is 16 consecutive
-/// floats at `tile + f * 16`, and a tile is 64-byte aligned.
-#define PRUNELAB_TILE_WIDTH 16
+/// Samples per tile of the sparse kernel: feature `f` of a tile's samples is 32 consecutive
+/// floats at `tile + f * 32`, and a tile is 64-byte aligned. 32 rather than 16: each index and
+/// weight loaded then serves twice the samples, which the AVX2 build needed more than L1 room.
+#define PRUNELAB_TILE_WIDTH 32
 
 /// One sparse layer over one tile: for every output `j`,
 /// `output[j] = relu?(bias[j] + sum over k in row_starts[j] ..< row_starts[j + 1] of values[k] * input[offsets[k]])`,
-/// each term a vector of the tile's 16 samples. `offsets[k]` is the float offset of the input
-/// feature's vector (its column index times 16). `bias` may be NULL. `input` and `output` are
+/// each term a vector of the tile's `PRUNELAB_TILE_WIDTH` samples. `offsets[k]` is the float offset of the input
+/// feature's vector (its column index times `PRUNELAB_TILE_WIDTH`). `bias` may be NULL. `input` and `output` are
 /// 64-byte aligned tiles and do not overlap. Multiply-adds are fused where `isa` has FMA, so
 /// results differ between instruction sets in the last bits.
 void prunelab_sparse_tile_layer(int isa, const int64_t *row_starts, const int32_t *offsets, const float *values,
                                 const float *bias, int64_t outputs, int relu, const float *input, float *output);
+
+/// Copies `count` (at most `PRUNELAB_TILE_WIDTH`) consecutive samples of `features` floats each,
+/// row-major at `rows`, into the feature-major `tile` (64-byte aligned); lanes past `count` are zero.
+void prunelab_tile_load(int isa, const float *rows, int64_t features, int64_t count, float *tile);
+
+/// The inverse of `prunelab_tile_load`: the first `count` samples of `tile` into rows at `rows`.
+void prunelab_tile_store(int isa, const float *tile, int64_t features, int64_t count, float *rows);
 
 /// Adam's update of `count` parameters as TensorFlow computes it:
 /// `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= alpha m / (sqrt(v) + epsilon)`.

@@ -15,8 +15,6 @@ package struct Benchmark: Sendable {
     package var repetitions = 5
     /// Training steps per timed repetition.
     package var trainingSteps = 100
-    /// False leaves out the dense vs pruned inference timings (`--skip-inference`).
-    package var measuresInference = true
     /// The sweep to run as a child process (executable and arguments); nil skips it.
     package var sweepCommand: (executable: URL, arguments: [String])?
     /// Where the sweep writes (its `--out`): TensorFlow reads the resolved spec.json from there.
@@ -25,6 +23,8 @@ package struct Benchmark: Sendable {
     package var sweepIsDefault = true
     /// A Python with TensorFlow and the script that does the sweep in Keras (`--vs-tensorflow`).
     package var tensorflow: (python: URL, script: URL)?
+    /// False leaves out the SGEMM rate and training (`--inference-only`: the kernels' figures alone).
+    package var measuresTraining = true
 
     package init() {}
 
@@ -48,15 +48,16 @@ package struct Benchmark: Sendable {
                                     failure: "not run: the PruneLab sweep, whose spec it repeats, did not finish")
                 : TensorFlowMeasurement.measure(python: tensorflow.python, script: tensorflow.script, spec: spec)
         }
-        log("SGEMM rate")
-        let sgemm = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
-        log("training throughput")
-        let training = measureTraining(sgemmGFLOPS: sgemm)
-        var inference: InferenceFigures?
-        if measuresInference {
-            log("inference")
-            inference = measureInference(log: log)
+        var sgemm: Double?, training: TrainingFigures?
+        if measuresTraining {
+            log("SGEMM rate")
+            let rate = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
+            log("training throughput")
+            sgemm = rate
+            training = measureTraining(sgemmGFLOPS: rate)
         }
+        log("inference")
+        let inference = measureInference(log: log)
         return BenchmarkReport(cores: ProcessInfo.processInfo.activeProcessorCount, blasKernel: GEMM.kernelName,
                                kernelInstructionSet: KernelInstructionSet.best.description, sgemmGFLOPS: sgemm,
                                training: training, inference: inference, sweep: sweep, tensorflow: tensorflowFigures)

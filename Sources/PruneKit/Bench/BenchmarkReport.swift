@@ -5,11 +5,11 @@ package struct BenchmarkReport: Codable, Sendable {
     package var blasKernel: String
     /// The build of PruneLab's own C kernels (sparse layer, Adam) that ran: see `KernelInstructionSet`.
     package var kernelInstructionSet: String
-    /// Square single-precision products through the same BLAS as training, GFLOP/s.
-    package var sgemmGFLOPS: Double
-    package var training: TrainingFigures
-    /// Nil when inference was skipped (`--skip-inference`).
-    package var inference: InferenceFigures?
+    /// Square single-precision products through the same BLAS as training, GFLOP/s; nil with `--inference-only`.
+    package var sgemmGFLOPS: Double?
+    /// Nil with `--inference-only`.
+    package var training: TrainingFigures?
+    package var inference: InferenceFigures
     /// Nil when the sweep was skipped (`--skip-sweep`).
     package var sweep: SweepFigures?
     /// The same sweep done by TensorFlow in this run (`--vs-tensorflow`), else nil.
@@ -28,9 +28,9 @@ package struct BenchmarkReport: Codable, Sendable {
         try container.encode(cores, forKey: .cores)
         try container.encode(blasKernel, forKey: .blasKernel)
         try container.encode(kernelInstructionSet, forKey: .kernelInstructionSet)
-        try container.encode(sgemmGFLOPS, forKey: .sgemmGFLOPS)
-        try container.encode(training, forKey: .training)
-        try container.encodeIfPresent(inference, forKey: .inference)
+        try container.encodeIfPresent(sgemmGFLOPS, forKey: .sgemmGFLOPS)
+        try container.encodeIfPresent(training, forKey: .training)
+        try container.encode(inference, forKey: .inference)
         try container.encodeIfPresent(sweep, forKey: .sweep)
         try container.encodeIfPresent(tensorflow, forKey: .tensorflow)
         var derived = encoder.container(keyedBy: DerivedKeys.self)

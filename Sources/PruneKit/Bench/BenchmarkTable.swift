@@ -4,32 +4,32 @@ extension BenchmarkReport {
     /// The report as the plain-text table `prunelab bench` prints.
     package var table: String {
         var lines = [String]()
-        let shape = training.layerSizes.map(String.init).joined(separator: "-")
+        let shape = inference.layerSizes.map(String.init).joined(separator: "-")
         lines.append("PruneLab bench (\(cores) cores)")
         lines.append("kernels: OpenBLAS \(blasKernel), one thread per core; sparse layer and Adam built for \(kernelInstructionSet)")
         lines.append("")
-        lines.append(row("SGEMM 2048x2048x2048 through OpenBLAS", String(format: "%.1f GFLOP/s", sgemmGFLOPS)))
-        lines.append("Training \(shape), batch \(training.batchSize), \(training.optimizer)")
-        lines.append(row("  throughput", String(format: "%.0f samples/s", training.samplesPerSecond)))
-        lines.append(row("  effective (\(training.flopsPerWeightPerSample) flops/weight/sample: fwd 2, bwd 4)",
-                         String(format: "%.1f GFLOP/s = %.2f x SGEMM", training.effectiveGFLOPS, training.fractionOfSGEMM)))
-        lines.append(row("  forward + backward alone (no update)", String(format: "%.0f samples/s", training.passesSamplesPerSecond)))
-        lines.append(row("  Adam update's share of a step", String(format: "%.0f%%", training.optimizerShareOfStep * 100)))
-        lines.append("")
-        if let inference {
-            lines.append("Inference of \(inference.images) images (\(inference.imageSource)) through \(shape)")
-            lines.append("  weights: \(inference.weightSource)")
-            lines.append(contentsOf: levelTable("weight pruning", pruned: "CSR ms", inference.weightPruning))
-            lines.append(contentsOf: levelTable("unit pruning", pruned: "shrunk ms", inference.unitPruning))
-            if let fastest = inference.sparseKernelBuilds.first {
-                lines.append(String(format: "  CSR kernel by instruction set, %.0f%% weight sparsity", fastest.sparsity))
-                for build in inference.sparseKernelBuilds {
-                    lines.append(row("    \(build.instructionSet)", String(format: "%.2f ms = %.2f x the fastest", build.seconds * 1000,
-                                                                         build.seconds / fastest.seconds)))
-                }
-            }
+        if let sgemmGFLOPS, let training {
+            lines.append(row("SGEMM 2048x2048x2048 through OpenBLAS", String(format: "%.1f GFLOP/s", sgemmGFLOPS)))
+            lines.append("Training \(shape), batch \(training.batchSize), \(training.optimizer)")
+            lines.append(row("  throughput", String(format: "%.0f samples/s", training.samplesPerSecond)))
+            lines.append(row("  effective (\(training.flopsPerWeightPerSample) flops/weight/sample: fwd 2, bwd 4)",
+                             String(format: "%.1f GFLOP/s = %.2f x SGEMM", training.effectiveGFLOPS, training.fractionOfSGEMM)))
+            lines.append(row("  forward + backward alone (no update)", String(format: "%.0f samples/s", training.passesSamplesPerSecond)))
+            lines.append(row("  Adam update's share of a step", String(format: "%.0f%%", training.optimizerShareOfStep * 100)))
         } else {
-            lines.append("Inference: skipped (--skip-inference)")
+            lines.append("SGEMM and training: skipped (--inference-only)")
+        }
+        lines.append("")
+        lines.append("Inference of \(inference.images) images (\(inference.imageSource)) through \(shape)")
+        lines.append("  weights: \(inference.weightSource)")
+        lines.append(contentsOf: levelTable("weight pruning", pruned: "CSR ms", inference.weightPruning))
+        lines.append(contentsOf: levelTable("unit pruning", pruned: "shrunk ms", inference.unitPruning))
+        if let fastest = inference.sparseKernelBuilds.first {
+            lines.append(String(format: "  CSR kernel by instruction set, %.0f%% weight sparsity", fastest.sparsity))
+            for build in inference.sparseKernelBuilds {
+                lines.append(row("    \(build.instructionSet)", String(format: "%.2f ms = %.2f x the fastest", build.seconds * 1000,
+                                                                     build.seconds / fastest.seconds)))
+            }
         }
         lines.append("")
         if let sweep {
@@ -41,7 +41,7 @@ extension BenchmarkReport {
                 lines.append("  not measured: \(sweep.failure ?? "unknown failure")")
             }
         } else {
-            lines.append("Sweep: skipped (--skip-sweep)")
+            lines.append("Sweep: skipped (--skip-sweep or --inference-only)")
         }
         if let tensorflow {
             lines.append("The same sweep in TensorFlow\(tensorflow.version.map { " \($0)" } ?? ""): \(tensorflow.command.joined(separator: " "))")

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Samples go through the network in tiles of `SparseTile.width`, each tile through every
 /// layer before the next tile starts, so a tile's activations (at most `width x widest layer`
-/// floats, 64 KB for 1000 units) stay in cache. Tiles are shared out to all cores on demand.
+/// floats, 128 KB for 1000 units, in L2) stay in cache. Tiles are shared out to all cores on demand.
 /// Results do not depend on the number of threads: every sample is computed by one thread
 /// with the same arithmetic.
 public struct SparseMLP: Sendable {
@@ -58,12 +58,14 @@ public struct SparseMLP: Sendable {
                     while let tile = queue.take() {
                         let first = tile * SparseTile.width
                         let count = min(SparseTile.width, input.rows - first)
-                        SparseTile.load(source, features: inputCount, first: first, count: count, into: current)
+                        SparseTile.load(source, features: inputCount, first: first, count: count, into: current,
+                                        instructionSet: instructionSet)
                         for index in layers.indices {
                             forward(layer: index, input: current, output: next)
                             swap(&current, &next)
                         }
-                        SparseTile.store(current, features: outputCount, first: first, count: count, into: destination)
+                        SparseTile.store(current, features: outputCount, first: first, count: count, into: destination,
+                                         instructionSet: instructionSet)
                     }
                 }
             }

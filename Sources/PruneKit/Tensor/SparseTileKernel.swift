@@ -6,12 +6,12 @@ import CKernels
 /// samples is one SIMD vector, `tile[f]`. A layer turns the input tile into an output tile of
 /// the same layout, so layers chain without transposes; each output vector is written once,
 /// contiguously. Per nonzero weight the kernel does one broadcast and one multiply-add of a
-/// whole vector, and each index and weight load is shared by 16 samples. The loop itself is
+/// whole vector, and each index and weight load is shared by 32 samples. The loop itself is
 /// `prunelab_sparse_tile_layer` in CKernels, built for AVX-512, AVX2 and SSE2 and run with the
 /// best this CPU has (`KernelInstructionSet`): in the portable Swift build it ran at half speed.
 enum SparseTile {
-    /// One feature of a tile's samples: 16 floats (one AVX-512 register, two AVX2, four SSE).
-    typealias Vector = SIMD16<Float>
+    /// One feature of a tile's samples: 32 floats (two AVX-512 registers, four AVX2, eight SSE).
+    typealias Vector = SIMD32<Float>
     /// Samples per tile.
     static let width = Vector.scalarCount
 
@@ -44,31 +44,20 @@ enum SparseTile {
     }
 
     /// Copies rows `first ..< first + count` of a row-major `rows x features` matrix into a tile,
-    /// feature-major; the tile's lanes past `count` are zero.
+    /// feature-major; the tile's lanes past `count` are zero. In C, transposing 8 x 8 blocks in registers.
     @inline(__always)
     static func load(_ matrix: UnsafePointer<Float>, features: Int, first: Int, count: Int,
-                     into tile: UnsafeMutablePointer<Vector>) {
-        let lanes = UnsafeMutableRawPointer(tile).assumingMemoryBound(to: Float.self)
-        if count < width { lanes.update(repeating: 0, count: features * width) }
-        for sample in 0..<count {
-            let row = matrix + (first + sample) * features
-            for feature in 0..<features {
-                lanes[feature * width + sample] = row[feature]
-            }
-        }
+                     into tile: UnsafeMutablePointer<Vector>, instructionSet: KernelInstructionSet = .best) {
+        prunelab_tile_load(instructionSet.rawValue, matrix + first * features, Int64(features), Int64(count),
+                           UnsafeMutableRawPointer(tile).assumingMemoryBound(to: Float.self))
     }
 
     /// Copies the first `count` samples of a feature-major tile into rows `first ...` of a
     /// row-major `rows x features` matrix.
     @inline(__always)
     static func store(_ tile: UnsafePointer<Vector>, features: Int, first: Int, count: Int,
-                      into matrix: UnsafeMutablePointer<Float>) {
-        let lanes = UnsafeRawPointer(tile).assumingMemoryBound(to: Float.self)
-        for sample in 0..<count {
-            let row = matrix + (first + sample) * features
-            for feature in 0..<features {
-                row[feature] = lanes[feature * width + sample]
-            }
-        }
+                      into matrix: UnsafeMutablePointer<Float>, instructionSet: KernelInstructionSet = .best) {
+        prunelab_tile_store(instructionSet.rawValue, UnsafeRawPointer(tile).assumingMemoryBound(to: Float.self),
+                            Int64(features), Int64(count), matrix + first * features)
     }
 }
