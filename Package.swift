@@ -7,7 +7,8 @@ let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, PruneKit};
 // PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> CZlib; PruneLabService -> CProcess;
-// JobStoreKit -> {PruneKit, GRDB} (not yet used by the service). PruneKit and HTTPServer never meet.
+// JobStoreKit -> {PruneKit, GRDB} (not yet used by the service); JobStorePostgres -> {JobStoreKit,
+// PostgresNIO}, its own product so `--product prunelab` never builds SwiftNIO. PruneKit and HTTPServer never meet.
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -16,10 +17,12 @@ let package = Package(
         .library(name: "PruneKit", targets: ["PruneKit"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "JobStoreKit", targets: ["JobStoreKit"]),
+        .library(name: "JobStorePostgres", targets: ["JobStorePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -48,6 +51,10 @@ let package = Package(
         .target(
             name: "JobStoreKit",
             dependencies: ["PruneKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The same store on PostgreSQL, for many machines: SwiftNIO only as the database client.
+        .target(
+            name: "JobStorePostgres",
+            dependencies: ["JobStoreKit", "PruneKit", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .executableTarget(
             name: "prunelab",
             dependencies: [
@@ -58,7 +65,7 @@ let package = Package(
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
-        .testTarget(name: "JobStoreKitTests", dependencies: ["JobStoreKit", "PruneKit"]),
+        .testTarget(name: "JobStoreKitTests", dependencies: ["JobStoreKit", "JobStorePostgres", "PruneKit", "TestHelpers"]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v6]

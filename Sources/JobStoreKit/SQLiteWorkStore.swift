@@ -77,9 +77,7 @@ public final class SQLiteWorkStore: WorkStore {
     }
 
     static func specJSON(_ spec: SweepSpec) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(spec), as: UTF8.self)
+        try spec.storeJSON()
     }
 
     static func jobExists(_ db: Database, _ id: String) throws -> Bool {
