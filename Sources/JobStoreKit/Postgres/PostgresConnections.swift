@@ -37,7 +37,8 @@ final class PostgresConnections: @unchecked Sendable {
     /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection, with the database's
     /// clock read once. When the connection turns out to be broken before COMMIT was sent (the
     /// server restarted since it was last used), the transaction is run again once on a new
-    /// connection: the server rolled the broken one back, so nothing happened twice.
+    /// connection: the server rolled the broken one back, so nothing happened twice. A transaction
+    /// the server aborted to break a deadlock is run again once too.
     @discardableResult
     func transaction<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         var lastFailure: (any Error)?
@@ -66,6 +67,11 @@ final class PostgresConnections: @unchecked Sendable {
                     continue
                 }
                 rollBack(connection)
+                // A deadlock the server broke by aborting this transaction: nothing of it happened, run it again.
+                if !committing, PostgresStoreError.isDeadlock(error) {
+                    lastFailure = error
+                    continue
+                }
                 throw PostgresStoreError.from(error, url: url, connecting: false)
             }
         }

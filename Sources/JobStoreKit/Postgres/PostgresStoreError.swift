@@ -41,6 +41,12 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the server aborted the statement to break a deadlock (40P01) or a serialization conflict (40001).
+    static func isDeadlock(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "")
+    }
+
     /// Whether `error` came from the driver (the rest, e.g. `WorkStoreError`, is the store's own).
     static func isDriverError(_ error: any Error) -> Bool {
         error is PSQLError || error is ChannelError || error is IOError || error is NIOConnectionError

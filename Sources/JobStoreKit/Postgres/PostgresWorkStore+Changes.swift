@@ -12,18 +12,16 @@ extension PostgresWorkStore {
     /// are locked first (sorted), keeping the lock order units, jobs, sequence.
     static func touch(_ db: PostgresTransaction, _ jobIDs: [String], freesWork: Bool) throws {
         let ids = Array(Set(jobIDs)).sorted()
-        if !ids.isEmpty {
-            try db.execute("SELECT id FROM jobs WHERE id = ANY(\(ids)::text[]) ORDER BY id FOR UPDATE")
-        }
-        guard let row = try db.row("""
-            UPDATE store_sequence SET change_seq = change_seq + 1, work_seq = work_seq + \(freesWork ? 1 : 0)
-            WHERE id = 1 RETURNING change_seq
+        let work = freesWork ? 1 : 0
+        // One round trip: `bumped` reads `locked`, so the job rows are locked before the sequence's.
+        // A data-modifying WITH runs once whatever the main statement matches: with no job (a
+        // delete) only the sequence moves.
+        try db.execute("""
+            WITH locked AS (SELECT id FROM jobs WHERE id = ANY(\(ids)::text[]) ORDER BY id FOR UPDATE),
+                 bumped AS (UPDATE store_sequence SET change_seq = change_seq + 1, work_seq = work_seq + \(work)
+                            WHERE id = 1 AND (SELECT count(*) FROM locked) >= 0 RETURNING change_seq)
+            UPDATE jobs SET change_seq = bumped.change_seq FROM bumped WHERE jobs.id = ANY(\(ids)::text[])
             """)
-        else { throw WorkStoreError.invalidArgument("the store's store_sequence row is missing (a schema edited by hand?)") }
-        let sequence = try row["change_seq"].decode(Int.self)
-        if !ids.isEmpty {
-            try db.execute("UPDATE jobs SET change_seq = \(sequence) WHERE id = ANY(\(ids)::text[])")
-        }
         if freesWork { try notifyWork(db) }
     }
 

@@ -29,7 +29,7 @@ extension PostgresWorkStore {
                 """)
             else {
                 // A front end must see a dead worker's unit go back even when nothing is handed out.
-                try Self.touch(db, expired, freesWork: !expired.isEmpty)
+                if !expired.isEmpty { try Self.touch(db, expired, freesWork: true) }
                 return nil
             }
             let jobID = try row["job_id"].decode(String.self), key = try row["key"].decode(String.self)
@@ -68,16 +68,11 @@ extension PostgresWorkStore {
             case .held:
                 let expires = db.now + leaseSeconds
                 try db.execute("""
-                    UPDATE units SET lease_expires_at = \(expires)
+                    UPDATE units SET lease_expires_at = \(expires), progress_json = coalesce(\(progressJSON), progress_json)
                     WHERE job_id = \(lease.jobID) AND key = \(lease.unitKey) AND fencing_token = \(lease.fencingToken)
                     """)
                 // Only progress is news to a front end; a bare renewal takes no sequence number.
-                if let progressJSON {
-                    try db.execute("""
-                        UPDATE units SET progress_json = \(progressJSON) WHERE job_id = \(lease.jobID) AND key = \(lease.unitKey)
-                        """)
-                    try Self.touch(db, [lease.jobID], freesWork: false)
-                }
+                if progressJSON != nil { try Self.touch(db, [lease.jobID], freesWork: false) }
                 return .held(expiresAt: expires)
             }
         }
