@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The engine's Swift code is built for portable x86-64; the hot loops that gain from AVX2 or
@@ -7,7 +7,13 @@ let engineReleaseFlags = ["-Ounchecked"]
 
 // Layer map (see README): prunelab -> PruneLabService -> {HTTPServer, JobStoreKit, PruneKit};
 // PruneKit -> {CBLAS, CZlib, CKernels, CDigest}; HTTPServer -> {CZlib, CEpoll}; PruneLabService -> CProcess;
-// JobStoreKit -> {PruneKit, GRDB}. PruneKit and HTTPServer never meet; neither sees a database.
+// JobStoreKit -> {PruneKit, GRDB, PostgresNIO with the Postgres trait}. PruneKit and HTTPServer never
+// meet; neither sees a database.
+//
+// PostgreSQL support is the opt-in trait `Postgres`: postgres-nio (SwiftNIO, NIOSSL, swift-crypto)
+// costs about 800 CPU seconds to build, so the default build leaves it out and `openWorkStore`
+// explains how to build with it: `swift build -c release --product prunelab --traits Postgres`.
+let postgres: Set<String> = ["Postgres"]
 let package = Package(
     name: "PruneLab",
     platforms: [.macOS(.v15)],
@@ -17,9 +23,13 @@ let package = Package(
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "JobStoreKit", targets: ["JobStoreKit"]),
     ],
+    traits: [
+        .trait(name: "Postgres", description: "The PostgreSQL work store (postgres://), for workers on many machines"),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -46,10 +56,15 @@ let package = Package(
         .target(name: "PruneLabService", dependencies: ["HTTPServer", "PruneKit", "JobStoreKit", "CProcess"]),
         // The work store (jobs, work units with leases, result rows, artifact metadata): its own
         // target, so the engine and the HTTP server never see a database client, and the store's
-        // contract suite builds without the service. SQLite through GRDB (Debian's libsqlite3-dev).
+        // contract suite builds without the service. SQLite through GRDB (Debian's libsqlite3-dev);
+        // PostgreSQL (Postgres/, compiled under `#if POSTGRES`) through postgres-nio with the trait.
         .target(
             name: "JobStoreKit",
-            dependencies: ["PruneKit", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "PruneKit", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: postgres)),
+            ],
+            swiftSettings: [.define("POSTGRES", .when(traits: postgres))]),
         .executableTarget(
             name: "prunelab",
             dependencies: [
@@ -60,7 +75,13 @@ let package = Package(
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
-        .testTarget(name: "JobStoreKitTests", dependencies: ["JobStoreKit", "PruneKit"]),
+        .testTarget(
+            name: "JobStoreKitTests",
+            dependencies: [
+                "JobStoreKit", "PruneKit", "TestHelpers",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: postgres)),
+            ],
+            swiftSettings: [.define("POSTGRES", .when(traits: postgres))]),
         .testTarget(name: "PruneLabServiceTests", dependencies: ["PruneLabService", "PruneKit", "HTTPServer", "JobStoreKit", "TestHelpers"]),
     ],
     swiftLanguageModes: [.v6]

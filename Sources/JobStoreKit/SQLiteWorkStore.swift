@@ -66,7 +66,7 @@ public final class SQLiteWorkStore: WorkStore {
 
     public func enqueue(_ job: NewJob, plan: SweepPlan, maxAttempts: Int) throws {
         guard maxAttempts >= 1 else { throw WorkStoreError.invalidArgument("maxAttempts must be at least 1, got \(maxAttempts)") }
-        try Self.checkCosts(job.unitCosts, jobID: job.id, plan: plan)
+        try NewJob.checkUnitCosts(job.unitCosts, jobID: job.id, plan: plan)
         let specJSON = try Self.specJSON(job.spec)
         try write { db, now in
             guard try !Self.jobExists(db, job.id) else { throw WorkStoreError.duplicateJob(job.id) }
@@ -86,26 +86,11 @@ public final class SQLiteWorkStore: WorkStore {
     }
 
     static func specJSON(_ spec: SweepSpec) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(spec), as: UTF8.self)
+        try spec.storeJSON()
     }
 
     static func jobExists(_ db: Database, _ id: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)", arguments: [id]) ?? false
-    }
-
-    /// Unit costs must be finite, not negative, and name units of the plan.
-    static func checkCosts(_ costs: [String: Double], jobID: String, plan: SweepPlan) throws {
-        let keys = Set(plan.units.map(\.key))
-        for (key, cost) in costs.sorted(by: { $0.key < $1.key }) {
-            guard keys.contains(key) else {
-                throw WorkStoreError.invalidArgument("unitCosts of job \(jobID) names unit \(key), which the plan does not have")
-            }
-            guard cost.isFinite, cost >= 0 else {
-                throw WorkStoreError.invalidArgument("unitCosts of job \(jobID): unit \(key) costs \(cost), expected a finite number >= 0")
-            }
-        }
     }
 
     static func insertUnits(_ db: Database, jobID: String, plan: SweepPlan, costs: [String: Double] = [:]) throws {

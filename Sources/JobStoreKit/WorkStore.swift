@@ -133,6 +133,21 @@ public enum StoredJobState: String, Sendable, CaseIterable, Codable {
 
 /// A job as the store keeps it. Times are seconds since 1970 on the database's clock.
 public struct StoredJob: Sendable, Equatable {
+    public init(id: String, specJSON: String, state: StoredJobState, maxAttempts: Int, createdAt: Double,
+                startedAt: Double?, finishedAt: Double?, error: String?, idempotencyKey: String? = nil,
+                metadataJSON: String? = nil, changeSequence: Int = 0) {
+        self.id = id
+        self.specJSON = specJSON
+        self.state = state
+        self.maxAttempts = maxAttempts
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.idempotencyKey = idempotencyKey
+        self.metadataJSON = metadataJSON
+        self.changeSequence = changeSequence
+    }
     public var id: String
     /// The spec as JSON (the fully resolved form `SweepSpec` encodes).
     public var specJSON: String
@@ -163,6 +178,25 @@ public enum UnitState: String, Sendable, CaseIterable, Codable {
 
 /// A work unit as the store keeps it.
 public struct StoredUnit: Sendable, Equatable {
+    public init(jobID: String, key: String, position: Int, repeatIndex: Int?, dependencies: [String], state: UnitState,
+                attempts: Int, leaseOwner: String?, leaseExpiresAt: Double?, fencingToken: Int, lastError: String?,
+                doneByWorker: String?, doneByHost: String?, cost: Double = 1, progressJSON: String? = nil) {
+        self.jobID = jobID
+        self.key = key
+        self.position = position
+        self.repeatIndex = repeatIndex
+        self.dependencies = dependencies
+        self.state = state
+        self.attempts = attempts
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.fencingToken = fencingToken
+        self.lastError = lastError
+        self.doneByWorker = doneByWorker
+        self.doneByHost = doneByHost
+        self.cost = cost
+        self.progressJSON = progressJSON
+    }
     public var jobID: String
     public var key: String
     /// The unit's place in the plan (0-based).
@@ -219,6 +253,14 @@ public struct WorkerIdentity: Sendable, Hashable {
 
 /// A worker's hold on one unit until `expiresAt` (database clock), identified by `fencingToken`.
 public struct Lease: Sendable, Hashable {
+    public init(jobID: String, unitKey: String, worker: WorkerIdentity, fencingToken: Int, attempt: Int, expiresAt: Double) {
+        self.jobID = jobID
+        self.unitKey = unitKey
+        self.worker = worker
+        self.fencingToken = fencingToken
+        self.attempt = attempt
+        self.expiresAt = expiresAt
+    }
     public var jobID: String
     public var unitKey: String
     public var worker: WorkerIdentity
@@ -257,6 +299,15 @@ public struct RowWrite: Sendable, Equatable {
 
 /// A recorded row with the unit and lease that wrote it.
 public struct StoredRow: Sendable, Equatable {
+    public init(jobID: String, pointKey: String, csvRow: String, unitKey: String, fencingToken: Int, host: String, cpu: String) {
+        self.jobID = jobID
+        self.pointKey = pointKey
+        self.csvRow = csvRow
+        self.unitKey = unitKey
+        self.fencingToken = fencingToken
+        self.host = host
+        self.cpu = cpu
+    }
     public var jobID: String
     public var pointKey: String
     public var csvRow: String
@@ -283,6 +334,18 @@ public struct ArtifactRecord: Sendable, Equatable {
 
 /// One attempt at a unit: who held it, and how it ended (nil while it runs).
 public struct UnitAttempt: Sendable, Equatable {
+    public init(jobID: String, unitKey: String, fencingToken: Int, worker: String, host: String, startedAt: Double,
+                endedAt: Double?, outcome: Outcome?, reason: String?) {
+        self.jobID = jobID
+        self.unitKey = unitKey
+        self.fencingToken = fencingToken
+        self.worker = worker
+        self.host = host
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.reason = reason
+    }
     public enum Outcome: String, Sendable, Codable {
         case done, failed, released, expired
     }
