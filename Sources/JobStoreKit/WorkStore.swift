@@ -219,26 +219,6 @@ public struct StoredUnit: Sendable, Equatable {
     public var cost: Double
     /// The latest progress a heartbeat of the current or last lease brought (`SweepProgress` as JSON).
     public var progressJSON: String?
-
-    public init(jobID: String, key: String, position: Int, repeatIndex: Int?, dependencies: [String], state: UnitState,
-                attempts: Int, leaseOwner: String?, leaseExpiresAt: Double?, fencingToken: Int, lastError: String?,
-                doneByWorker: String?, doneByHost: String?, cost: Double, progressJSON: String?) {
-        self.jobID = jobID
-        self.key = key
-        self.position = position
-        self.repeatIndex = repeatIndex
-        self.dependencies = dependencies
-        self.state = state
-        self.attempts = attempts
-        self.leaseOwner = leaseOwner
-        self.leaseExpiresAt = leaseExpiresAt
-        self.fencingToken = fencingToken
-        self.lastError = lastError
-        self.doneByWorker = doneByWorker
-        self.doneByHost = doneByHost
-        self.cost = cost
-        self.progressJSON = progressJSON
-    }
 }
 
 /// One process that claims units: `id` unique to the process, `host` the machine it runs on.
