@@ -67,7 +67,8 @@ struct WorkerCommand: ParsableCommand {
         do {
             store = try openWorkStore(self.store)
         } catch {
-            throw ValidationError("--store \(self.store): \(error)")
+            // The error names the location without its password.
+            throw ValidationError("--store: \(error)")
         }
         let machine = MachineIdentity.current
         var settings = Worker.Settings(identity: WorkerIdentity(id: id ?? "\(machine.host):\(getpid())", host: machine.host),
