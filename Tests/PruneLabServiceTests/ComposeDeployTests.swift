@@ -11,11 +11,13 @@ final class ComposeDeployTests: XCTestCase {
         .deletingLastPathComponent()
     static let compose = repository.appendingPathComponent("deploy/compose.yaml")
 
-    /// The file as JSON, `${NAME:-default}` replaced by its default as Compose would without the variable.
+    /// The file as JSON, `${NAME:-default}` replaced by its default as Compose would without the
+    /// variable, and a required `${NAME:?message}` by `<NAME>`.
     private func composeFile() throws -> [String: Any] {
         let script = """
             import json, re, sys, yaml
             text = re.sub(r"\\$\\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\\}", lambda m: m.group(2), open(sys.argv[1]).read())
+            text = re.sub(r"\\$\\{([A-Za-z_][A-Za-z0-9_]*):\\?([^}]*)\\}", lambda m: "<" + m.group(1) + ">", text)
             print(json.dumps(yaml.safe_load(text)))
             """
         let result = try PythonHelper.run(script, [Self.compose.path], module: "yaml")
@@ -94,6 +96,10 @@ final class ComposeDeployTests: XCTestCase {
         XCTAssertEqual((front["ports"] as? [String])?.map { String($0.split(separator: ":").last ?? "") }, [port])
         let frontCheck = try XCTUnwrap((front["healthcheck"] as? [String: Any])?["test"] as? [String])
         XCTAssertTrue(frontCheck.contains("http://127.0.0.1:\(port)/healthz"), "\(frontCheck)")
+        // serve refuses a non-loopback address without a token (unless --no-auth): the token is required.
+        XCTAssertFalse(frontCommand.contains("--no-auth"))
+        XCTAssertEqual((front["environment"] as? [String: String])?["PRUNELAB_TOKEN"], "<PRUNELAB_TOKEN>",
+                       "PRUNELAB_TOKEN is passed to the front end, and Compose refuses to start without it")
     }
 
     func testTheImageIsTheRepositoryDockerfileBuiltWithThePostgresTrait() throws {
