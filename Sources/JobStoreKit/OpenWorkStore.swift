@@ -11,6 +11,11 @@ public func openWorkStore(_ location: String, relativeTo base: URL? = nil) throw
     try openWorkStore(location, relativeTo: base, postgresBuilt: WorkStoreLocation.postgresBuilt)
 }
 
+/// A store location as logs and banners may show it: a PostgreSQL URL without its password.
+public func displayedStoreLocation(_ location: String) -> String {
+    WorkStoreLocation.withoutPassword(location)
+}
+
 /// `openWorkStore`, with whether this build has PostgreSQL support given (tests check both answers in either build).
 func openWorkStore(_ location: String, relativeTo base: URL?, postgresBuilt: Bool) throws -> any WorkStore {
     switch try WorkStoreLocation(location) {

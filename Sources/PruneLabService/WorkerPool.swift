@@ -151,7 +151,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs one worker process to its end.
     private func runProcess(_ index: Int, _ settings: Worker.Settings, cpus: [Int], executable: URL,
                             environment extra: [String: String]) throws -> (ChildProcess.Termination, String?) {
-        var arguments = ["worker", "--store", configuration.storeLocation, "--artifacts", configuration.artifactsRoot.path,
+        var arguments = ["worker", "--artifacts", configuration.artifactsRoot.path,
                          "--id", settings.identity.id, "--cpus", cpus.map(String.init).joined(separator: ","),
                          "--lease-seconds", String(configuration.leaseSeconds),
                          "--heartbeat-seconds", String(configuration.heartbeatSeconds), "--supervised"]
@@ -160,6 +160,7 @@ final class WorkerPool: @unchecked Sendable {
         environment["MALLOC_ARENA_MAX"] = "2"        // glibc's default is 8 per core of address space
         environment["OPENBLAS_NUM_THREADS"] = "1"    // PruneKit splits the work itself (Parallel)
         environment[Parallel.coresVariable] = String(cpus.count)
+        environment[WorkerProcess.storeVariable] = configuration.storeLocation   // not on the command line: it may hold a password
         for (key, value) in extra { environment[key] = value }
 
         let child = try ChildProcess.spawn(executable: executable.path, arguments: arguments, environment: environment)

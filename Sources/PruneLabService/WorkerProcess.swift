@@ -27,6 +27,10 @@ public enum WorkerProcess {
     /// report of that phase. Never set it in production.
     public static let crashHookVariable = "PRUNELAB_TEST_CRASH"
 
+    /// The store a worker opens when `--store` is not given; `serve` passes its store this way, so
+    /// that a PostgreSQL password never appears on a command line.
+    public static let storeVariable = "PRUNELAB_STORE"
+
     /// Runs the worker until told to stop; returns the exit status (0, or 1 when the limits
     /// could not be applied).
     public static func run(store: any WorkStore, settings: Worker.Settings, limits: Limits,

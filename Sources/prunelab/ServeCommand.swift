@@ -131,7 +131,7 @@ struct ServeCommand: ParsableCommand {
         let service = try PruneLabService(configuration: configuration)
         let bound = try service.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        print("PruneLab serving http://\(shownHost):\(bound)/ (store: \(configuration.resolvedStoreLocation), \(workers) worker\(workers == 1 ? "" : "s")"
+        print("PruneLab serving http://\(shownHost):\(bound)/ (store: \(displayedStoreLocation(configuration.resolvedStoreLocation)), \(workers) worker\(workers == 1 ? "" : "s")"
               + (configuration.token == nil ? "" : ", token required for POST and DELETE") + ")")
         service.runUntilTerminated()
     }

@@ -18,8 +18,8 @@ struct WorkerCommand: ParsableCommand {
             the lease runs out. Stops gracefully on SIGTERM or SIGINT.
             """)
 
-    @Option(help: "The job store: sqlite:PATH, or postgres://USER@HOST[:PORT]/DB in a build with PostgreSQL.")
-    var store: String
+    @Option(help: "The job store: sqlite:PATH, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB in a build with PostgreSQL (default: $PRUNELAB_STORE, which keeps a password out of the process list).")
+    var store: String?
 
     @Option(help: "The folder of job artifacts (ARTIFACTS/<job id>/), shared by every worker and front end.")
     var artifacts: String
@@ -45,7 +45,11 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: .hidden)
     var supervised = false
 
+    /// `--store`, or the environment's `PRUNELAB_STORE`.
+    var storeLocation: String? { store ?? ProcessInfo.processInfo.environment[WorkerProcess.storeVariable].flatMap { $0.isEmpty ? nil : $0 } }
+
     func validate() throws {
+        guard storeLocation != nil else { throw ValidationError("--store is missing (or set PRUNELAB_STORE): sqlite:PATH or postgres://USER@HOST[:PORT]/DB") }
         guard leaseSeconds >= 1, leaseSeconds.isFinite else { throw ValidationError("--lease-seconds must be at least 1, got \(leaseSeconds)") }
         guard heartbeatSeconds > 0, heartbeatSeconds < leaseSeconds else {
             throw ValidationError("--heartbeat-seconds must be above 0 and below --lease-seconds (\(leaseSeconds)), got \(heartbeatSeconds)")
@@ -65,7 +69,7 @@ struct WorkerCommand: ParsableCommand {
         MallocPolicy.applyToThisProcess()
         let store: any WorkStore
         do {
-            store = try openWorkStore(self.store)
+            store = try openWorkStore(storeLocation ?? "")
         } catch {
             // The error names the location without its password.
             throw ValidationError("--store: \(error)")
