@@ -128,7 +128,7 @@ public struct SweepRunner {
         try FileManager.default.createDirectory(at: sharedFolder, withIntermediateDirectories: true)
         progress(SweepProgress(phase: .loading, fraction: 0))
         try claimOutputDirectory()
-        let data = try Dataset.load(spec.dataset)
+        let data = try DatasetCache.shared.dataset(for: spec.dataset)
         if let architecture = importedArchitecture {
             try SweepSpec.checkImported(architecture, path: spec.model.weights ?? "", features: data.features, classes: data.classes)
         }
