@@ -159,14 +159,17 @@ public final class Worker: @unchecked Sendable {
         switch unit.kind {
         case .training, .line:
             let store = self.store
+            let live = LiveResults(store: store, runner: runner, jobID: job.id, log: settings.log)
             let rows = try runner.run(unit, cancellation: cancellation, progress: { progress in
                 self.settings.progressObserver?(progress)
                 heartbeat.progress = progress
             }) { row in
                 try store.record([RowWrite(row)], under: lease)
+                live.update()
             }
             // Rows resumed from an earlier attempt's folder were not seen one by one; a row already recorded is skipped.
             try store.record(rows.map(RowWrite.init), under: lease)
+            if !rows.isEmpty { live.update(force: true) }
         case .reports:
             heartbeat.progress = SweepProgress(phase: .reporting, fraction: 0)
             let rows = try ResultsCSV.decode(lines: store.rows(of: job.id).map(\.csvRow))
@@ -177,6 +180,34 @@ public final class Worker: @unchecked Sendable {
             }
         }
         if cancellation.isCancelled { throw SweepCancelled() }
+    }
+}
+
+/// Keeps the job's results.csv showing the rows recorded so far while its lines run (at most once
+/// a second per worker, and at a unit's end), so the page's charts grow point by point. Only
+/// what the store recorded is written, and a failure to write is logged, never the unit's.
+final class LiveResults {
+    let store: any WorkStore
+    let runner: WorkUnitRunner
+    let jobID: String
+    let log: @Sendable (String) -> Void
+    private var lastWrite = Date.distantPast
+
+    init(store: any WorkStore, runner: WorkUnitRunner, jobID: String, log: @escaping @Sendable (String) -> Void) {
+        self.store = store
+        self.runner = runner
+        self.jobID = jobID
+        self.log = log
+    }
+
+    func update(force: Bool = false) {
+        guard force || Date().timeIntervalSince(lastWrite) >= 1 else { return }
+        lastWrite = Date()
+        do {
+            try runner.writeMeasuredRows(ResultsCSV.decode(lines: store.rows(of: jobID).map(\.csvRow)))
+        } catch {
+            log("warning: cannot update results.csv of job \(jobID) as rows come in: \(ErrorText.message(for: error))")
+        }
     }
 }
 

@@ -37,6 +37,27 @@ final class JobManagerTests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy { $0.host == MachineIdentity.current.host && $0.cpu == MachineIdentity.current.cpu })
     }
 
+    func testResultsCSVGrowsAsTheLinesRecordTheirRows() throws {
+        let jobs = try TestJobs(in: folder.url)
+        jobs.start()
+        defer { jobs.shutdown() }
+        let spec = TestSpecs.slow(epochs: 1, sparsities: [0, 20, 40, 60, 80, 90], finetuneEpochs: 1)
+        let id = try jobs.submit(spec).record.id
+        let results = jobs.artifactsRoot.appendingPathComponent("\(id)/results.csv")
+        var counts: Set<Int> = []
+        while jobs.job(id).map({ !$0.state.isFinished }) ?? false {
+            if let text = try? String(contentsOf: results, encoding: .utf8), let rows = try? ResultsCSV.decode(text) {
+                counts.insert(rows.count)
+                XCTAssertEqual(rows.map(\.targetSparsity), spec.pruning.sparsities.filter { s in rows.contains { $0.targetSparsity == s } },
+                               "in plan order")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTAssertEqual(jobs.job(id)?.state, .succeeded)
+        XCTAssertTrue(counts.contains { 0 < $0 && $0 < 6 }, "seen part-way: \(counts.sorted())")
+        XCTAssertEqual(try ResultsCSV.decode(String(contentsOf: results, encoding: .utf8)).count, 6)
+    }
+
     func testJobsAreListedNewestFirstAndFilteredByState() throws {
         let jobs = try TestJobs(in: folder.url)   // not started: everything stays queued
         let a = try jobs.submit(TestSpecs.tiny(name: "a")).record.id

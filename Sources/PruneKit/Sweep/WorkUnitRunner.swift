@@ -105,6 +105,18 @@ public struct WorkUnitRunner {
                               pointFolders: lines.map { Self.folder(ofUnit: $0.key, in: jobFolder) })
     }
 
+    /// While the lines run: J/results.csv with the rows measured so far (any order given; each point
+    /// once, in plan order), so a page following the job draws its charts as points come in. Every
+    /// worker of the job may write it; each write is whole, and the reports unit writes the last.
+    public func writeMeasuredRows(_ rows: [ResultRow]) throws {
+        let order = Dictionary(SweepPlan(spec: spec).lines.flatMap(\.points).enumerated().map { ($1, $0) },
+                               uniquingKeysWith: { first, _ in first })
+        var seen = Set<SweepPoint>()
+        let known = rows.filter { order[$0.point] != nil && seen.insert($0.point).inserted }
+        try AtomicFile.write(ResultsCSV.encode(known.sorted { order[$0.point]! < order[$1.point]! }),
+                             to: jobFolder.appendingPathComponent("results.csv"))
+    }
+
     /// Repeat r's checkpoint in J and its baseline from its training unit's folder, each named when missing.
     private func trainedRepeat(_ r: Int) throws -> SweepParts.TrainedRepeat {
         let key = SweepPlan.trainingKey(repeatIndex: r)
