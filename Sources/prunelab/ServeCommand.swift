@@ -41,11 +41,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Worker processes to start on the store (0: a front end that runs no work).")
     var workers = 1
 
-    @Option(name: .customLong("lease-seconds"), help: "How long a claim holds a unit without a heartbeat.")
-    var leaseSeconds = 30.0
-
-    @Option(name: .customLong("heartbeat-seconds"), help: "How often a running unit renews its lease.")
-    var heartbeatSeconds = 5.0
+    @OptionGroup var lease: LeaseOptions
 
     @Flag(help: "Queue the reference sweep on start if there is no job yet.")
     var submitReference = false
@@ -81,10 +77,6 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be from 0 to 64, got \(workers)") }
-        guard leaseSeconds >= 1, leaseSeconds.isFinite else { throw ValidationError("--lease-seconds must be at least 1, got \(leaseSeconds)") }
-        guard heartbeatSeconds > 0, heartbeatSeconds < leaseSeconds else {
-            throw ValidationError("--heartbeat-seconds must be above 0 and below --lease-seconds (\(leaseSeconds)), got \(heartbeatSeconds)")
-        }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100, got \(maxAttempts)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
         if let retain, retain < 0 { throw ValidationError("--retain must be 0 or more, got \(retain)") }
@@ -112,8 +104,8 @@ struct ServeCommand: ParsableCommand {
         configuration.workers = workers
         configuration.storeLocation = store
         configuration.artifactsDirectory = artifacts.map { URL(fileURLWithPath: $0, isDirectory: true) }
-        configuration.leaseSeconds = leaseSeconds
-        configuration.heartbeatSeconds = heartbeatSeconds
+        configuration.leaseSeconds = lease.leaseSeconds
+        configuration.heartbeatSeconds = lease.heartbeatSeconds
         configuration.submitReference = submitReference
         configuration.allowWithoutToken = noAuth
         configuration.limits.maxAttempts = maxAttempts

@@ -27,11 +27,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "This worker's name in the store (default: HOST:PID).")
     var id: String?
 
-    @Option(name: .customLong("lease-seconds"), help: "How long a claim holds a unit without a heartbeat.")
-    var leaseSeconds = 30.0
-
-    @Option(name: .customLong("heartbeat-seconds"), help: "How often a running unit renews its lease.")
-    var heartbeatSeconds = 5.0
+    @OptionGroup var lease: LeaseOptions
 
     @Option(name: .customLong("memory-limit"), help: ArgumentHelp("Hard memory limit of this process, e.g. 4G (RLIMIT_DATA).", valueName: "bytes"))
     var memoryLimit: String?
@@ -50,10 +46,6 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         guard storeLocation != nil else { throw ValidationError("--store is missing (or set PRUNELAB_STORE): sqlite:PATH or postgres://USER@HOST[:PORT]/DB") }
-        guard leaseSeconds >= 1, leaseSeconds.isFinite else { throw ValidationError("--lease-seconds must be at least 1, got \(leaseSeconds)") }
-        guard heartbeatSeconds > 0, heartbeatSeconds < leaseSeconds else {
-            throw ValidationError("--heartbeat-seconds must be above 0 and below --lease-seconds (\(leaseSeconds)), got \(heartbeatSeconds)")
-        }
         if let memoryLimit, (ByteCount.parse(memoryLimit) ?? 0) <= 0 {
             throw ValidationError("--memory-limit must be a size such as 4G, 512M or 1073741824, got \(memoryLimit)")
         }
@@ -77,8 +69,8 @@ struct WorkerCommand: ParsableCommand {
         let machine = MachineIdentity.current
         var settings = Worker.Settings(identity: WorkerIdentity(id: id ?? "\(machine.host):\(getpid())", host: machine.host),
                                        artifactsRoot: URL(fileURLWithPath: artifacts, isDirectory: true))
-        settings.leaseSeconds = leaseSeconds
-        settings.heartbeatSeconds = heartbeatSeconds
+        settings.leaseSeconds = lease.leaseSeconds
+        settings.heartbeatSeconds = lease.heartbeatSeconds
         settings.log = { print($0) }
         var limits = WorkerProcess.Limits()
         limits.memoryBytes = memoryLimit.flatMap(ByteCount.parse)
