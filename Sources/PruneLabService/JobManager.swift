@@ -283,13 +283,12 @@ public final class JobManager: @unchecked Sendable {
         return .deleted(record)
     }
 
-    /// Deletes the job from the store, then its folder; forgets it.
+    /// Deletes the job from the store, then its folder, and only then forgets it, so that a
+    /// 404 here means the artifacts are gone too.
     private func remove(_ id: String) throws -> Bool {
         let removed = try store.delete(jobID: id)
-        condition.withLock {
-            deletedHere.insert(id)
-            if records[id] != nil { forgetLocked(id) }
-        }
+        condition.withLock { _ = deletedHere.insert(id) }
+        defer { condition.withLock { if records[id] != nil { forgetLocked(id) } } }
         let folder = artifactsRoot.appendingPathComponent(id, isDirectory: true)
         if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
         return removed
