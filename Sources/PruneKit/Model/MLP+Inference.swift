@@ -35,8 +35,20 @@ extension MLP {
         return x
     }
 
+    /// Samples per batch of an evaluation: also the sweep's timing input, so that each batch of a
+    /// point's evaluation is one of its timed runs. (PruneLab 0.4 evaluated 1,000 at a time: OpenBLAS's
+    /// products and the loss's sum in double depend on the batch's size in their last bits.)
+    public static let evaluationBatchSize = 500
+
     /// Test accuracy and mean loss over all of `data`, `batchSize` samples at a time.
-    public func evaluate(on data: LabeledImages, batchSize: Int = 1000) -> Evaluation {
+    public func evaluate(on data: LabeledImages, batchSize: Int = evaluationBatchSize) -> Evaluation {
+        evaluate(on: data, batchSize: batchSize) { logits($0) }
+    }
+
+    /// `evaluate(on:batchSize:)` with each batch's logits from `logitsOf`, which must return exactly
+    /// `logits(batch)`: the timed evaluation computes them in parts, timing each against the
+    /// pruned network's other representation.
+    public func evaluate(on data: LabeledImages, batchSize: Int = evaluationBatchSize, logitsOf: (Matrix) -> Matrix) -> Evaluation {
         precondition(batchSize > 0, "batch size must be positive")
         precondition(data.features == weights[0].rows, "the model takes \(weights[0].rows) inputs, the data has \(data.features)")
         guard data.count > 0 else { return Evaluation(accuracy: 0, loss: 0) }
@@ -48,7 +60,7 @@ extension MLP {
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let indices = start..<min(data.count, start + batchSize)
             data.fillBatch(indices, into: &batch)
-            let out = logits(batch)
+            let out = logitsOf(batch)
             labels.withUnsafeMutableBufferPointer { lp in
                 data.labels(at: indices, into: lp.baseAddress!)
                 out.data.withUnsafeBufferPointer { op in

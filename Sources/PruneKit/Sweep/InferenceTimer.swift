@@ -49,8 +49,9 @@ public struct InferenceTiming: Sendable, Codable, Equatable {
 public enum InferenceTimer {
     /// How many samples are actually timed: a dense run of the reference net is then about 20 ms,
     /// long enough for a paired median stable to a few percent, short enough that pairing all 20
-    /// points of the reference sweep costs seconds, not tens of seconds.
-    public static let timingSamples = 500
+    /// points of the reference sweep costs seconds, not tens of seconds. It is the evaluation's
+    /// batch, so a point's evaluation runs are timed runs (`evaluateAndMeasure`).
+    public static let timingSamples = MLP.evaluationBatchSize
 
     /// The pairing of every point: at most 11 rounds, since a noisy machine that has not settled
     /// within 5% by then rarely does by 21, and each round costs a dense run.
@@ -106,16 +107,6 @@ public enum InferenceTimer {
     public static func measure(_ pruned: PrunedNetwork, on data: LabeledImages,
                                pairing: PairedTiming = pointPairing) -> InferenceTiming {
         measure(pruned, input: timingInput(data), representing: data.count, pairing: pairing)
-    }
-
-    /// A small-dense control: `original` against the separately trained `smaller` network, both
-    /// through the dense kernel (reported as `.dense`).
-    public static func measure(_ original: MLP, against smaller: MLP, input: Matrix, representing samples: Int,
-                               pairing: PairedTiming = pointPairing) -> InferenceTiming {
-        let input = input.rows > timingSamples ? firstRows(input, timingSamples) : input
-        return measure(.smaller(.dense), scale: Double(samples) / Double(max(1, input.rows)), pairing: pairing) { pass in
-            run(pass == .original ? original : smaller, on: input)
-        }
     }
 
     /// The decision and the scaling, given `run(pass)` returning the seconds of one run on the
@@ -178,11 +169,11 @@ public enum InferenceTimer {
         return input
     }
 
-    private static func firstRows(_ input: Matrix, _ count: Int) -> Matrix {
+    static func firstRows(_ input: Matrix, _ count: Int) -> Matrix {
         Matrix(rows: count, cols: input.cols, data: Array(input.data.prefix(count * input.cols)))
     }
 
-    private static func run(_ model: MLP, on input: Matrix) -> Double {
+    static func run(_ model: MLP, on input: Matrix) -> Double {
         PairedTiming.seconds { _ = model.logits(input) }
     }
 

@@ -40,24 +40,57 @@ public struct PairedTiming: Sendable, Equatable {
     public func measure(_ run: (Side) -> Double) -> Result {
         _ = run(.dense)
         _ = run(.pruned)
-        var dense: [Double] = [], pruned: [Double] = [], ratios: [Double] = []
-        var spread = Double.infinity
-        while dense.count < maxRounds {
-            let order: [Side] = dense.count % 2 == 0 ? [.dense, .pruned] : [.pruned, .dense]
-            var times: [Side: Double] = [:]
-            for side in order { times[side] = run(side) }
-            let d = max(times[.dense] ?? 0, 1e-9), p = max(times[.pruned] ?? 0, 1e-9)
+        var rounds = Rounds(self)
+        rounds.continue(run)
+        return rounds.result
+    }
+
+    /// The rounds of one measurement so far, for a caller that runs the sides itself (the timed
+    /// evaluation runs them on its own batches) and may hand over to `continue(_:)`.
+    public struct Rounds: Sendable {
+        public let pairing: PairedTiming
+        private(set) var dense: [Double] = [], pruned: [Double] = [], ratios: [Double] = []
+        private(set) var spread = Double.infinity
+
+        public init(_ pairing: PairedTiming) { self.pairing = pairing }
+
+        /// The order of the next round's runs: dense first, then pruned first, alternately.
+        public var order: [Side] { dense.count % 2 == 0 ? [.dense, .pruned] : [.pruned, .dense] }
+
+        /// Settled (at least `minRounds` and a spread within `tolerance`) or at `maxRounds`.
+        public var isDone: Bool {
+            dense.count >= pairing.maxRounds || (ratios.count >= pairing.minRounds && spread <= pairing.tolerance)
+        }
+
+        /// Records one round's seconds of each side.
+        public mutating func add(dense seconds: Double, pruned prunedSeconds: Double) {
+            let d = max(seconds, 1e-9), p = max(prunedSeconds, 1e-9)
             dense.append(d)
             pruned.append(p)
             ratios.append(d / p)
-            if ratios.count >= minRounds {
-                let middle = Self.median(ratios)
-                spread = (Self.quantile(ratios, 0.75) - Self.quantile(ratios, 0.25)) / middle
-                if spread <= tolerance { break }
+            if ratios.count >= pairing.minRounds {
+                let middle = PairedTiming.median(ratios)
+                spread = (PairedTiming.quantile(ratios, 0.75) - PairedTiming.quantile(ratios, 0.25)) / middle
             }
         }
-        return Result(denseSeconds: Self.median(dense), prunedSeconds: Self.median(pruned),
-                      speedup: Self.median(ratios), rounds: ratios.count, spread: spread)
+
+        /// Runs the round `run(side)` for each side in `order`.
+        public mutating func round(_ run: (Side) -> Double) {
+            var times: [Side: Double] = [:]
+            for side in order { times[side] = run(side) }
+            add(dense: times[.dense] ?? 0, pruned: times[.pruned] ?? 0)
+        }
+
+        /// Runs rounds until done.
+        public mutating func `continue`(_ run: (Side) -> Double) {
+            while !isDone { round(run) }
+        }
+
+        /// The medians so far; at least one round must have run.
+        public var result: Result {
+            Result(denseSeconds: PairedTiming.median(dense), prunedSeconds: PairedTiming.median(pruned),
+                   speedup: PairedTiming.median(ratios), rounds: ratios.count, spread: spread)
+        }
     }
 
     /// Times `work` once, in seconds of wall clock.

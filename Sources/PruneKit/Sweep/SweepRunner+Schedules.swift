@@ -220,10 +220,9 @@ extension SweepRunner {
         tracker.report(.evaluating, partial: tracker.evaluationUnits / 2 + Double(epochs) * tracker.finetuneEpochUnits) {
             describe(&$0, point, level: level)
         }
-        let evaluation = model.evaluate(on: context.data.test)
+        let (evaluation, timing) = InferenceTimer.evaluateAndMeasure(model, against: context.trained, on: context.data.test,
+                                                                     timingInput: context.timingInput)
         if cancellation.isCancelled { throw SweepCancelled() }
-        let timing = InferenceTimer.measure(context.trained, against: model, input: context.timingInput,
-                                            representing: context.data.test.count)
         let original = context.trained
         let layerSparsity = zip(model.weights, original.weights).map { 1 - Double($0.count) / Double($1.count) }
         let dead = model.deadUnitsPerLayer
@@ -281,10 +280,10 @@ extension SweepRunner {
         // After the point's own training, where the training's progress left off.
         let trained = trainSeconds > 0 ? tracker.evaluationUnits / 2 + Double(spec.scheduleConfiguration.retrainEpochs) * tracker.finetuneEpochUnits : 0
         tracker.report(.evaluating, partial: trained) { describe(&$0, point, level: level) }
-        let evaluation = network.model.evaluate(on: context.data.test)
+        // Dense and pruned timed as pairs at this point (never against a dense time from another
+        // moment), in the same pass as the evaluation where they share runs.
+        let (evaluation, timing) = InferenceTimer.evaluateAndMeasure(network, on: context.data.test, timingInput: context.timingInput)
         if cancellation.isCancelled { throw SweepCancelled() }
-        // Dense and pruned timed as pairs at this point (never against a dense time from another moment).
-        let timing = InferenceTimer.measure(network, input: context.timingInput, representing: context.data.test.count)
         // Counted on the final network, so a mask that did not hold during training would show.
         let originalWeights = context.trained.weightCount
         let nonzeroWeights = network.model.nonzeroWeightCount

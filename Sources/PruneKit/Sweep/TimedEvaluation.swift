@@ -1,0 +1,104 @@
+/// Evaluating a point and timing it in one pass.
+///
+/// The network a point evaluates is one side of its timing pairs: for weight methods the original
+/// shape with the pruned weights as zeros through the dense kernel (the dense side), for unit
+/// methods and small-dense controls the smaller network (the pruned side). So the evaluation's
+/// own runs are timed, in parts of the timing input's size, each paired with the other side on
+/// the same samples, until the pairs settle; the pairs then cost one side's runs instead of both.
+/// A test set too small for enough rounds continues on the timing input, as `measure` does.
+///
+/// The evaluation's arithmetic is `evaluate`'s: its batches are the timing input's size
+/// (`MLP.evaluationBatchSize` samples), so every batch is a timed run.
+extension InferenceTimer {
+    /// The evaluation of `pruned` on `data` and its timing, as `model.evaluate(on:)` and
+    /// `measure(_:input:representing:)` give them, with the runs the two share made once.
+    public static func evaluateAndMeasure(_ pruned: PrunedNetwork, on data: LabeledImages, timingInput: Matrix,
+                                          pairing: PairedTiming = pointPairing) -> (evaluation: Evaluation, timing: InferenceTiming) {
+        let input = timingInput.rows > timingSamples ? firstRows(timingInput, timingSamples) : timingInput
+        let scale = Double(data.count) / Double(max(1, input.rows))
+        if pruned.method.removesUnits {
+            return evaluateSmaller(pruned.model, against: pruned.expandedModel(), kernel: .shrunk, on: data, input: input,
+                                   scale: scale, pairing: pairing)
+        }
+        let model = pruned.model
+        let sparse = SparseMLP(model)
+        let onInput: (Pass) -> Double = { pass in
+            pass == .sparse ? PairedTiming.seconds { _ = sparse.logits(input) } : run(model, on: input)
+        }
+        let quick = quickComparison(onInput)
+        guard quick.sparseIsFaster else {
+            // Dense is picked, so the speed-up is 1 by construction: every evaluation part is a dense run.
+            var dense = quick.dense
+            let evaluation = evaluateInParts(model, on: data, rows: input.rows) { _, logits in
+                var out: Matrix?
+                dense.append(PairedTiming.seconds { out = logits() })
+                return out!
+            }
+            let seconds = median(dense) * scale
+            return (evaluation, InferenceTiming(denseSeconds: seconds, prunedSeconds: seconds, kernel: .dense,
+                                                csrSeconds: median(quick.sparse) * scale))
+        }
+        // Both sides are warm from the quick comparison.
+        var rounds = PairedTiming.Rounds(pairing)
+        let evaluation = evaluateInParts(model, on: data, rows: input.rows) { part, logits in
+            pair(&rounds, evaluated: .dense, logits: logits) { _ = sparse.logits(part) }
+        }
+        rounds.continue { onInput($0 == .dense ? .original : .sparse) }
+        let paired = rounds.result
+        let kernel: InferenceKernel = paired.speedup > 1 ? .csr : .dense
+        return (evaluation, InferenceTiming(denseSeconds: paired.denseSeconds * scale,
+                                            prunedSeconds: (kernel == .csr ? paired.prunedSeconds : paired.denseSeconds) * scale,
+                                            kernel: kernel, csrSeconds: paired.prunedSeconds * scale))
+    }
+
+    /// A small-dense control's evaluation and timing: `smaller` evaluated on `data`, timed against
+    /// `original` (both through the dense kernel, reported as `.dense`).
+    public static func evaluateAndMeasure(_ smaller: MLP, against original: MLP, on data: LabeledImages, timingInput: Matrix,
+                                          pairing: PairedTiming = pointPairing) -> (evaluation: Evaluation, timing: InferenceTiming) {
+        let input = timingInput.rows > timingSamples ? firstRows(timingInput, timingSamples) : timingInput
+        return evaluateSmaller(smaller, against: original, kernel: .dense, on: data, input: input,
+                               scale: Double(data.count) / Double(max(1, input.rows)), pairing: pairing)
+    }
+
+    /// `smaller` is evaluated as the pruned side against `original`; the first part warms both up.
+    private static func evaluateSmaller(_ smaller: MLP, against original: MLP, kernel: InferenceKernel, on data: LabeledImages,
+                                        input: Matrix, scale: Double, pairing: PairedTiming) -> (evaluation: Evaluation, timing: InferenceTiming) {
+        var rounds = PairedTiming.Rounds(pairing)
+        var warm = false
+        let evaluation = evaluateInParts(smaller, on: data, rows: input.rows) { part, logits in
+            guard warm else {
+                warm = true
+                _ = original.logits(part)
+                return logits()
+            }
+            return pair(&rounds, evaluated: .pruned, logits: logits) { _ = original.logits(part) }
+        }
+        if rounds.result.rounds == 0 {   // nothing was paired: warm up on the timing input as `measure` does
+            _ = run(original, on: input)
+            _ = run(smaller, on: input)
+        }
+        rounds.continue { run($0 == .dense ? original : smaller, on: input) }
+        let paired = rounds.result
+        return (evaluation, InferenceTiming(denseSeconds: paired.denseSeconds * scale, prunedSeconds: paired.prunedSeconds * scale,
+                                            kernel: kernel))
+    }
+
+    /// One part's logits; while `rounds` are not done, a round timing the evaluated side (`logits`)
+    /// against `other` on the same part.
+    private static func pair(_ rounds: inout PairedTiming.Rounds, evaluated side: PairedTiming.Side,
+                             logits: () -> Matrix, other: () -> Void) -> Matrix {
+        guard !rounds.isDone else { return logits() }
+        var out: Matrix?
+        rounds.round { $0 == side ? PairedTiming.seconds { out = logits() } : PairedTiming.seconds(other) }
+        return out!
+    }
+
+    /// `model.evaluate(on: data)`, whose batches are the timing input's size; `part(batch, logits)`
+    /// is called for each batch of exactly `rows` rows and must return `logits()`, which it may time.
+    static func evaluateInParts(_ model: MLP, on data: LabeledImages, rows: Int,
+                                part: (Matrix, () -> Matrix) -> Matrix) -> Evaluation {
+        model.evaluate(on: data, batchSize: max(1, rows)) { batch in
+            batch.rows == rows ? part(batch) { model.logits(batch) } : model.logits(batch)
+        }
+    }
+}
