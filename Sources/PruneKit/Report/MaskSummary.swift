@@ -64,10 +64,10 @@ public struct MaskSummary: Codable, Equatable, Sendable {
         weights = (0..<count).map { l in
             let w = model.weights[l]
             let before = trained?.first { $0.layer == l }
-            let magnitudes = w.data.lazy.filter { $0 != 0 }.map { Double(abs($0)) }
             let norms = LayerWeightStatistics.columnNorms(w).filter { $0 > 0 }
             return LayerWeightStatistics(layer: l, inputs: w.rows, outputs: w.cols,
-                                         magnitudes: Histogram(magnitudes, bins: bins, atLeast: before?.magnitudes.upper),
+                                         magnitudes: Histogram(magnitudesOf: w.data, skippingZeros: true, bins: bins,
+                                                               atLeast: before?.magnitudes.upper),
                                          columnNorms: Histogram(norms, bins: bins, atLeast: before?.columnNorms.upper))
         }
     }

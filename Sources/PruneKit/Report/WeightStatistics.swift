@@ -25,6 +25,23 @@ public struct Histogram: Codable, Equatable, Sendable {
             counts[min(max(bin, 0), bins - 1)] += 1
         }
     }
+
+    /// The histogram of `|w|` over `weights` (leaving out zeros when `skippingZeros`), the same as
+    /// the general initialiser gives, in two passes over the floats instead of arrays of doubles:
+    /// a weight sheet is drawn for every point, over every weight of the network.
+    public init(magnitudesOf weights: [Float], skippingZeros: Bool, bins: Int, atLeast: Double? = nil) {
+        precondition(bins > 0, "a histogram needs at least one bin")
+        var largest: Float = 0
+        for w in weights where w.isFinite { largest = max(largest, abs(w)) }
+        let maximum = max(Double(largest), atLeast.flatMap { $0.isFinite ? $0 : nil } ?? 0)
+        upper = maximum > 0 ? maximum : 1
+        counts = [Int](repeating: 0, count: bins)
+        let scale = Double(bins)
+        for w in weights where w.isFinite && !(skippingZeros && w == 0) {
+            let bin = Int(Double(abs(w)) / upper * scale)
+            counts[min(max(bin, 0), bins - 1)] += 1
+        }
+    }
 }
 
 /// What weights.svg shows for one layer: the distribution of |w| and of the output units'
@@ -57,7 +74,7 @@ public struct LayerWeightStatistics: Codable, Equatable, Sendable {
         self.layer = layer
         inputs = weights.rows
         outputs = weights.cols
-        magnitudes = Histogram(weights.data.lazy.map { Double(abs($0)) }, bins: bins)
+        magnitudes = Histogram(magnitudesOf: weights.data, skippingZeros: false, bins: bins)
         columnNorms = Histogram(Self.columnNorms(weights), bins: bins)
     }
 

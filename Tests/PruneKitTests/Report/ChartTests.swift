@@ -137,6 +137,19 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(h.total, 5)
     }
 
+    func testTheMagnitudeHistogramOfFloatsIsTheGeneralOne() {
+        var random = SeededGenerator(seed: 3)
+        var weights = (0..<5000).map { i -> Float in i % 3 == 0 ? 0 : Float(Int64(bitPattern: random.next()) % 10_000) / 7919 }
+        weights += [.infinity, -.infinity, .nan, -0.0]
+        for atLeast in [nil, 0.5, 100.0] {
+            XCTAssertEqual(Histogram(magnitudesOf: weights, skippingZeros: false, bins: 40, atLeast: atLeast),
+                           Histogram(weights.lazy.map { Double(abs($0)) }, bins: 40, atLeast: atLeast))
+            XCTAssertEqual(Histogram(magnitudesOf: weights, skippingZeros: true, bins: 40, atLeast: atLeast),
+                           Histogram(weights.lazy.filter { $0 != 0 }.map { Double(abs($0)) }, bins: 40, atLeast: atLeast))
+        }
+        XCTAssertEqual(Histogram(magnitudesOf: [0, 0], skippingZeros: true, bins: 3).counts, [0, 0, 0])
+    }
+
     func testHistogramOfZerosHasOneFullBin() {
         XCTAssertEqual(Histogram([0, 0, 0], bins: 3).counts, [3, 0, 0])
     }
