@@ -36,8 +36,8 @@ extension MLP {
     }
 
     /// Samples per batch of an evaluation: also the sweep's timing input, so that each batch of a
-    /// point's evaluation is one of its timed runs. (PruneLab 0.4 evaluated 1,000 at a time: OpenBLAS's
-    /// products and the loss's sum in double depend on the batch's size in their last bits.)
+    /// point's evaluation is one of its timed runs. (Earlier versions evaluated 1,000 at a time;
+    /// OpenBLAS's products and the loss's sum in double depend on the batch's size in their last bits.)
     public static let evaluationBatchSize = 500
 
     /// Test accuracy and mean loss over all of `data`, `batchSize` samples at a time.
