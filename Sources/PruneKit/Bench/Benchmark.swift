@@ -38,6 +38,11 @@ package struct Benchmark: Sendable {
             log("the sweep: \(([sweepCommand.executable.path] + sweepCommand.arguments).joined(separator: " "))")
             sweep = SweepMeasurement.measure(executable: sweepCommand.executable, arguments: sweepCommand.arguments)
             sweep?.isDefault = sweepIsDefault
+            if sweep?.wallSeconds != nil, let sweepOutput {
+                log("the sweep's points, resumed from its checkpoint")
+                sweep?.pointsWallSeconds = SweepMeasurement.measurePoints(executable: sweepCommand.executable,
+                                                                          arguments: sweepCommand.arguments, output: sweepOutput)
+            }
         }
         var tensorflowFigures: TensorFlowFigures?
         if let tensorflow, let sweepOutput {

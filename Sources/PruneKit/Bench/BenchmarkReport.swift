@@ -131,6 +131,8 @@ package struct SweepFigures: Codable, Sendable {
     package var wallSeconds: Double?
     /// Peak resident set size of the sweep process, MB (getrusage RUSAGE_CHILDREN, ru_maxrss).
     package var peakResidentMegabytes: Double?
+    /// The same sweep resumed from its trained checkpoints: loading, the points and the reports.
+    package var pointsWallSeconds: Double?
     package var failure: String?
     /// The bench's own sweep (the reference experiment, or the iterative LeNet-300-100 one with
     /// `--hidden 300,100`), which the targets are about; false for a `--sweep-spec` of the user's.
@@ -139,5 +141,6 @@ package struct SweepFigures: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case command, failure
         case wallSeconds = "wall_seconds", peakResidentMegabytes = "peak_resident_megabytes", isDefault = "is_default"
+        case pointsWallSeconds = "points_wall_seconds"
     }
 }

@@ -37,6 +37,9 @@ extension BenchmarkReport {
             if let wall = sweep.wallSeconds, let rss = sweep.peakResidentMegabytes {
                 lines.append(row("  wall time", String(format: "%.1f s", wall)))
                 lines.append(row("  peak resident memory", String(format: "%.0f MB", rss)))
+                if let points = sweep.pointsWallSeconds {
+                    lines.append(row("  resumed after its training (loading, points, reports)", String(format: "%.1f s", points)))
+                }
             } else {
                 lines.append("  not measured: \(sweep.failure ?? "unknown failure")")
             }

@@ -25,6 +25,29 @@ package enum SweepMeasurement {
         }
     }
 
+    /// Runs the sweep `executable arguments...` again in a new folder next to `output` that holds
+    /// only the sweep's trained checkpoints (`model*.safetensors`), so that it resumes after the
+    /// training: the wall time of loading, the points and the reports. Nil when it fails.
+    package static func measurePoints(executable: URL, arguments: [String], output: URL) -> Double? {
+        let folder = output.appendingPathExtension("points")
+        let files = FileManager.default
+        defer { try? files.removeItem(at: folder) }
+        guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count,
+              (try? files.createDirectory(at: folder, withIntermediateDirectories: true)) != nil,
+              let names = try? files.contentsOfDirectory(atPath: output.path) else { return nil }
+        let checkpoints = names.filter { $0.hasPrefix("model") && $0.hasSuffix(".safetensors") }
+        guard !checkpoints.isEmpty else { return nil }
+        for name in checkpoints {
+            guard (try? files.copyItem(at: output.appendingPathComponent(name), to: folder.appendingPathComponent(name))) != nil else {
+                return nil
+            }
+        }
+        var resumed = arguments
+        resumed[index + 1] = folder.path
+        guard case .finished(let wall, _) = runLogged(executable: executable, arguments: resumed) else { return nil }
+        return wall
+    }
+
     /// How a logged child ended: its wall time and output, or why it failed.
     enum Run {
         case finished(wallSeconds: Double, output: String)

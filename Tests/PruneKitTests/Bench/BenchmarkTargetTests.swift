@@ -47,6 +47,36 @@ final class BenchmarkTargetTests: XCTestCase {
         XCTAssertEqual(versus.target, 2.4)
     }
 
+    func testThePointsOfTheDefaultSweepAreHeldToTenSeconds() throws {
+        var report = report(layerSizes: Benchmark.referenceLayerSizes, sweepWall: 60, tensorflowWall: nil)
+        XCTAssertFalse(report.targets.contains { $0.name.contains("20 points") }, "not measured, not checked")
+        report.sweep?.pointsWallSeconds = 12.5
+        let points = try XCTUnwrap(report.targets.first { $0.name.contains("20 points") })
+        XCTAssertFalse(points.met)
+        XCTAssertEqual(points.ratio, 0.8, accuracy: 1e-12)
+        XCTAssertTrue(report.table.contains("resumed after its training (loading, points, reports)"))
+    }
+
+    /// The resumed run gets a folder of its own holding only the checkpoints, and leaves nothing behind.
+    func testThePointsRunResumesFromACopyOfTheCheckpointsOnly() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bench-points-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: output) }
+        for name in ["model.safetensors", "model-repeat-1.safetensors", "results.csv", "spec.json"] {
+            try Data(name.utf8).write(to: output.appendingPathComponent(name))
+        }
+        let check = """
+            test "$2" != "\(output.path)" && test -f "$2/model.safetensors" && test -f "$2/model-repeat-1.safetensors" \
+              && test ! -e "$2/results.csv" && test ! -e "$2/spec.json"
+            """
+        let shell = URL(fileURLWithPath: "/bin/sh")
+        XCTAssertNotNil(SweepMeasurement.measurePoints(executable: shell, arguments: ["-c", check, "sh", "--out", output.path], output: output))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.appendingPathExtension("points").path))
+        XCTAssertNil(SweepMeasurement.measurePoints(executable: shell, arguments: ["-c", "exit 3", "sh", "--out", output.path], output: output),
+                     "a failing run has no figure")
+        XCTAssertNil(SweepMeasurement.measurePoints(executable: shell, arguments: ["-c", "exit 0"], output: output), "no --out")
+    }
+
     func testALeNetRunIsCheckedOnlyAgainstTheTenfoldTensorFlowTarget() throws {
         let targets = report(layerSizes: [784, 300, 100, 10], sweepWall: 10, tensorflowWall: 150).targets
         XCTAssertEqual(targets.map(\.name), ["sweep, TensorFlow's wall / PruneLab's"])
