@@ -33,6 +33,8 @@ public struct HTTPHeaders: Sequence, Sendable, ExpressibleByDictionaryLiteral {
     /// Field names are ASCII tokens: compare them byte by byte, folding A-Z only (Foundation's
     /// locale-aware comparison was the hottest spot of a request).
     static func namesMatch(_ a: String, _ b: String) -> Bool {
+        // Most names asked about are not the one at hand, and a length differs in O(1).
+        guard a.utf8.count == b.utf8.count else { return false }
         var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
         while true {
             switch (left.next(), right.next()) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A multilayer perceptron: dense layers with ReLU between them and raw logits at the end
 /// (softmax cross-entropy is applied by the loss, not the model).
 ///
@@ -33,5 +35,20 @@ public struct MLP: Equatable, Sendable {
     /// Weights and biases, all counted, zeros included.
     public var parameterCount: Int {
         weights.reduce(0) { $0 + $1.count } + biases.reduce(0) { $0 + $1.count }
+    }
+}
+
+extension MLP {
+    /// The same shapes and every weight and bias the same to the bit (`==` would call -0 and 0
+    /// equal and NaN unequal), so that the two compute the same logits to the bit.
+    public func hasTheSameParameters(as other: MLP) -> Bool {
+        func same(_ a: [Float], _ b: [Float]) -> Bool {
+            a.count == b.count && a.withUnsafeBytes { x in b.withUnsafeBytes { y in
+                x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+            } }
+        }
+        return layerSizes == other.layerSizes && biases.count == other.biases.count
+            && zip(weights, other.weights).allSatisfy { same($0.data, $1.data) }
+            && zip(biases, other.biases).allSatisfy { same($0, $1) }
     }
 }

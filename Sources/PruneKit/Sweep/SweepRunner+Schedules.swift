@@ -7,6 +7,8 @@ struct RepeatContext {
     let layerSizes: [Int]
     /// The network after the original training (the checkpoint).
     let trained: MLP
+    /// `trained`'s evaluation on the test set.
+    let baseline: Evaluation
     let data: Dataset
     /// The test set's timing subset (`InferenceTimer.timingInput`) as floats; times are scaled to the whole test set.
     let timingInput: Matrix
@@ -281,8 +283,11 @@ extension SweepRunner {
         let trained = trainSeconds > 0 ? tracker.evaluationUnits / 2 + Double(spec.scheduleConfiguration.retrainEpochs) * tracker.finetuneEpochUnits : 0
         tracker.report(.evaluating, partial: trained) { describe(&$0, point, level: level) }
         // Dense and pruned timed as pairs at this point (never against a dense time from another
-        // moment), in the same pass as the evaluation where they share runs.
-        let (evaluation, timing) = InferenceTimer.evaluateAndMeasure(network, on: context.data.test, timingInput: context.timingInput)
+        // moment), in the same pass as the evaluation where they share runs. A network pruning left
+        // as trained (0%) has the trained network's evaluation, to the bit: only its timing runs.
+        let (evaluation, timing) = network.model.hasTheSameParameters(as: context.trained)
+            ? (context.baseline, InferenceTimer.measure(network, input: context.timingInput, representing: context.data.test.count))
+            : InferenceTimer.evaluateAndMeasure(network, on: context.data.test, timingInput: context.timingInput)
         if cancellation.isCancelled { throw SweepCancelled() }
         // Counted on the final network, so a mask that did not hold during training would show.
         let originalWeights = context.trained.weightCount

@@ -162,9 +162,10 @@ public struct SweepRunner {
         for r in 0..<spec.repeats where neededRepeats.contains(r) {
             let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
                                          tracker: &tracker, cancellation: cancellation)
-            try reports.modelTrained(model, repeatIndex: r, baseline: model.evaluate(on: data.test))
+            let baseline = model.evaluate(on: data.test)
+            try reports.modelTrained(model, repeatIndex: r, baseline: baseline)
             var context = RepeatContext(repeatIndex: r, seed: seed(repeatIndex: r), layerSizes: layerSizes, trained: model,
-                                        data: data, timingInput: timingInput)
+                                        baseline: baseline, data: data, timingInput: timingInput)
             context.reports = reports
             for (index, point) in plan.enumerated() where point.repeatIndex == r { context.levels[point] = index + 1 }
 

@@ -28,6 +28,24 @@ final class MLPTests: XCTestCase {
                                                   -1, 2])],
         biases: [[0, 0.5, -1], [0.25, 0]])
 
+    func testTheSameParametersMeansTheSameBits() {
+        let model = MLP.glorotUniform(layerSizes: [6, 4, 3], bias: true, seed: 2)
+        XCTAssertTrue(model.hasTheSameParameters(as: model))
+        var other = model
+        other.weights[1][3, 2] = model.weights[1][3, 2].nextUp
+        XCTAssertFalse(model.hasTheSameParameters(as: other), "one weight one ulp apart")
+        var zero = model, negativeZero = model
+        zero.biases[0][1] = 0
+        negativeZero.biases[0][1] = -0.0
+        XCTAssertEqual(zero, negativeZero, "== calls them equal")
+        XCTAssertFalse(zero.hasTheSameParameters(as: negativeZero), "their bits differ")
+        var nan = model
+        nan.weights[0][0, 0] = .nan
+        XCTAssertTrue(nan.hasTheSameParameters(as: nan))
+        XCTAssertFalse(model.hasTheSameParameters(as: MLP.glorotUniform(layerSizes: [6, 4, 3], bias: false, seed: 2)))
+        XCTAssertFalse(model.hasTheSameParameters(as: MLP.glorotUniform(layerSizes: [6, 5, 3], bias: true, seed: 2)))
+    }
+
     func testLogitsApplyBiasAndReLUBetweenLayers() {
         // x = [1, 1]: z1 = [3, 0.5, -1.5], relu -> [3, 0.5, 0]; z2 = [3.25, 0.5]
         // x = [-1, 0.5]: z1 = [0, 2, -2], relu -> [0, 2, 0]; z2 = [0.25, 2]

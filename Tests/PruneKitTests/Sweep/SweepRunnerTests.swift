@@ -58,6 +58,13 @@ final class SweepRunnerTests: XCTestCase {
         }
         // The two repeats trained different models.
         XCTAssertNotEqual(outcome.rows[0].loss, outcome.rows[6].loss)
+        // A 0% point is the trained network itself: its evaluation, to the bit.
+        let trained = try Safetensors.read(from: folder.appendingPathComponent("model.safetensors"))
+        let baseline = trained.evaluate(on: try Dataset.load(spec.dataset).test)
+        for row in outcome.rows where row.repeatIndex == 0 && row.targetSparsity == 0 {
+            XCTAssertEqual(row.accuracy, baseline.accuracy)
+            XCTAssertEqual(row.loss.bitPattern, baseline.loss.bitPattern)
+        }
     }
 
     func testInterruptedAndResumedGivesTheSameRowsAsOneRunStraightThrough() throws {
