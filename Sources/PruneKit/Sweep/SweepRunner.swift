@@ -51,6 +51,9 @@ public struct SweepRunner {
     var missingCheckpoint: MissingCheckpoint = .train
     /// Told about each row as soon as it is saved, before the next point starts; what it throws stops the run.
     var rowMeasured: ((ResultRow) throws -> Void)?
+    /// Evaluations of trained repeats already made (a line unit reads its training unit's
+    /// baseline.json): used instead of evaluating the same checkpoint again, which gives the same bits.
+    var knownBaselines: [Int: Evaluation] = [:]
 
     /// What a runner does without a repeat's checkpoint.
     enum MissingCheckpoint {
@@ -162,7 +165,7 @@ public struct SweepRunner {
         for r in 0..<spec.repeats where neededRepeats.contains(r) {
             let model = try trainedModel(repeatIndex: r, layerSizes: layerSizes, data: data,
                                          tracker: &tracker, cancellation: cancellation)
-            let baseline = model.evaluate(on: data.test)
+            let baseline = knownBaselines[r] ?? model.evaluate(on: data.test)
             try reports.modelTrained(model, repeatIndex: r, baseline: baseline)
             var context = RepeatContext(repeatIndex: r, seed: seed(repeatIndex: r), layerSizes: layerSizes, trained: model,
                                         baseline: baseline, data: data, timingInput: timingInput)

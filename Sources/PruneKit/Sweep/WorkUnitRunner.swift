@@ -71,6 +71,8 @@ public struct WorkUnitRunner {
             return []
         case .line:
             runner.missingCheckpoint = .refuse
+            // The training unit evaluated the checkpoint already; without its file, evaluate again.
+            for r in Set(planned.points.map(\.repeatIndex)) { runner.knownBaselines[r] = try? trainedRepeat(r).baseline }
             let outcome = try runner.run(cancellation: cancellation, progress: progress)
             let rows = Dictionary(outcome.rows.map { ($0.point, $0) }, uniquingKeysWith: { first, _ in first })
             return planned.points.compactMap { rows[$0] }
