@@ -42,6 +42,15 @@ void prunelab_tile_load(int isa, const float *rows, int64_t features, int64_t co
 /// The inverse of `prunelab_tile_load`: the first `count` samples of `tile` into rows at `rows`.
 void prunelab_tile_store(int isa, const float *tile, int64_t features, int64_t count, float *rows);
 
+/// A dense layer with few outputs, one row of samples at a time: for every row `r` of the row-major
+/// `rows x inputs` `input` and every output `j`,
+/// `output[r * outputs + j] = relu?(bias[j] + sum over k of input[r * inputs + k] * weights_t[j * inputs + k])`,
+/// where `weights_t` is the layer's weight matrix transposed (`outputs x inputs`, row-major). `bias`
+/// may be NULL. Each row's result depends only on that row, so splitting rows across threads gives
+/// the same bits; the summation order (eight lanes, then their sum) differs from a BLAS product.
+void prunelab_small_dense_layer(int isa, const float *input, int64_t rows, int64_t inputs, const float *weights_t,
+                                const float *bias, int64_t outputs, int relu, float *output);
+
 /// Adam's update of `count` parameters as TensorFlow computes it:
 /// `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= alpha m / (sqrt(v) + epsilon)`.
 /// Every operation is rounded on its own (no fused multiply-add), so every instruction set

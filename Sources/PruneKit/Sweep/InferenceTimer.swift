@@ -174,7 +174,7 @@ public enum InferenceTimer {
     }
 
     static func run(_ model: MLP, on input: Matrix) -> Double {
-        PairedTiming.seconds { _ = model.logits(input) }
+        PairedTiming.seconds { _ = model.inferenceLogits(input) }
     }
 
     /// The median wall time of `repetitions` runs of `work` (a median of three already drops

@@ -1,14 +1,16 @@
 /// Evaluating a point and timing it in one pass.
 ///
-/// The network a point evaluates is one side of its timing pairs: for weight methods the original
-/// shape with the pruned weights as zeros through the dense kernel (the dense side), for unit
-/// methods and small-dense controls the smaller network (the pruned side). So the evaluation's
-/// own runs are timed, in parts of the timing input's size, each paired with the other side on
-/// the same samples, until the pairs settle; the pairs then cost one side's runs instead of both.
-/// A test set too small for enough rounds continues on the timing input, as `measure` does.
+/// A weight-pruned point's evaluation is the dense side of its timing pairs: the original shape
+/// with the pruned weights as zeros, through the dense kernel. So its evaluation batches (the
+/// timing input's size, `MLP.evaluationBatchSize` samples) are timed, each paired with the CSR
+/// kernel on the same samples, until the pairs settle; the pairs then cost the CSR runs alone. A
+/// test set too small for enough rounds continues on the timing input, as `measure` does.
+/// Smaller networks (unit pruning, small-dense controls) are timed through the inference path,
+/// whose narrow layers run a kernel of our own (`MLP.inferenceLogits`), so their evaluation's
+/// products are not their timed side and nothing is shared.
 ///
-/// The evaluation's arithmetic is `evaluate`'s: its batches are the timing input's size
-/// (`MLP.evaluationBatchSize` samples), so every batch is a timed run.
+/// The dense side's runs are the evaluation's own products (`MLP.logits`): the inference path
+/// would differ only in the last, 10-output layer, under 0.1 % of a dense run.
 extension InferenceTimer {
     /// The evaluation of `pruned` on `data` and its timing, as `model.evaluate(on:)` and
     /// `measure(_:input:representing:)` give them, with the runs the two share made once.
@@ -17,8 +19,7 @@ extension InferenceTimer {
         let input = timingInput.rows > timingSamples ? firstRows(timingInput, timingSamples) : timingInput
         let scale = Double(data.count) / Double(max(1, input.rows))
         if pruned.method.removesUnits {
-            return evaluateSmaller(pruned.model, against: pruned.expandedModel(), kernel: .shrunk, on: data, input: input,
-                                   scale: scale, pairing: pairing)
+            return (pruned.model.evaluate(on: data), measure(pruned, input: input, representing: data.count, pairing: pairing))
         }
         let model = pruned.model
         let sparse = SparseMLP(model)
@@ -56,31 +57,10 @@ extension InferenceTimer {
     public static func evaluateAndMeasure(_ smaller: MLP, against original: MLP, on data: LabeledImages, timingInput: Matrix,
                                           pairing: PairedTiming = pointPairing) -> (evaluation: Evaluation, timing: InferenceTiming) {
         let input = timingInput.rows > timingSamples ? firstRows(timingInput, timingSamples) : timingInput
-        return evaluateSmaller(smaller, against: original, kernel: .dense, on: data, input: input,
-                               scale: Double(data.count) / Double(max(1, input.rows)), pairing: pairing)
-    }
-
-    /// `smaller` is evaluated as the pruned side against `original`; the first part warms both up.
-    private static func evaluateSmaller(_ smaller: MLP, against original: MLP, kernel: InferenceKernel, on data: LabeledImages,
-                                        input: Matrix, scale: Double, pairing: PairedTiming) -> (evaluation: Evaluation, timing: InferenceTiming) {
-        var rounds = PairedTiming.Rounds(pairing)
-        var warm = false
-        let evaluation = evaluateInParts(smaller, on: data, rows: input.rows) { part, logits in
-            guard warm else {
-                warm = true
-                _ = original.logits(part)
-                return logits()
-            }
-            return pair(&rounds, evaluated: .pruned, logits: logits) { _ = original.logits(part) }
+        let timing = measure(.smaller(.dense), scale: Double(data.count) / Double(max(1, input.rows)), pairing: pairing) { pass in
+            run(pass == .original ? original : smaller, on: input)
         }
-        if rounds.result.rounds == 0 {   // nothing was paired: warm up on the timing input as `measure` does
-            _ = run(original, on: input)
-            _ = run(smaller, on: input)
-        }
-        rounds.continue { run($0 == .dense ? original : smaller, on: input) }
-        let paired = rounds.result
-        return (evaluation, InferenceTiming(denseSeconds: paired.denseSeconds * scale, prunedSeconds: paired.prunedSeconds * scale,
-                                            kernel: kernel))
+        return (smaller.evaluate(on: data), timing)
     }
 
     /// One part's logits; while `rounds` are not done, a round timing the evaluated side (`logits`)
