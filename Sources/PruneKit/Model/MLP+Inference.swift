@@ -18,21 +18,25 @@ extension MLP {
     public func logits(_ input: Matrix) -> Matrix {
         precondition(input.cols == weights[0].rows, "the model takes \(weights[0].rows) inputs, the batch has \(input.cols)")
         var x = input
-        for (i, w) in weights.enumerated() {
-            var y = Matrix(rows: x.rows, cols: w.cols)
-            x.data.withUnsafeBufferPointer { xp in
-                w.data.withUnsafeBufferPointer { wp in
-                    y.data.withUnsafeMutableBufferPointer { yp in
-                        withBiasPointer(layer: i) { bias in
-                            linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!, bias: bias,
-                                          relu: i < weights.count - 1, rows: x.rows, inputs: w.rows, outputs: w.cols)
-                        }
+        for i in weights.indices { x = denseLayer(i, input: x) }
+        return x
+    }
+
+    /// Layer `i` of the forward pass through OpenBLAS, its output columns split across the cores.
+    func denseLayer(_ i: Int, input x: Matrix) -> Matrix {
+        let w = weights[i]
+        var y = Matrix(rows: x.rows, cols: w.cols)
+        x.data.withUnsafeBufferPointer { xp in
+            w.data.withUnsafeBufferPointer { wp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    withBiasPointer(layer: i) { bias in
+                        linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!, bias: bias,
+                                      relu: i < weights.count - 1, rows: x.rows, inputs: w.rows, outputs: w.cols)
                     }
                 }
             }
-            x = y
         }
-        return x
+        return y
     }
 
     /// Samples per batch of an evaluation: also the sweep's timing input, so that each batch of a
@@ -74,7 +78,7 @@ extension MLP {
     }
 
     /// Calls `body` with layer `i`'s bias values, or nil when the model has no biases.
-    private func withBiasPointer<R>(layer i: Int, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    func withBiasPointer<R>(layer i: Int, _ body: (UnsafePointer<Float>?) -> R) -> R {
         guard hasBias else { return body(nil) }
         return biases[i].withUnsafeBufferPointer { body($0.baseAddress!) }
     }

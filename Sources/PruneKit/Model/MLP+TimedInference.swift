@@ -21,7 +21,7 @@ extension MLP {
         var layer = 0
         while layer < weights.count {
             guard Self.runsByRows(weights[layer]) else {
-                x = wideLayer(layer, input: x)
+                x = denseLayer(layer, input: x)
                 layer += 1
                 continue
             }
@@ -47,23 +47,6 @@ extension MLP {
 
     static func usesDotKernel(_ weight: Matrix) -> Bool {
         weight.cols <= narrowLayerOutputs && weight.rows >= narrowLayerMinimumInputs
-    }
-
-    /// One layer as `logits(_:)` runs it: OpenBLAS, output columns split across the cores.
-    private func wideLayer(_ i: Int, input x: Matrix) -> Matrix {
-        let w = weights[i]
-        var y = Matrix(rows: x.rows, cols: w.cols)
-        x.data.withUnsafeBufferPointer { xp in
-            w.data.withUnsafeBufferPointer { wp in
-                y.data.withUnsafeMutableBufferPointer { yp in
-                    withBias(layer: i) { bias in
-                        linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!, bias: bias,
-                                      relu: i < weights.count - 1, rows: x.rows, inputs: w.rows, outputs: w.cols)
-                    }
-                }
-            }
-        }
-        return y
     }
 
     /// Layers `range`, all with few outputs: the rows split into one block per core, each block
@@ -127,10 +110,5 @@ extension MLP {
             }
             initialized = weight.count
         }
-    }
-
-    private func withBias<R>(layer i: Int, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard hasBias else { return body(nil) }
-        return biases[i].withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }
