@@ -124,18 +124,24 @@ public enum InferenceTimer {
             var quick = quickComparison(run)
             guard quick.sparseIsFaster else {
                 while quick.dense.count < pairing.minRounds { quick.dense.append(run(.original)) }
-                let dense = median(quick.dense) * scale
-                return InferenceTiming(denseSeconds: dense, prunedSeconds: dense, kernel: .dense,
-                                       csrSeconds: median(quick.sparse) * scale)
+                return densePick(dense: quick.dense, sparse: quick.sparse, scale: scale)
             }
-            let paired = pairing.measure { run($0 == .dense ? .original : .sparse) }
-            guard paired.speedup > 1 else {
-                return InferenceTiming(denseSeconds: paired.denseSeconds * scale, prunedSeconds: paired.denseSeconds * scale,
-                                       kernel: .dense, csrSeconds: paired.prunedSeconds * scale)
-            }
-            return InferenceTiming(denseSeconds: paired.denseSeconds * scale, prunedSeconds: paired.prunedSeconds * scale,
-                                   kernel: .csr, csrSeconds: paired.prunedSeconds * scale)
+            return csrOrDense(pairing.measure { run($0 == .dense ? .original : .sparse) }, scale: scale)
         }
+    }
+
+    /// Dense picked without pairing: the median dense run, and a speed-up of 1 by construction.
+    static func densePick(dense: [Double], sparse: [Double], scale: Double) -> InferenceTiming {
+        let seconds = median(dense) * scale
+        return InferenceTiming(denseSeconds: seconds, prunedSeconds: seconds, kernel: .dense, csrSeconds: median(sparse) * scale)
+    }
+
+    /// CSR paired against dense: kept when the pairs find it faster, else dense at the dense time.
+    static func csrOrDense(_ paired: PairedTiming.Result, scale: Double) -> InferenceTiming {
+        let faster = paired.speedup > 1
+        return InferenceTiming(denseSeconds: paired.denseSeconds * scale,
+                               prunedSeconds: (faster ? paired.prunedSeconds : paired.denseSeconds) * scale,
+                               kernel: faster ? .csr : .dense, csrSeconds: paired.prunedSeconds * scale)
     }
 
     /// One warm-up dense run, then up to `quickRounds` rounds of dense and CSR in alternating

@@ -35,9 +35,7 @@ extension InferenceTimer {
                 dense.append(PairedTiming.seconds { out = logits() })
                 return out!
             }
-            let seconds = median(dense) * scale
-            return (evaluation, InferenceTiming(denseSeconds: seconds, prunedSeconds: seconds, kernel: .dense,
-                                                csrSeconds: median(quick.sparse) * scale))
+            return (evaluation, densePick(dense: dense, sparse: quick.sparse, scale: scale))
         }
         // Both sides are warm from the quick comparison.
         var rounds = PairedTiming.Rounds(pairing)
@@ -45,11 +43,7 @@ extension InferenceTimer {
             pair(&rounds, evaluated: .dense, logits: logits) { _ = sparse.logits(part) }
         }
         rounds.continue { onInput($0 == .dense ? .original : .sparse) }
-        let paired = rounds.result
-        let kernel: InferenceKernel = paired.speedup > 1 ? .csr : .dense
-        return (evaluation, InferenceTiming(denseSeconds: paired.denseSeconds * scale,
-                                            prunedSeconds: (kernel == .csr ? paired.prunedSeconds : paired.denseSeconds) * scale,
-                                            kernel: kernel, csrSeconds: paired.prunedSeconds * scale))
+        return (evaluation, csrOrDense(rounds.result, scale: scale))
     }
 
     /// A small-dense control's evaluation and timing: `smaller` evaluated on `data`, timed against
