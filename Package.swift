@@ -74,7 +74,7 @@ let package = Package(
         // Test helpers shared by the test targets (running Python checkers).
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit", "CZlib", "CKernels", "TestHelpers"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib", "TestHelpers"]),
         .testTarget(
             name: "JobStoreKitTests",
             dependencies: [

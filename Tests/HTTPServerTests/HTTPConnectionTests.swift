@@ -1,4 +1,5 @@
 import XCTest
+import TestHelpers
 @testable import HTTPServer
 
 /// Connection handling: timeouts, the connection cap, many clients, streaming, shutdown, IPv6.
@@ -84,7 +85,7 @@ final class HTTPConnectionTests: XCTestCase {
             limit.rlim_cur = min(limit.rlim_max, 2048)
             setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         }
-        guard limit.rlim_cur >= 1100 else { throw XCTSkip("descriptor limit \(limit.rlim_cur) is below 1,100") }
+        try TestRequirement.require(limit.rlim_cur >= 1100, "a descriptor limit of 1,100 (the hard limit is \(limit.rlim_max))")
         let server = try TestServer(handler: echoHandler)
         defer { server.stop() }
         let clients = try (0..<500).map { _ in try server.client(receiveTimeout: 10) }
@@ -246,7 +247,7 @@ final class HTTPConnectionTests: XCTestCase {
 
     func testIPv6Loopback() throws {
         guard let server = try? TestServer(host: "::1", handler: echoHandler) else {
-            throw XCTSkip("no IPv6 loopback on this machine")
+            try TestRequirement.unavailable("an IPv6 loopback (::1)")
         }
         defer { server.stop() }
         let response = try XCTUnwrap(try server.exchange("GET /six HTTP/1.1\r\nHost: [::1]\r\n\r\n"))
