@@ -147,8 +147,11 @@ final class PostgresConnections: @unchecked Sendable {
         if !keep { discard(connection) }
     }
 
+    /// Closes a connection leaving the pool. The closure holds it until the close completes:
+    /// postgres-nio asserts that a connection is closed before it is freed, and a broken one
+    /// freed at once (the server restarted under it) crashed debug builds.
     private func discard(_ connection: PostgresConnection) {
-        connection.close().whenComplete { _ in }
+        (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     private func rollBack(_ connection: PostgresConnection) {
