@@ -58,4 +58,12 @@ void prunelab_small_dense_layer(int isa, const float *input, int64_t rows, int64
 void prunelab_adam_update(int isa, float *weights, float *m, float *v, const float *gradients, int64_t count,
                           float beta1, float beta2, float epsilon, float alpha);
 
+/// The CPU's spin-wait hint (x86 `pause`): a thread polling a flag lets its sibling run and
+/// leaves the loop without a memory-order mis-speculation. Nothing on other CPUs.
+static inline void prunelab_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #endif

@@ -43,14 +43,14 @@ public struct SparseMLP: Sendable {
         let tileCount = (input.rows + SparseTile.width - 1) / SparseTile.width
         guard tileCount > 0 else { return result }
         let widest = layers.reduce(inputCount) { max($0, $1.rows) }
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, tileCount)
+        let workers = min(Parallel.coreCount, tileCount)
         let queue = TileQueue(count: tileCount)
         input.data.withUnsafeBufferPointer { inputBuffer in
             result.data.withUnsafeMutableBufferPointer { resultBuffer in
                 // Workers read all of the input and write disjoint tiles of the result.
                 nonisolated(unsafe) let source = inputBuffer.baseAddress!
                 nonisolated(unsafe) let destination = resultBuffer.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                Parallel.onEveryCore(pieces: workers) { _ in
                     // Two tiles of the widest layer, allocated once per worker and swapped layer to layer.
                     var current = SparseTile.allocate(features: widest)
                     var next = SparseTile.allocate(features: widest)

@@ -34,15 +34,23 @@ package enum Parallel {
             return
         }
         let perChunk = ((count + chunks - 1) / chunks + alignment - 1) / alignment * alignment
-        // The pieces touch disjoint ranges and concurrentPerform returns only when all are done,
+        onEveryCore(pieces: chunks) { chunk in
+            let start = chunk * perChunk
+            let end = min(count, start + perChunk)
+            if start < end { body(start..<end) }
+        }
+    }
+
+    /// Calls `body(0) ... body(pieces - 1)` concurrently, with denormals flushed, and returns
+    /// when all have finished: on the process's `CoreTeam` when it is free (the usual case),
+    /// else (a region started inside another, or on another thread) on dispatch's workers.
+    static func onEveryCore(pieces: Int, _ body: (Int) -> Void) {
+        if let team = CoreTeam.shared, pieces <= CoreTeam.maximumPieces, team.run(pieces: pieces, body) { return }
+        // The pieces touch disjoint data and concurrentPerform returns only when all are done,
         // so sharing `body` (and what it captures) across the workers is safe.
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = chunk * perChunk
-                let end = min(count, start + perChunk)
-                if start < end { FlushToZero.run { body(start..<end) } }
-            }
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in FlushToZero.run { body(piece) } }
         }
     }
 
