@@ -51,11 +51,12 @@ void prunelab_tile_store(int isa, const float *tile, int64_t features, int64_t c
 void prunelab_small_dense_layer(int isa, const float *input, int64_t rows, int64_t inputs, const float *weights_t,
                                 const float *bias, int64_t outputs, int relu, float *output);
 
-/// Adam's update of `count` parameters as TensorFlow computes it:
-/// `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= alpha m / (sqrt(v) + epsilon)`.
-/// Every operation is rounded on its own (no fused multiply-add), so every instruction set
-/// gives the same bits. The four arrays do not overlap.
-void prunelab_adam_update(int isa, float *weights, float *m, float *v, const float *gradients, int64_t count,
+/// Adam's update of `count` parameters as TensorFlow computes it, with `g = gradients[i] * mask[i]`
+/// (or `gradients[i]` when `mask` is NULL):
+/// `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= alpha m / (sqrt(v) + epsilon)`,
+/// leaving `gradients` zero. Every operation is rounded on its own (no fused multiply-add), so
+/// every instruction set gives the same bits. The five arrays do not overlap.
+void prunelab_adam_update(int isa, float *weights, float *m, float *v, float *gradients, const float *mask, int64_t count,
                           float beta1, float beta2, float epsilon, float alpha);
 
 /// The CPU's spin-wait hint (x86 `pause`): a thread polling a flag lets its sibling run and

@@ -38,10 +38,11 @@ func linearForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Flo
 /// - `inputGradient[:, inputRows]` = dY W[inputRows, :]^T, when the caller needs dL/dX (the
 ///   first layer's input is data, so it passes nil), zeroed where `inputActivation` (the
 ///   previous layer's ReLU output, when given) was clamped: that is ReLU's backward pass;
-/// - `weightGradient[inputRows, :]` = X[:, inputRows]^T dY.
+/// - `weightGradient[inputRows, :]` = X[:, inputRows]^T dY, added to what is there when
+///   `weightGradientIsZero` (the optimizer left it zero; the same bits, without a zeroing pass).
 /// Both read only W's rows `inputRows`, so the caller may update exactly those rows next.
 func linearBackward(inputGradient: UnsafeMutablePointer<Float>?, inputActivation: UnsafePointer<Float>?,
-                    weightGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+                    weightGradient: UnsafeMutablePointer<Float>, weightGradientIsZero: Bool, outputGradient: UnsafePointer<Float>,
                     input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                     rows B: Int, inputs: Int, outputs: Int, inputRows: Range<Int>) {
     let r0 = inputRows.lowerBound
@@ -56,7 +57,8 @@ func linearBackward(inputGradient: UnsafeMutablePointer<Float>?, inputActivation
         }
     }
     GEMM.multiplyOnThisThread(transposeA: true, m: inputRows.count, n: outputs, k: B, a: input + r0, lda: inputs,
-                              b: outputGradient, ldb: outputs, c: weightGradient + r0 * outputs, ldc: outputs)
+                              b: outputGradient, ldb: outputs, beta: weightGradientIsZero ? 1 : 0,
+                              c: weightGradient + r0 * outputs, ldc: outputs)
 }
 
 /// dL/db of a dense layer: the column sums of dL/dY, rows added in order (reproducible).

@@ -58,7 +58,7 @@ extension MLP {
                             inputGradient.withUnsafeMutableBufferPointer { ip in
                                 weightGradient.withUnsafeMutableBufferPointer { wgp in
                                     linearBackward(inputGradient: ip.baseAddress!, inputActivation: ap.baseAddress!,
-                                                   weightGradient: wgp.baseAddress!, outputGradient: gp.baseAddress!,
+                                                   weightGradient: wgp.baseAddress!, weightGradientIsZero: false, outputGradient: gp.baseAddress!,
                                                    input: ap.baseAddress!, weight: wp.baseAddress!,
                                                    rows: rows, inputs: w.rows, outputs: w.cols, inputRows: 0..<w.rows)
                                 }

@@ -11,23 +11,28 @@ protocol Optimizer: AnyObject {
     var parameterCount: Int { get }
     /// Starts the next step (Adam's bias correction depends on the step count).
     func beginStep()
-    /// Updates the parameters at `range` of the flat arrays for the current step.
-    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>)
+    /// Updates the parameters at `range` of the flat arrays for the current step, from the
+    /// gradients there times `mask` (when given; `mask[0]` goes with `range.lowerBound`, and 0
+    /// holds a weight where it is), and leaves those gradients zero: the next step's products
+    /// then add into them, instead of OpenBLAS zeroing them in a pass of its own.
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                mask: UnsafePointer<Float>?)
 }
 
 extension Optimizer {
-    /// One whole step over all parameters, split across the cores.
-    func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    /// One whole step over all parameters, split across the cores; the gradients are left zero.
+    func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
         beginStep()
-        Parallel.forEachChunk(of: parameterCount) { update($0, parameters: parameters, gradients: gradients) }
+        Parallel.forEachChunk(of: parameterCount) { update($0, parameters: parameters, gradients: gradients, mask: nil) }
     }
 
     /// Array form of `step`, for tests and small models.
     func step(_ parameters: inout [Float], gradients: [Float]) {
         precondition(parameters.count == parameterCount && gradients.count == parameterCount,
                      "optimizer holds state for \(parameterCount) parameters")
+        var consumed = gradients
         parameters.withUnsafeMutableBufferPointer { p in
-            gradients.withUnsafeBufferPointer { g in step(parameters: p.baseAddress!, gradients: g.baseAddress!) }
+            consumed.withUnsafeMutableBufferPointer { g in step(parameters: p.baseAddress!, gradients: g.baseAddress!) }
         }
     }
 }
@@ -68,11 +73,12 @@ final class AdamOptimizer: Optimizer {
     /// Seven float streams per parameter: memory bound once vectorised, so the loop is CKernels'
     /// (AVX-512/AVX2 chosen at run time, the same bits on every CPU). In Swift, `squareRoot()` of
     /// a SIMD vector compiled to a scalar libm call per lane (errno), and Adam took 30% of a step.
-    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                mask: UnsafePointer<Float>?) {
         precondition(stepCount > 0 && range.upperBound <= parameterCount, "update \(range) before beginStep or beyond \(parameterCount)")
         let first = range.lowerBound
         prunelab_adam_update(instructionSet.rawValue, parameters + first, m.pointer + first, v.pointer + first, gradients + first,
-                             Int64(range.count), beta1, beta2, epsilon, alpha)
+                             mask, Int64(range.count), beta1, beta2, epsilon, alpha)
     }
 }
 
@@ -93,8 +99,10 @@ final class SGDOptimizer: Optimizer {
 
     func beginStep() {}
 
-    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                mask: UnsafePointer<Float>?) {
         precondition(range.upperBound <= parameterCount, "update \(range) beyond \(parameterCount) parameters")
+        if let mask { VectorKernels.multiply(gradients + range.lowerBound, by: mask, count: range.count) }
         typealias V = VectorKernels.Vector
         let velocity = velocity.pointer
         let (mu, lr) = (V(repeating: momentum), V(repeating: learningRate))
@@ -110,5 +118,6 @@ final class SGDOptimizer: Optimizer {
             parameters[i] += velocity[i]
             i += 1
         }
+        (gradients + range.lowerBound).update(repeating: 0, count: range.count)
     }
 }

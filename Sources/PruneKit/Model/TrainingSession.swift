@@ -15,6 +15,14 @@ final class TrainingSession {
     let batchCapacity: Int
     let parameters: FloatBuffer
     let gradients: FloatBuffer
+    /// What `gradients` holds between steps.
+    private enum GradientContents {
+        /// All zero: the optimizer consumed the last step's (and a new buffer starts so).
+        case zero
+        /// The last step's gradients, masked, for the caller to read (no optimizer ran).
+        case lastGradients
+    }
+    private var gradientContents = GradientContents.zero
     /// Per layer, 1 where the weight trains and 0 where it is held at zero; nil: unmasked.
     private var masks: [FloatBuffer?]
     /// The batch's input rows, scaled to [0, 1].
@@ -109,7 +117,8 @@ final class TrainingSession {
         }
     }
 
-    /// The parameters (or, with `gradients: true`, the last gradients) in the shape of an MLP.
+    /// The parameters (or, with `gradients: true`, the gradients of the last step run without
+    /// an optimizer) in the shape of an MLP.
     func exportModel(gradients exportGradients: Bool = false) -> MLP {
         let source = exportGradients ? gradients.pointer : parameters.pointer
         let weights = layers.map { slot in
@@ -122,14 +131,15 @@ final class TrainingSession {
         return MLP(weights: weights, biases: biases)
     }
 
-    /// One training step on the samples at `indices`: forward pass, backward pass leaving
-    /// dL/dparameters of the batch's mean loss in `gradients` (masked weights' gradients
-    /// zeroed), and, when an optimizer is given, its update. Returns the batch's summed loss.
+    /// One training step on the samples at `indices`: forward pass, backward pass, and, when
+    /// an optimizer is given, its update, which consumes the gradients (they are left zero);
+    /// without one, `gradients` holds dL/dparameters of the batch's mean loss (masked weights'
+    /// gradients zeroed). Returns the batch's summed loss.
     ///
     /// Each layer's backward pass runs as one parallel region: every core takes a block of the
     /// layer's input rows and computes dL/dX for them (reading W's rows before they change),
-    /// then dL/dW for the same rows, masks it and updates those rows of W while the gradient
-    /// is still in its cache. Biases are small and updated after the region.
+    /// then dL/dW for the same rows, and the optimizer masks it and updates those rows of W
+    /// while the gradient is still in its cache. Biases are small and updated after the region.
     @discardableResult
     func step<C: Collection>(data: LabeledImages, indices: C, optimizer: Optimizer?) -> Double where C.Element == Int {
         let rows = indices.count
@@ -151,6 +161,7 @@ final class TrainingSession {
         let loss = softmaxCrossEntropy(logits: activations[last].pointer, labels: labels, rows: rows,
                                        classes: layers[last].outputs, logitsGradient: dOutput)
         optimizer?.beginStep()
+        let weightGradientIsZero = gradientContents == .zero
         for l in stride(from: last, through: 0, by: -1) {
             let slot = layers[l]
             let mask = masks[l]?.pointer
@@ -159,19 +170,25 @@ final class TrainingSession {
             let dX: UnsafeMutablePointer<Float>? = l > 0 ? dInput : nil
             Parallel.forEachBlock(of: slot.inputs, work: 2 * rows * slot.inputs * slot.outputs) { block in
                 linearBackward(inputGradient: dX, inputActivation: l > 0 ? input : nil, weightGradient: g + slot.weightOffset,
-                               outputGradient: dY, input: input, weight: p + slot.weightOffset,
-                               rows: rows, inputs: slot.inputs, outputs: slot.outputs, inputRows: block)
+                               weightGradientIsZero: weightGradientIsZero, outputGradient: dY, input: input,
+                               weight: p + slot.weightOffset, rows: rows, inputs: slot.inputs, outputs: slot.outputs,
+                               inputRows: block)
                 let start = slot.weightOffset + block.lowerBound * slot.outputs
                 let count = block.count * slot.outputs
-                if let mask { VectorKernels.multiply(g + start, by: mask + block.lowerBound * slot.outputs, count: count) }
-                optimizer?.update(start..<start + count, parameters: p, gradients: g)
+                let blockMask = mask.map { UnsafePointer($0 + block.lowerBound * slot.outputs) }
+                if let optimizer {
+                    optimizer.update(start..<start + count, parameters: p, gradients: g, mask: blockMask)
+                } else if let blockMask {
+                    VectorKernels.multiply(g + start, by: blockMask, count: count)
+                }
             }
             if let biasOffset = slot.biasOffset {
                 biasBackward(biasGradient: g + biasOffset, outputGradient: dY, rows: rows, outputs: slot.outputs)
-                optimizer?.update(biasOffset..<biasOffset + slot.outputs, parameters: p, gradients: g)
+                optimizer?.update(biasOffset..<biasOffset + slot.outputs, parameters: p, gradients: g, mask: nil)
             }
             swap(&dOutput, &dInput)
         }
+        gradientContents = optimizer == nil ? .lastGradients : .zero
         return loss
     }
 

@@ -109,4 +109,47 @@ final class OptimizerTests: XCTestCase {
             XCTAssertNil(mismatch, "Adam built for \(instructionSet): parameter \(mismatch ?? 0) is \(parameters[mismatch ?? 0]), not \(w[mismatch ?? 0])")
         }
     }
+
+    func testAMaskedUpdateEqualsMaskingTheGradientsFirstAndLeavesThemZero() {
+        // What training does: the mask rides along in the update, and the consumed gradients
+        // are left zero so the next step's products add into them. Odd offsets and lengths
+        // reach the vector bodies and scalar tails of every build.
+        let count = 1_037, range = 5..<1_030
+        var generator = SeededGenerator(seed: 9)
+        let start = (0..<count).map { _ in generator.nextUnitFloat() - 0.5 }
+        let gradientSteps = (0..<3).map { _ in (0..<count).map { _ in (generator.nextUnitFloat() - 0.5) * 1e-2 } }
+        let mask = (0..<range.count).map { _ in Float(generator.nextInt(below: 3) == 0 ? 0 : 1) }
+        func optimizers() -> [Optimizer] {
+            KernelInstructionSet.supported.map { instructionSet -> Optimizer in
+                let adam = AdamOptimizer(parameterCount: count)
+                adam.instructionSet = instructionSet
+                return adam
+            } + [SGDOptimizer(parameterCount: count, learningRate: 0.1, momentum: 0.9)]
+        }
+        for (masked, separate) in zip(optimizers(), optimizers()) {
+            var (maskedParameters, separateParameters) = (start, start)
+            for g in gradientSteps {
+                var maskedGradients = g
+                masked.beginStep()
+                maskedParameters.withUnsafeMutableBufferPointer { p in
+                    maskedGradients.withUnsafeMutableBufferPointer { gp in
+                        mask.withUnsafeBufferPointer { masked.update(range, parameters: p.baseAddress!, gradients: gp.baseAddress!, mask: $0.baseAddress!) }
+                    }
+                }
+                XCTAssertEqual(Array(maskedGradients[range]), [Float](repeating: 0, count: range.count), "\(masked): consumed")
+                XCTAssertEqual(Array(maskedGradients[..<range.lowerBound]), Array(g[..<range.lowerBound]), "\(masked): outside untouched")
+
+                var separateGradients = g
+                for i in range { separateGradients[i] *= mask[i - range.lowerBound] }
+                separate.beginStep()
+                separateParameters.withUnsafeMutableBufferPointer { p in
+                    separateGradients.withUnsafeMutableBufferPointer { separate.update(range, parameters: p.baseAddress!, gradients: $0.baseAddress!, mask: nil) }
+                }
+            }
+            XCTAssertEqual(maskedParameters, separateParameters, "\(masked)")
+            XCTAssertNotEqual(maskedParameters, start)
+            XCTAssertEqual(zip(mask, range).filter { $0.0 == 0 }.map { maskedParameters[$0.1] }, zip(mask, range).filter { $0.0 == 0 }.map { start[$0.1] },
+                           "\(masked): masked weights do not move")
+        }
+    }
 }

@@ -34,6 +34,35 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertNotEqual(fused.exportModel(), model)
     }
 
+    func testMaskedFusedStepEqualsMaskedGradientsThenSeparateUpdate() throws {
+        // With masks the update masks the gradients itself, and a step with an optimizer
+        // leaves them zero for the next step's products to add into: the same bits as the
+        // gradients masked first, then an optimizer pass over all of them.
+        let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
+        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: true, seed: 2)
+        var generator = SeededGenerator(seed: 5)
+        let masks = WeightMasks(layers: model.weights.map { w in
+            Matrix(rows: w.rows, cols: w.cols, data: (0..<w.count).map { _ in Float(generator.nextInt(below: 2)) })
+        })
+        let fused = TrainingSession(model: model, batchCapacity: 128, masks: masks)
+        let separate = TrainingSession(model: model, batchCapacity: 128, masks: masks)
+        let fusedAdam = AdamOptimizer(parameterCount: fused.parameterCount)
+        let separateAdam = AdamOptimizer(parameterCount: separate.parameterCount)
+        for batch in [0..<128, 128..<256, 0..<100] {
+            let fusedLoss = fused.step(data: data.train, indices: batch, optimizer: fusedAdam)
+            XCTAssertTrue(UnsafeBufferPointer(start: fused.gradients.pointer, count: fused.parameterCount).allSatisfy { $0 == 0 },
+                          "the update consumed the gradients")
+            let separateLoss = separate.computeGradients(data: data.train, indices: batch)
+            separateAdam.step(parameters: separate.parameters.pointer, gradients: separate.gradients.pointer)
+            XCTAssertEqual(fusedLoss, separateLoss)
+        }
+        let trained = fused.exportModel()
+        XCTAssertEqual(trained, separate.exportModel())
+        for (w, mask) in zip(trained.weights, masks.layers) {
+            XCTAssertTrue(zip(w.data, mask!.data).allSatisfy { $1 != 0 || $0 == 0 }, "masked weights stay zero")
+        }
+    }
+
     func testLargeLayersTrainReproducibly() throws {
         let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
         func run() throws -> MLP {

@@ -64,7 +64,8 @@ final class GEMMTests: XCTestCase {
             var dX = [Float](repeating: 9, count: rows * inputs)
             var dW = [Float](repeating: 9, count: inputs * outputs)
             for block in blocks {
-                linearBackward(inputGradient: &dX, inputActivation: x, weightGradient: &dW, outputGradient: dY, input: x,
+                linearBackward(inputGradient: &dX, inputActivation: x, weightGradient: &dW, weightGradientIsZero: false,
+                               outputGradient: dY, input: x,
                                weight: w, rows: rows, inputs: inputs, outputs: outputs, inputRows: block)
             }
             return (dX, dW)
