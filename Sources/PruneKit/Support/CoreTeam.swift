@@ -59,7 +59,8 @@ final class CoreTeam: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             self.body = body
             finished.store(0, ordering: .relaxed)
-            let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
+            // The 32-bit generation wraps around; a region is told from the last by inequality only.
+            let generation = ((ticket.load(ordering: .relaxed) >> 32) &+ 1) & 0xFFFF_FFFF
             ticket.store(generation << 32 | UInt64(pieces), ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 wakeUp.lock()
