@@ -15,35 +15,11 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertNotEqual(first, try trained(seed: 4, data: data))
     }
 
-    func testUpdateFusedIntoBackwardPassEqualsSeparateUpdate() throws {
-        // Layers large enough to be split across the cores; the fused step must give exactly
-        // the weights of gradients first, then one optimizer pass over all parameters.
+    /// Trains `model` three batches both ways, fused (the update inside the backward pass) and
+    /// separate (gradients first, then one optimizer pass over all parameters), asserting equal
+    /// losses and that each fused step left the gradients consumed; returns both networks.
+    private func fusedAndSeparate(_ model: MLP, masks: WeightMasks?) throws -> (fused: MLP, separate: MLP) {
         let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
-        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: true, seed: 1)
-        let fused = TrainingSession(model: model, batchCapacity: 128, masks: nil)
-        let separate = TrainingSession(model: model, batchCapacity: 128, masks: nil)
-        let fusedAdam = AdamOptimizer(parameterCount: fused.parameterCount)
-        let separateAdam = AdamOptimizer(parameterCount: separate.parameterCount)
-        for batch in [0..<128, 128..<256, 0..<100] {
-            let fusedLoss = fused.step(data: data.train, indices: batch, optimizer: fusedAdam)
-            let separateLoss = separate.computeGradients(data: data.train, indices: batch)
-            separateAdam.step(parameters: separate.parameters.pointer, gradients: separate.gradients.pointer)
-            XCTAssertEqual(fusedLoss, separateLoss)
-        }
-        XCTAssertEqual(fused.exportModel(), separate.exportModel())
-        XCTAssertNotEqual(fused.exportModel(), model)
-    }
-
-    func testMaskedFusedStepEqualsMaskedGradientsThenSeparateUpdate() throws {
-        // With masks the update masks the gradients itself, and a step with an optimizer
-        // leaves them zero for the next step's products to add into: the same bits as the
-        // gradients masked first, then an optimizer pass over all of them.
-        let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
-        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: true, seed: 2)
-        var generator = SeededGenerator(seed: 5)
-        let masks = WeightMasks(layers: model.weights.map { w in
-            Matrix(rows: w.rows, cols: w.cols, data: (0..<w.count).map { _ in Float(generator.nextInt(below: 2)) })
-        })
         let fused = TrainingSession(model: model, batchCapacity: 128, masks: masks)
         let separate = TrainingSession(model: model, batchCapacity: 128, masks: masks)
         let fusedAdam = AdamOptimizer(parameterCount: fused.parameterCount)
@@ -56,9 +32,31 @@ final class ReproducibilityTests: XCTestCase {
             separateAdam.step(parameters: separate.parameters.pointer, gradients: separate.gradients.pointer)
             XCTAssertEqual(fusedLoss, separateLoss)
         }
-        let trained = fused.exportModel()
-        XCTAssertEqual(trained, separate.exportModel())
-        for (w, mask) in zip(trained.weights, masks.layers) {
+        return (fused.exportModel(), separate.exportModel())
+    }
+
+    func testUpdateFusedIntoBackwardPassEqualsSeparateUpdate() throws {
+        // Layers large enough to be split across the cores; the fused step must give exactly
+        // the weights of gradients first, then one optimizer pass over all parameters.
+        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: true, seed: 1)
+        let (fused, separate) = try fusedAndSeparate(model, masks: nil)
+        XCTAssertEqual(fused, separate)
+        XCTAssertNotEqual(fused, model)
+    }
+
+    func testMaskedFusedStepEqualsMaskedGradientsThenSeparateUpdate() throws {
+        // With masks the update masks the gradients itself, and a step with an optimizer
+        // leaves them zero for the next step's products to add into: the same bits as the
+        // gradients masked first, then an optimizer pass over all of them.
+        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: true, seed: 2)
+        var generator = SeededGenerator(seed: 5)
+        let masks = WeightMasks(layers: model.weights.map { w in
+            Matrix(rows: w.rows, cols: w.cols, data: (0..<w.count).map { _ in Float(generator.nextInt(below: 2)) })
+        })
+        let (fused, separate) = try fusedAndSeparate(model, masks: masks)
+        XCTAssertEqual(fused, separate)
+        XCTAssertNotEqual(fused, model)
+        for (w, mask) in zip(fused.weights, masks.layers) {
             XCTAssertTrue(zip(w.data, mask!.data).allSatisfy { $1 != 0 || $0 == 0 }, "masked weights stay zero")
         }
     }
