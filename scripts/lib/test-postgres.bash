@@ -1,4 +1,4 @@
-# Sourced by scripts/with-postgres and .ci/run: test_postgres_start starts a throw-away PostgreSQL
+# Sourced by scripts/with-postgres: test_postgres_start starts a throw-away PostgreSQL
 # cluster on a free loopback port for the store's tests, exports PRUNELAB_TEST_POSTGRES_URL
 # (postgres://prunelab@127.0.0.1:PORT/postgres, trust authentication, loopback only) and
 # PRUNELAB_TEST_POSTGRES_CTL (pg_ctl for that cluster, to which a test appends restart/stop/start),
