@@ -55,11 +55,11 @@ package struct Benchmark: Sendable {
         }
         var sgemm: Double?, training: TrainingFigures?
         if measuresTraining {
-            log("SGEMM rate")
-            let rate = PerformanceProbe.sgemmGFLOPS(repetitions: repetitions)
-            log("training throughput")
-            sgemm = rate
-            training = measureTraining(sgemmGFLOPS: rate)
+            log("SGEMM rate and training throughput, in alternating rounds")
+            let rounds = PerformanceProbe.trainingAndSGEMM(layerSizes: layerSizes, batchSize: batchSize, steps: trainingSteps,
+                                                          rounds: repetitions)
+            sgemm = InferenceTimer.median(rounds.sgemmGFLOPS)
+            training = measureTraining(rounds)
         }
         log("inference")
         let inference = measureInference(log: log)
@@ -68,19 +68,22 @@ package struct Benchmark: Sendable {
                                training: training, inference: inference, sweep: sweep, tensorflow: tensorflowFigures)
     }
 
-    func measureTraining(sgemmGFLOPS: Double) -> TrainingFigures {
-        let rates = (0..<repetitions).map { _ in
-            PerformanceProbe.trainingSamplesPerSecond(layerSizes: layerSizes, batchSize: batchSize, steps: trainingSteps)
-        }
-        let samplesPerSecond = InferenceTimer.median(rates)
+    /// The training figures from rounds alternating with the SGEMM product: the fraction of SGEMM
+    /// is the median of each round's own ratio, so a drift of the machine's speed between rounds
+    /// cancels out (the throughput and SGEMM rate printed are each their own median).
+    func measureTraining(_ rounds: PerformanceProbe.TrainingAndSGEMMRounds) -> TrainingFigures {
         let weights = zip(layerSizes, layerSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
         let flopsPerWeight = 6
-        let effective = Double(flopsPerWeight * weights) * samplesPerSecond / 1e9
+        func gflops(_ samplesPerSecond: Double) -> Double { Double(flopsPerWeight * weights) * samplesPerSecond / 1e9 }
+        let samplesPerSecond = InferenceTimer.median(rounds.samplesPerSecond)
+        let effective = gflops(samplesPerSecond)
+        let fraction = InferenceTimer.median(zip(rounds.samplesPerSecond, rounds.sgemmGFLOPS).map { gflops($0) / $1 })
         let breakdown = PerformanceProbe.trainingStepBreakdown(layerSizes: layerSizes, batchSize: batchSize)
         return TrainingFigures(layerSizes: layerSizes, batchSize: batchSize, optimizer: "adam",
                                samplesPerSecond: samplesPerSecond, effectiveGFLOPS: effective,
-                               flopsPerWeightPerSample: flopsPerWeight, fractionOfSGEMM: effective / sgemmGFLOPS,
+                               flopsPerWeightPerSample: flopsPerWeight, fractionOfSGEMM: fraction,
                                passesSamplesPerSecond: Double(batchSize) / breakdown.passes,
+                               fastestStepSamplesPerSecond: Double(batchSize) / breakdown.step,
                                optimizerShareOfStep: max(0, 1 - breakdown.passes / breakdown.step))
     }
 

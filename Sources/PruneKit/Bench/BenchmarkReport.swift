@@ -53,6 +53,8 @@ package struct TrainingFigures: Codable, Sendable {
     /// element-wise kernels, no update), in samples/s, and the share of a whole step's time
     /// that the optimizer update adds (fastest rounds of each, so less disturbed by other work).
     package var passesSamplesPerSecond: Double
+    /// Whole steps (with the update) in the same fastest rounds, in samples/s.
+    package var fastestStepSamplesPerSecond: Double
     package var optimizerShareOfStep: Double
 
     enum CodingKeys: String, CodingKey {
@@ -61,6 +63,7 @@ package struct TrainingFigures: Codable, Sendable {
         case effectiveGFLOPS = "effective_gflops", flopsPerWeightPerSample = "flops_per_weight_per_sample"
         case fractionOfSGEMM = "fraction_of_sgemm"
         case passesSamplesPerSecond = "passes_samples_per_second", optimizerShareOfStep = "optimizer_share_of_step"
+        case fastestStepSamplesPerSecond = "fastest_step_samples_per_second"
     }
 }
 

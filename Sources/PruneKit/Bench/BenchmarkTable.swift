@@ -11,11 +11,12 @@ extension BenchmarkReport {
         if let sgemmGFLOPS, let training {
             lines.append(row("SGEMM 2048x2048x2048 through OpenBLAS", String(format: "%.1f GFLOP/s", sgemmGFLOPS)))
             lines.append("Training \(shape), batch \(training.batchSize), \(training.optimizer)")
-            lines.append(row("  throughput", String(format: "%.0f samples/s", training.samplesPerSecond)))
+            lines.append(row("  throughput (median of rounds alternating with SGEMM)", String(format: "%.0f samples/s", training.samplesPerSecond)))
             lines.append(row("  effective (\(training.flopsPerWeightPerSample) flops/weight/sample: fwd 2, bwd 4)",
                              String(format: "%.1f GFLOP/s = %.2f x SGEMM", training.effectiveGFLOPS, training.fractionOfSGEMM)))
-            lines.append(row("  forward + backward alone (no update)", String(format: "%.0f samples/s", training.passesSamplesPerSecond)))
-            lines.append(row("  Adam update's share of a step", String(format: "%.0f%%", training.optimizerShareOfStep * 100)))
+            lines.append(row("  fastest rounds: whole steps", String(format: "%.0f samples/s", training.fastestStepSamplesPerSecond)))
+            lines.append(row("  fastest rounds: forward + backward alone (no update)", String(format: "%.0f samples/s", training.passesSamplesPerSecond)))
+            lines.append(row("  Adam update's share of a step (fastest rounds)", String(format: "%.0f%%", training.optimizerShareOfStep * 100)))
         } else {
             lines.append("SGEMM and training: skipped (--inference-only)")
         }

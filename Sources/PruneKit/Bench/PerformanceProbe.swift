@@ -3,31 +3,64 @@ import Foundation
 /// Measurements of this machine for `prunelab bench`: the BLAS's own SGEMM rate, and training
 /// throughput of the engine, so the bench can print both and their ratio.
 package enum PerformanceProbe {
-    /// SGEMM rate in GFLOP/s (`2 n^3` flops per product) for square `size x size` products
-    /// through the same BLAS and threading as training (`GEMM`: one OpenBLAS thread per core):
-    /// the median of `repetitions` timed runs after one warm-up.
-    package static func sgemmGFLOPS(size: Int = 2048, repetitions: Int = 5) -> Double {
-        precondition(size > 0 && repetitions > 0, "size and repetitions must be positive")
-        var generator = SeededGenerator(seed: 1)
-        let a = FloatBuffer(count: size * size)
-        let b = FloatBuffer(count: size * size)
-        let c = FloatBuffer(count: size * size)
-        for i in 0..<(size * size) {
-            a.pointer[i] = generator.nextUnitFloat() - 0.5
-            b.pointer[i] = generator.nextUnitFloat() - 0.5
+    /// SGEMM rate and training throughput measured in alternating rounds, so both figures and
+    /// their ratio come from the same minutes of a shared machine whose speed drifts (measured
+    /// one after the other, the SGEMM rate once read 136 and then 174-182 GFLOP/s in one
+    /// session). A round is `productsPerRound` square `sgemmSize` products through the same BLAS
+    /// and threading as training (`GEMM`: one OpenBLAS thread per core; about half a second, so
+    /// both sides of a round are exposed to the machine's hiccups alike) and `steps` full
+    /// training steps of a Glorot-initialised network with Adam on random data; rounds alternate
+    /// which comes first.
+    package static func trainingAndSGEMM(layerSizes: [Int], batchSize: Int, steps: Int, rounds: Int,
+                                         sgemmSize: Int = 2048, productsPerRound: Int = 4) -> TrainingAndSGEMMRounds {
+        precondition(sgemmSize > 0 && rounds > 0 && steps > 0 && productsPerRound > 0, "sizes, rounds and steps must be positive")
+        let product = SquareProduct(size: sgemmSize)
+        let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
+        product.run()
+        bench.run(steps: min(steps, 10))
+        var result = TrainingAndSGEMMRounds()
+        for round in 0..<rounds {
+            func measureSGEMM() {
+                let seconds = time { for _ in 0..<productsPerRound { product.run() } }
+                result.sgemmGFLOPS.append(Double(productsPerRound) * product.flops / seconds / 1e9)
+            }
+            func measureTraining() {
+                // A few untimed steps first: the product just evicted the network's state from the caches.
+                bench.run(steps: 3)
+                result.samplesPerSecond.append(Double(steps * batchSize) / time { bench.run(steps: steps) })
+            }
+            if round % 2 == 0 { measureSGEMM(); measureTraining() } else { measureTraining(); measureSGEMM() }
         }
-        let seconds = (0...repetitions).map { _ in
-            time { GEMM.multiply(m: size, n: size, k: size, a: a.pointer, lda: size, b: b.pointer, ldb: size, c: c.pointer, ldc: size) }
-        }.dropFirst()
-        return 2 * pow(Double(size), 3) / median(Array(seconds)) / 1e9
+        return result
     }
 
-    /// Training throughput in samples/s of a Glorot-initialised network with Adam on random
-    /// data: `steps` full steps (forward, backward, update) after a few warm-up steps.
-    package static func trainingSamplesPerSecond(layerSizes: [Int], batchSize: Int, steps: Int) -> Double {
-        let bench = TrainingBench(layerSizes: layerSizes, batchSize: batchSize)
-        bench.run(steps: min(steps, 10))
-        return Double(steps * batchSize) / time { bench.run(steps: steps) }
+    /// Each round's SGEMM rate (GFLOP/s) and training throughput (samples/s), in round order.
+    package struct TrainingAndSGEMMRounds: Sendable {
+        package var sgemmGFLOPS: [Double] = []
+        package var samplesPerSecond: [Double] = []
+    }
+
+    /// A square product `C = A B` of random matrices, allocated once.
+    private final class SquareProduct {
+        let size: Int
+        let a: FloatBuffer, b: FloatBuffer, c: FloatBuffer
+        var flops: Double { 2 * pow(Double(size), 3) }
+
+        init(size: Int) {
+            self.size = size
+            var generator = SeededGenerator(seed: 1)
+            a = FloatBuffer(count: size * size)
+            b = FloatBuffer(count: size * size)
+            c = FloatBuffer(count: size * size)
+            for i in 0..<(size * size) {
+                a.pointer[i] = generator.nextUnitFloat() - 0.5
+                b.pointer[i] = generator.nextUnitFloat() - 0.5
+            }
+        }
+
+        func run() {
+            GEMM.multiply(m: size, n: size, k: size, a: a.pointer, lda: size, b: b.pointer, ldb: size, c: c.pointer, ldc: size)
+        }
     }
 
     /// Where a training step's time goes: the forward and backward passes alone (GEMMs and
@@ -89,11 +122,5 @@ package enum PerformanceProbe {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }

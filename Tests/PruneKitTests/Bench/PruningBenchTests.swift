@@ -36,7 +36,7 @@ final class PruningBenchTests: XCTestCase {
             cores: 2, blasKernel: "Haswell", kernelInstructionSet: "AVX2 + FMA", sgemmGFLOPS: 140,
             training: TrainingFigures(layerSizes: [784, 10], batchSize: 64, optimizer: "adam", samplesPerSecond: 6500,
                                       effectiveGFLOPS: 0.3, flopsPerWeightPerSample: 6, fractionOfSGEMM: 0.002,
-                                      passesSamplesPerSecond: 9000, optimizerShareOfStep: 0.28),
+                                      passesSamplesPerSecond: 9000, fastestStepSamplesPerSecond: 6480, optimizerShareOfStep: 0.28),
             inference: InferenceFigures(layerSizes: [784, 10], images: 10_000, imageSource: "random images",
                                         weightSource: "random Glorot", weightPruning: [level], unitPruning: [level],
                                         sparseKernelBuilds: [KernelBuildTiming(instructionSet: "AVX2 + FMA", sparsity: 90, seconds: 0.05),
@@ -55,6 +55,30 @@ final class PruningBenchTests: XCTestCase {
         let first = try XCTUnwrap((inference["weight_pruning"] as? [[String: Any]])?.first)
         XCTAssertEqual(first["speedup"] as? Double, 4)
         XCTAssertEqual(first["kernel"] as? String, "csr")
+    }
+
+    func testTrainingAndSGEMMAlternateInRoundsOfTheirOwn() {
+        // Figures only (never their size): a tiny network and product, three rounds.
+        let rounds = PerformanceProbe.trainingAndSGEMM(layerSizes: [20, 8, 3], batchSize: 4, steps: 2, rounds: 3, sgemmSize: 32)
+        XCTAssertEqual(rounds.sgemmGFLOPS.count, 3)
+        XCTAssertEqual(rounds.samplesPerSecond.count, 3)
+        for rate in rounds.sgemmGFLOPS + rounds.samplesPerSecond { XCTAssertTrue(rate > 0 && rate.isFinite, "\(rate)") }
+    }
+
+    func testFractionOfSGEMMIsTheMedianOfEachRoundsOwnRatio() {
+        // Rounds whose SGEMM rates and training rates (GFLOP/s: the 20-8-3 network has 184
+        // weights, 6 flops each a sample, 1,104 flops) moved together: the rounds' own ratios are
+        // 0.3, 0.4 and 0.55, so 0.4; the ratio of the two medians (1.1 / 2) would read 0.55.
+        var benchmark = Benchmark()
+        benchmark.layerSizes = [20, 8, 3]
+        benchmark.batchSize = 4
+        var rounds = PerformanceProbe.TrainingAndSGEMMRounds()
+        rounds.sgemmGFLOPS = [1, 3, 2]
+        rounds.samplesPerSecond = [0.3e9 / 1104, 1.2e9 / 1104, 1.1e9 / 1104]
+        let figures = benchmark.measureTraining(rounds)
+        XCTAssertEqual(figures.fractionOfSGEMM, 0.4, accuracy: 1e-9)
+        XCTAssertEqual(figures.samplesPerSecond, 1.1e9 / 1104, accuracy: 1e-3)
+        XCTAssertEqual(figures.effectiveGFLOPS, 1.1, accuracy: 1e-9)
     }
 
     func testTrainingStepBreakdownTimesBothKindsOfStep() {
