@@ -32,13 +32,27 @@ enum ContentCoding {
 
     /// Textual media types that compress well.
     static func isCompressible(contentType: String) -> Bool {
-        // Byte-wise: String's Unicode-aware prefix and suffix tests showed up on every response.
-        let type = Array((contentType.split(separator: ";", maxSplits: 1).first ?? "").trimmingOWS().utf8)
-            .map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
-        return type.starts(with: "text/".utf8) || type.reversed().starts(with: "+json".utf8.reversed())
-            || type.reversed().starts(with: "+xml".utf8.reversed()) || compressibleTypes.contains(type)
+        // Byte-wise and without allocating: String's Unicode-aware prefix and suffix tests, and
+        // then a lowercased copy, showed up on every response.
+        var contentType = contentType
+        return contentType.withUTF8 { bytes in
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            var start = 0
+            while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+            while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+            let type = bytes[start..<end]
+            func lowercased(_ byte: UInt8) -> UInt8 { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte }
+            func equals<C: Collection<UInt8>>(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ text: C) -> Bool {
+                part.count == text.count && zip(part, text).allSatisfy { lowercased($0) == $1 }
+            }
+            func hasPrefix(_ text: [UInt8]) -> Bool { type.count >= text.count && equals(type.prefix(text.count), text) }
+            func hasSuffix(_ text: [UInt8]) -> Bool { type.count >= text.count && equals(type.suffix(text.count), text) }
+            return hasPrefix(textPrefix) || hasSuffix(jsonSuffix) || hasSuffix(xmlSuffix)
+                || compressibleTypes.contains { equals(type, $0) }
+        }
     }
 
+    private static let textPrefix = Array("text/".utf8), jsonSuffix = Array("+json".utf8), xmlSuffix = Array("+xml".utf8)
     private static let compressibleTypes: [[UInt8]] = ["application/json", "application/javascript", "application/xml",
                                                        "image/svg+xml"].map { Array($0.utf8) }
 

@@ -76,7 +76,7 @@ public struct RouteTable: Sendable {
         var execution: RouteExecution
         var handler: HTTPHandler
         /// Per segment, whether it is a literal: how narrow a resource the pattern names.
-        var specificity: [Bool] { segments.map { if case .literal = $0 { true } else { false } } }
+        var specificity: [Bool]
 
         init(method: HTTPMethod, pattern: String, body: RequestBodyHandling, execution: RouteExecution,
              handler: @escaping HTTPHandler) {
@@ -88,11 +88,21 @@ public struct RouteTable: Sendable {
                     ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
             }
             self.handler = handler
+            self.specificity = segments.map { if case .literal = $0 { true } else { false } }
         }
     }
 
     let routes: [Route]
     let staticFiles: StaticFiles?
+    /// The indices of the routes with each number of segments: a path is matched against those
+    /// alone (a static file's path used to be matched against every route, on every request).
+    private let routesBySegmentCount: [Int: [Int]]
+
+    init(routes: [Route], staticFiles: StaticFiles?) {
+        self.routes = routes
+        self.staticFiles = staticFiles
+        routesBySegmentCount = Dictionary(grouping: routes.indices) { routes[$0].segments.count }
+    }
 
     /// The body handling of the route that will answer `method` on `target` (`.inMemory` when
     /// none matches): what the server asks once a request head is complete.
@@ -116,7 +126,9 @@ public struct RouteTable: Sendable {
     /// A path names one resource: of the patterns it matches, the most specific (a literal
     /// beats a parameter, from the left), so /jobs/1/cancel is not also /jobs/{id}/{file}.
     private func resourceRoutes(_ segments: [String]) -> (matching: [(Route, [String: String])], resource: [Bool]?) {
-        let matching = routes.compactMap { route in Self.match(route.segments, segments).map { (route, $0) } }
+        let matching = (routesBySegmentCount[segments.count] ?? []).compactMap { index in
+            Self.match(routes[index].segments, segments).map { (routes[index], $0) }
+        }
         return (matching, matching.map { $0.0.specificity }.max { Self.isMoreSpecific($1, than: $0) })
     }
 

@@ -22,6 +22,13 @@ final class GzipTests: XCTestCase {
         for type in ["image/png", "application/octet-stream", "text/event-stream-ish/bad"] where !type.hasPrefix("text/") {
             XCTAssertFalse(ContentCoding.isCompressible(contentType: type), type)
         }
+        // Case and whitespace around the media type do not matter; parameters are not the type.
+        for type in [" Text/HTML ; charset=utf-8", "\tApplication/Problem+JSON", "IMAGE/SVG+XML;x=1", "application/atom+xml"] {
+            XCTAssertTrue(ContentCoding.isCompressible(contentType: type), type)
+        }
+        for type in ["application/jsonx", "application/json+zip", "xml", "", ";", "image/svg", "text", "application/x; type=text/plain"] {
+            XCTAssertFalse(ContentCoding.isCompressible(contentType: type), type)
+        }
     }
 
     func testGzipRoundTripsThroughZlib() throws {
