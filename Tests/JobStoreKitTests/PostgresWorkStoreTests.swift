@@ -63,6 +63,21 @@ final class PostgresWorkStoreTests: XCTestCase {
         }
     }
 
+    func testAStatementLeftUnansweredGivesUpItsConnectionAndTheStoreGoesOn() throws {
+        // A connection that never answers (as one left half-open by a server restart once did)
+        // must let its caller go: the statement fails as a lost connection, and the next call
+        // gets a new connection.
+        let store = try PostgresWorkStore(url: try freshDatabase())
+        defer { store.close() }
+        store.connections.answerSeconds = 0.5
+        XCTAssertThrowsError(try store.connections.withConnection { try $0.execute(sql: "SELECT pg_sleep(20)") }) { error in
+            XCTAssertTrue("\(error)".contains("lost the connection") && "\(error)".contains("no answer within 0.5 s"), "\(error)")
+        }
+        store.connections.answerSeconds = 30
+        XCTAssertEqual(try store.connections.withConnection { try $0.row("SELECT 1::int8 AS one")?["one"].decode(Int.self) }, 1)
+        XCTAssertEqual(try store.jobs().count, 0)
+    }
+
     func testClaimsFollowDependenciesAndPreferTheTrainer() throws { try contract.claimsFollowDependenciesAndPreferTheTrainer() }
     func testReportsRunLastAndTheJobSucceeds() throws { try contract.reportsRunLastAndTheJobSucceeds() }
     func testConcurrentClaimersNeverShareAUnit() throws { try contract.concurrentClaimersNeverShareAUnit() }

@@ -15,6 +15,10 @@ final class PostgresConnections: @unchecked Sendable {
     private var idle: [PostgresConnection] = []
     private var state = State.open
     private var nextID = 0
+    /// How long a statement may go unanswered before its connection is given up. A connection
+    /// left half-open by a server restart once never answered a query, and the front end's
+    /// refresher waited on it for ever (its job stopped changing; shutdown waited on it too).
+    var answerSeconds = 30.0
 
     private enum State { case open, closed }
 
@@ -46,10 +50,10 @@ final class PostgresConnections: @unchecked Sendable {
             let connection = try checkOut()
             var committing = false
             do {
-                let transaction = PostgresTransaction(connection: connection, logger: logger, now: 0)
+                let transaction = PostgresTransaction(connection: connection, logger: logger, now: 0, answerSeconds: answerSeconds)
                 try transaction.execute("BEGIN")
                 let now = try transaction.readClock()
-                let result = try body(PostgresTransaction(connection: connection, logger: logger, now: now))
+                let result = try body(PostgresTransaction(connection: connection, logger: logger, now: now, answerSeconds: answerSeconds))
                 committing = true
                 try transaction.execute("COMMIT")
                 checkIn(connection)
@@ -84,7 +88,7 @@ final class PostgresConnections: @unchecked Sendable {
     func withConnection<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         let connection = try checkOut()
         do {
-            let result = try body(PostgresTransaction(connection: connection, logger: logger, now: 0))
+            let result = try body(PostgresTransaction(connection: connection, logger: logger, now: 0, answerSeconds: answerSeconds))
             checkIn(connection)
             return result
         } catch {
@@ -156,7 +160,7 @@ final class PostgresConnections: @unchecked Sendable {
 
     private func rollBack(_ connection: PostgresConnection) {
         do {
-            try PostgresTransaction(connection: connection, logger: logger, now: 0).execute("ROLLBACK")
+            try PostgresTransaction(connection: connection, logger: logger, now: 0, answerSeconds: answerSeconds).execute("ROLLBACK")
             checkIn(connection)
         } catch {
             discard(connection)
@@ -170,11 +174,26 @@ struct PostgresTransaction {
     let logger: Logger
     /// Seconds since 1970 on the database's clock, read at the transaction's start.
     let now: Double
+    /// How long a statement may go unanswered (`PostgresConnections.answerSeconds`).
+    let answerSeconds: Double
 
     /// Runs a statement; the number of rows it changed (or returned).
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        try answer(connection.query(query, logger: logger)).metadata.rows ?? 0
+    }
+
+    /// The statement's result, or `UnansweredStatement` after `answerSeconds`, the connection
+    /// then closed (which also fails the statement's future, so nothing waits on it).
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let answered = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in answered.signal() }
+        guard answered.wait(timeout: .now() + answerSeconds) == .success else {
+            let connection = connection
+            (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
+            throw UnansweredStatement(seconds: answerSeconds)
+        }
+        return try future.wait()
     }
 
     /// Runs a query; its rows, each addressable by column name.
@@ -185,7 +204,7 @@ struct PostgresTransaction {
     }
 
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
-        try connection.query(query, logger: logger).wait().rows.map { $0.makeRandomAccess() }
+        try answer(connection.query(query, logger: logger)).rows.map { $0.makeRandomAccess() }
     }
 
     func row(_ query: PostgresQuery) throws -> PostgresRandomAccessRow? {
