@@ -63,6 +63,29 @@ final class PostgresWorkStoreTests: XCTestCase {
         }
     }
 
+    func testAServerThatNeverAnswersTheHandshakeIsGivenUp() throws {
+        // A listening socket that never accepts: the kernel completes the TCP handshake, and the
+        // PostgreSQL startup message is never answered.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(listener, 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 4) == 0
+                && getsockname(listener, $0, &length) == 0 }
+        }
+        XCTAssertTrue(bound)
+        let connections = try PostgresConnections(url: try PostgresURL("postgres://prunelab@127.0.0.1:\(UInt16(bigEndian: address.sin_port))/db"))
+        defer { connections.close() }
+        connections.answerSeconds = 0.5
+        XCTAssertThrowsError(try connections.withConnection { try $0.execute(sql: "SELECT 1") }) { error in
+            XCTAssertTrue("\(error)".contains("cannot connect") && "\(error)".contains("no answer within 0.5 s"), "\(error)")
+        }
+    }
+
     func testAStatementLeftUnansweredGivesUpItsConnectionAndTheStoreGoesOn() throws {
         // A connection that never answers (as one left half-open by a server restart once did)
         // must let its caller go: the statement fails as a lost connection, and the next call

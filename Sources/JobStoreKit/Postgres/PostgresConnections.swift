@@ -15,9 +15,9 @@ final class PostgresConnections: @unchecked Sendable {
     private var idle: [PostgresConnection] = []
     private var state = State.open
     private var nextID = 0
-    /// How long a statement may go unanswered before its connection is given up. A connection
-    /// left half-open by a server restart once never answered a query, and the front end's
-    /// refresher waited on it for ever (its job stopped changing; shutdown waited on it too).
+    /// How long a new connection's handshake or a statement may go unanswered before the
+    /// connection is given up. Around a server restart a front end's refresher once waited for
+    /// ever on such a future (its job stopped changing; shutdown waited on it too).
     var answerSeconds = 30.0
 
     private enum State { case open, closed }
@@ -104,7 +104,11 @@ final class PostgresConnections: @unchecked Sendable {
             return nextID
         }
         do {
-            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+            let connecting = PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger)
+            return try waitAtMost(answerSeconds, for: connecting) {
+                // A connection that arrives after all is closed at once.
+                connecting.whenSuccess { connection in (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} } }
+            }
         } catch {
             throw PostgresStoreError.from(error, url: url, connecting: true)
         }
@@ -183,17 +187,13 @@ struct PostgresTransaction {
         try answer(connection.query(query, logger: logger)).metadata.rows ?? 0
     }
 
-    /// The statement's result, or `UnansweredStatement` after `answerSeconds`, the connection
-    /// then closed (which also fails the statement's future, so nothing waits on it).
+    /// The statement's result, or `NoAnswer` after `answerSeconds`, the connection then closed
+    /// (which also fails the statement's future, so nothing is left waiting on it).
     private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
-        let answered = DispatchSemaphore(value: 0)
-        future.whenComplete { _ in answered.signal() }
-        guard answered.wait(timeout: .now() + answerSeconds) == .success else {
+        try waitAtMost(answerSeconds, for: future) {
             let connection = connection
             (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
-            throw UnansweredStatement(seconds: answerSeconds)
         }
-        return try future.wait()
     }
 
     /// Runs a query; its rows, each addressable by column name.
@@ -216,5 +216,16 @@ struct PostgresTransaction {
         guard let row = try row("SELECT extract(epoch FROM clock_timestamp())::float8 AS now") else { return 0 }
         return try row["now"].decode(Double.self)
     }
+}
+/// `future`'s value, waiting at most `seconds`; after that `giveUp` runs and `NoAnswer` is thrown.
+/// The store's API is synchronous, so its callers wait on futures from their own threads.
+func waitAtMost<T: Sendable>(_ seconds: Double, for future: EventLoopFuture<T>, giveUp: () -> Void) throws -> T {
+    let answered = DispatchSemaphore(value: 0)
+    future.whenComplete { _ in answered.signal() }
+    guard answered.wait(timeout: .now() + seconds) == .success else {
+        giveUp()
+        throw NoAnswer(seconds: seconds)
+    }
+    return try future.wait()
 }
 #endif

@@ -29,7 +29,7 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
 
     /// Whether the error means the connection is gone (so a fresh one may succeed).
     static func isConnectionFailure(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError else { return error is ChannelError || error is IOError || error is UnansweredStatement }
+        guard let error = error as? PSQLError else { return error is ChannelError || error is IOError || error is NoAnswer }
         switch error.code {
         case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .messageDecodingFailure:
             return true
@@ -50,7 +50,7 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     /// Whether `error` came from the driver (the rest, e.g. `WorkStoreError`, is the store's own).
     static func isDriverError(_ error: any Error) -> Bool {
         error is PSQLError || error is ChannelError || error is IOError || error is NIOConnectionError
-            || error is PostgresDecodingError || error is UnansweredStatement
+            || error is PostgresDecodingError || error is NoAnswer
     }
 
     /// A postgres-nio error as this store's error (PSQLError's own description hides everything).
@@ -58,8 +58,9 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
         if let decoding = error as? PostgresDecodingError {
             return unreadableResult(url: url.redacted, reason: "column \(decoding.columnName) (\(decoding.targetType)): \(decoding.code)")
         }
-        if let unanswered = error as? UnansweredStatement {
-            return connectionLost(url: url.redacted, reason: "no answer within \(unanswered.seconds) s; the connection was closed")
+        if let noAnswer = error as? NoAnswer {
+            let reason = "no answer within \(noAnswer.seconds) s; the connection was closed"
+            return connecting ? unreachable(url: url.redacted, reason: reason) : connectionLost(url: url.redacted, reason: reason)
         }
         guard let psql = error as? PSQLError else {
             return connecting ? unreachable(url: url.redacted, reason: "\(error)") : connectionLost(url: url.redacted, reason: "\(error)")
@@ -75,9 +76,9 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
         return connecting ? unreachable(url: url.redacted, reason: reason) : connectionLost(url: url.redacted, reason: reason)
     }
 }
-/// A statement the server did not answer in time (`PostgresTransaction.answerSeconds`): its
-/// connection is closed and counts as broken, like one the server closed.
-struct UnansweredStatement: Error {
+/// A connection or statement the server did not answer in time (`PostgresConnections.answerSeconds`):
+/// the connection is closed and counts as broken, like one the server closed.
+struct NoAnswer: Error {
     let seconds: Double
 }
 #endif
