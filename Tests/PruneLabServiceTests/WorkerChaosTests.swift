@@ -40,6 +40,34 @@ final class WorkerChaosTests: ServiceTestCase {
         XCTAssertEqual(csv.map(\.point.storeKey).sorted(), planned, "and in results.csv", file: file, line: line)
     }
 
+    /// A worker process stopped (SIGSTOP) while it holds a line of job `id`, and that line. A line
+    /// takes a fraction of a second, so the worker is stopped first and kept only if it still
+    /// holds the lease it was seen with; else it is let go on and another is tried.
+    private func stoppedWorkerHoldingALine(of id: String) throws -> (unit: StoredUnit, pid: pid_t) {
+        var victim: (unit: StoredUnit, pid: pid_t)?
+        try waitUntil(timeout: 120, "a worker stopped while it holds a line") {
+            guard let candidate = try leasedUnit(of: id) else { return false }
+            try stop(candidate.pid)
+            let now = try store.units(of: id).first { $0.key == candidate.unit.key }
+            if now?.state == .leased && now?.fencingToken == candidate.unit.fencingToken {
+                victim = candidate
+                return true
+            }
+            kill(candidate.pid, SIGCONT)
+            return false
+        }
+        return try XCTUnwrap(victim)
+    }
+
+    /// Sends SIGSTOP and waits until the process is stopped (state T in /proc/PID/stat).
+    private func stop(_ pid: pid_t) throws {
+        XCTAssertEqual(kill(pid, SIGSTOP), 0)
+        try waitUntil(timeout: 10, "process \(pid) to stop") {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.split(separator: ")").last?.split(separator: " ").first == "T"
+        }
+    }
+
     /// A unit some worker holds now, with that worker's pid.
     private func leasedUnit(of id: String) throws -> (unit: StoredUnit, pid: pid_t)? {
         for unit in try store.units(of: id) where unit.state == .leased && unit.key.hasPrefix("line/") {
@@ -66,12 +94,7 @@ final class WorkerChaosTests: ServiceTestCase {
         let spec = Self.twentyFourPoints
         let id = try submit(spec.json)
         try waitUntil(timeout: 120, "the first row") { try store.rows(of: id).count >= 1 }
-        var victim: (unit: StoredUnit, pid: pid_t)?
-        try waitUntil(timeout: 60, "a worker holding a line") {
-            victim = try leasedUnit(of: id)
-            return victim != nil
-        }
-        let killed = try XCTUnwrap(victim)
+        let killed = try stoppedWorkerHoldingALine(of: id)
         XCTAssertEqual(kill(killed.pid, SIGKILL), 0)
         let job = try waitForJob(id, ["succeeded", "failed", "cancelled"], timeout: 240)
         XCTAssertEqual(job["state"] as? String, "succeeded", "\(job["error"] ?? "")")
@@ -87,13 +110,7 @@ final class WorkerChaosTests: ServiceTestCase {
         try startService(workers: 2, processes: true)
         let spec = Self.twentyFourPoints
         let id = try submit(spec.json)
-        var victim: (unit: StoredUnit, pid: pid_t)?
-        try waitUntil(timeout: 120, "a worker holding a line") {
-            victim = try leasedUnit(of: id)
-            return victim != nil
-        }
-        let stopped = try XCTUnwrap(victim)
-        XCTAssertEqual(kill(stopped.pid, SIGSTOP), 0)
+        let stopped = try stoppedWorkerHoldingALine(of: id)
         // Past its lease, the other worker takes the unit over and finishes it.
         try waitUntil(timeout: 60, "the unit to be done by another attempt") {
             let unit = try store.units(of: id).first { $0.key == stopped.unit.key }
