@@ -42,7 +42,7 @@ enum ContentCoding {
             while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
             let type = bytes[start..<end]
             func lowercased(_ byte: UInt8) -> UInt8 { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte }
-            func equals<C: Collection<UInt8>>(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ text: C) -> Bool {
+            func equals(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ text: [UInt8]) -> Bool {
                 part.count == text.count && zip(part, text).allSatisfy { lowercased($0) == $1 }
             }
             func hasPrefix(_ text: [UInt8]) -> Bool { type.count >= text.count && equals(type.prefix(text.count), text) }

@@ -47,7 +47,7 @@ final class WorkerChaosTests: ServiceTestCase {
         var victim: (unit: StoredUnit, pid: pid_t)?
         try waitUntil(timeout: 120, "a worker stopped while it holds a line") {
             guard let candidate = try leasedUnit(of: id) else { return false }
-            try stop(candidate.pid)
+            stop(candidate.pid)
             let now = try store.units(of: id).first { $0.key == candidate.unit.key }
             if now?.state == .leased && now?.fencingToken == candidate.unit.fencingToken {
                 victim = candidate
@@ -60,9 +60,9 @@ final class WorkerChaosTests: ServiceTestCase {
     }
 
     /// Sends SIGSTOP and waits until the process is stopped (state T in /proc/PID/stat).
-    private func stop(_ pid: pid_t) throws {
+    private func stop(_ pid: pid_t) {
         XCTAssertEqual(kill(pid, SIGSTOP), 0)
-        try waitUntil(timeout: 10, "process \(pid) to stop") {
+        waitUntil(timeout: 10, "process \(pid) to stop") {
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
             return stat.split(separator: ")").last?.split(separator: " ").first == "T"
         }

@@ -107,7 +107,7 @@ final class PostgresConnections: @unchecked Sendable {
             let connecting = PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger)
             return try waitAtMost(answerSeconds, for: connecting) {
                 // A connection that arrives after all is closed at once.
-                connecting.whenSuccess { connection in (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} } }
+                connecting.whenSuccess(closeHoldingIt)
             }
         } catch {
             throw PostgresStoreError.from(error, url: url, connecting: true)
@@ -155,11 +155,9 @@ final class PostgresConnections: @unchecked Sendable {
         if !keep { discard(connection) }
     }
 
-    /// Closes a connection leaving the pool. The closure holds it until the close completes:
-    /// postgres-nio asserts that a connection is closed before it is freed, and a broken one
-    /// freed at once (the server restarted under it) crashed debug builds.
+    /// Closes a connection leaving the pool.
     private func discard(_ connection: PostgresConnection) {
-        (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
+        closeHoldingIt(connection)
     }
 
     private func rollBack(_ connection: PostgresConnection) {
@@ -190,10 +188,7 @@ struct PostgresTransaction {
     /// The statement's result, or `NoAnswer` after `answerSeconds`, the connection then closed
     /// (which also fails the statement's future, so nothing is left waiting on it).
     private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
-        try waitAtMost(answerSeconds, for: future) {
-            let connection = connection
-            (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
-        }
+        try waitAtMost(answerSeconds, for: future) { closeHoldingIt(connection) }
     }
 
     /// Runs a query; its rows, each addressable by column name.
@@ -217,6 +212,13 @@ struct PostgresTransaction {
         return try row["now"].decode(Double.self)
     }
 }
+/// Closes `connection`, the closure holding it until the close completes: postgres-nio asserts
+/// that a connection is closed before it is freed, and a broken one freed at once (the server
+/// restarted under it) crashed debug builds.
+func closeHoldingIt(_ connection: PostgresConnection) {
+    (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
+}
+
 /// `future`'s value, waiting at most `seconds`; after that `giveUp` runs and `NoAnswer` is thrown.
 /// The store's API is synchronous, so its callers wait on futures from their own threads.
 func waitAtMost<T: Sendable>(_ seconds: Double, for future: EventLoopFuture<T>, giveUp: () -> Void) throws -> T {
