@@ -7,19 +7,20 @@ struct RequestTarget: Equatable {
 
     init(_ target: String) {
         var rest = Substring(target)
-        if !rest.hasPrefix("/"), let schemeEnd = rest.range(of: "://") {
+        if rest.utf8.first != UInt8(ascii: "/"), let schemeEnd = rest.range(of: "://") {
             // absolute-form: drop "scheme://authority".
             rest = rest[schemeEnd.upperBound...]
-            rest = rest.firstIndex(where: { $0 == "/" || $0 == "?" }).map { rest[$0...] } ?? ""
+            rest = rest.utf8.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }).map { rest[$0...] } ?? ""
         }
-        if let mark = rest.firstIndex(of: "?") {
+        // Searched as bytes: a target is ASCII, and a Character search would break graphemes.
+        if let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
             rawPath = String(rest[..<mark])
             rawQuery = String(rest[rest.index(after: mark)...])
         } else {
             rawPath = String(rest)
             rawQuery = nil
         }
-        if !rawPath.hasPrefix("/") { rawPath = "/" + rawPath }
+        if rawPath.utf8.first != UInt8(ascii: "/") { rawPath = "/" + rawPath }
     }
 
     /// The path decoded once, or nil when an escape is malformed.

@@ -114,13 +114,20 @@ public struct RouteTable: Sendable {
 
     /// The still-encoded path split, then each segment decoded (an encoded "/" stays data); nil
     /// on malformed percent-encoding.
-    private static func segments(of target: String) -> [String]? {
+    /// Runs for every request, twice (body handling, then the answer): it scans bytes and
+    /// copies only the segments themselves.
+    static func segments(of target: String) -> [String]? {
+        let rawPath = RequestTarget(target).rawPath
         var segments: [String] = []
-        for raw in RequestTarget(target).rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            guard let segment = PercentDecoding.decode(raw) else { return nil }
+        let path = rawPath.utf8
+        var start = path.index(after: path.startIndex)   // after the leading "/"
+        while true {
+            let end = path[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            guard let segment = PercentDecoding.decode(rawPath[start..<end]) else { return nil }
             segments.append(segment)
+            guard end < path.endIndex else { return segments }
+            start = path.index(after: end)
         }
-        return segments
     }
 
     /// A path names one resource: of the patterns it matches, the most specific (a literal

@@ -77,17 +77,7 @@ public struct StaticFiles: Sendable {
         if rawTarget.utf8.contains(UInt8(ascii: "%")), Self.hasEncodedSeparatorOrNUL(RequestTarget(rawTarget).rawPath) {
             throw Refusal(status: .badRequest, detail: "encoded slash, backslash or NUL in path")
         }
-        guard !relativePath.utf8.contains(0), !relativePath.utf8.contains(UInt8(ascii: "\\")) else {
-            throw Refusal(status: .badRequest, detail: "NUL or backslash in path")
-        }
-        let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
-        if components.contains(where: { $0 == ".." || $0 == "." }) {
-            throw Refusal(status: .badRequest, detail: "dot segments are not allowed in paths")
-        }
-        if components.contains(where: { $0.hasPrefix(".") }) {
-            throw Refusal(status: .notFound, detail: "hidden files are not served")
-        }
-        let joined = components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")
+        let joined = try plainJoined(relativePath) ?? checkedJoined(relativePath)
         var requested = stat()
         if stat(joined, &requested) == 0, (requested.st_mode & S_IFMT) == S_IFREG,
            let known = cache.realPath(ofRequested: joined, identity: FileIdentity(requested)) {
@@ -109,6 +99,35 @@ public struct StaticFiles: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal(status: .notFound, detail: "not a regular file: /\(relativePath)") }
         cache.remember(requested: joined, realPath: real)
         return .file(real, FileIdentity(info))
+    }
+
+    /// `relativePath` under the root when it is plain ("a/b.svg": no empty, dot or hidden segment,
+    /// no NUL or backslash), found in one pass over its bytes; nil when it needs `checkedJoined`.
+    /// Every request for a static file comes here, and nearly all paths are plain.
+    private func plainJoined(_ relativePath: String) -> String? {
+        var previous = UInt8(ascii: "/")
+        for byte in relativePath.utf8 {
+            if byte == 0 || byte == UInt8(ascii: "\\") { return nil }
+            if previous == UInt8(ascii: "/") && (byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")) { return nil }
+            previous = byte
+        }
+        guard previous != UInt8(ascii: "/") else { return nil }   // empty, or a trailing slash
+        return realRoot + "/" + relativePath
+    }
+
+    /// `relativePath` under the root with empty segments dropped, or the refusal it deserves.
+    private func checkedJoined(_ relativePath: String) throws -> String {
+        guard !relativePath.utf8.contains(0), !relativePath.utf8.contains(UInt8(ascii: "\\")) else {
+            throw Refusal(status: .badRequest, detail: "NUL or backslash in path")
+        }
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
+        if components.contains(where: { $0 == ".." || $0 == "." }) {
+            throw Refusal(status: .badRequest, detail: "dot segments are not allowed in paths")
+        }
+        if components.contains(where: { $0.hasPrefix(".") }) {
+            throw Refusal(status: .notFound, detail: "hidden files are not served")
+        }
+        return components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")
     }
 
     /// "%2F", "%5C" or "%00" in any case: after decoding they could no longer be told apart

@@ -16,10 +16,11 @@ enum PercentDecoding {
     /// Decodes `%XX` escapes once (and `+` as a space when asked). Nil on a malformed escape
     /// or when the result is not valid UTF-8.
     static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
-        let utf8 = Array(text.utf8)
-        guard utf8.contains(UInt8(ascii: "%")) || (plusAsSpace && utf8.contains(UInt8(ascii: "+"))) else {
+        // Most paths and names have nothing to decode: check without copying.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
         }
+        let utf8 = Array(text.utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var index = 0

@@ -44,6 +44,19 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(try get("/jobs/a%2Fb")?.text, "id=a/b path=/jobs/a/b query=")
     }
 
+    func testPathSegmentsSplitOnRawSlashesAndDecodeEachOnce() {
+        let cases: [(String, [String]?)] = [
+            ("/", [""]), ("/jobs", ["jobs"]), ("/jobs/", ["jobs", ""]), ("//jobs", ["", "jobs"]),
+            ("/jobs/7/files/a.csv", ["jobs", "7", "files", "a.csv"]), ("/jobs/7?x=/y", ["jobs", "7"]),
+            ("/a%2Fb/c", ["a/b", "c"]), ("/%C3%A9t%C3%A9", ["été"]), ("/a+b", ["a+b"]), ("/a%2541", ["a%41"]),
+            ("http://host:8080/jobs/7?q", ["jobs", "7"]), ("http://host", [""]),
+            ("/a%", nil), ("/a%4", nil), ("/%G1", nil), ("/%FF", nil),
+        ]
+        for (target, expected) in cases {
+            XCTAssertEqual(RouteTable.segments(of: target), expected, target)
+        }
+    }
+
     func testQueryParsing() throws {
         XCTAssertEqual(try get("/jobs/1?state=running&name=a+b%26c&flag&empty=")?.text,
                        "id=1 path=/jobs/1 query=state=running&name=a b&c&flag=&empty=")

@@ -146,6 +146,18 @@ final class StaticFilesTests: XCTestCase {
         XCTAssertEqual(try get("/in.txt").text, "0123456789", "a symlink inside the root is fine")
     }
 
+    func testEmptySegmentsAndTrailingSlashesResolveLikeTheirPlainForm() throws {
+        // Plain paths take a one-pass check; these take the full one and must land on the same files.
+        for target in ["//digits.txt", "/jobs//a/index.html", "/jobs/a//index.html", "/jobs/a/"] {
+            let response = try get(target)
+            XCTAssertEqual(response.status, 200, target)
+            XCTAssertEqual(response.text, target.hasSuffix("txt") ? "0123456789" : "<html>job a</html>", target)
+        }
+        XCTAssertEqual(try get("/jobs/a").status, 301, "a folder without its slash")
+        XCTAssertEqual(try get("/jobs/.a/index.html").status, 404, "a hidden segment inside a path")
+        XCTAssertEqual(try get("/jobs/a/./index.html").status, 400)
+    }
+
     func testASymlinkRepointedOutOfTheRootAfterCachingIsRefused() throws {
         // The remembered real path is used only while the requested path's file is the cached one.
         XCTAssertEqual(try get("/in.txt").text, "0123456789")
