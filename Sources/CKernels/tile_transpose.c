@@ -41,8 +41,11 @@ PRUNELAB_BODY void tile_load(const int isa, const float *restrict rows, int64_t 
     (void)isa;
     const lane8 zero = {0};
     const int64_t blocked = features & ~(int64_t)7;
-    for (int64_t s0 = 0; s0 < W; s0 += 8) {
-        for (int64_t f0 = 0; f0 < blocked; f0 += 8) {
+    // Features outer: the 8 tile lines of a block are finished before the next block starts.
+    // Samples outer wrote each 128-byte line in four visits a whole tile apart, by then evicted
+    // from L1 (784 features: 5.9 us a tile, against 3.5 this way, with the input in L2).
+    for (int64_t f0 = 0; f0 < blocked; f0 += 8) {
+        for (int64_t s0 = 0; s0 < W; s0 += 8) {
             lane8 r[8];
             for (int i = 0; i < 8; i++) {
                 r[i] = s0 + i < count ? (lane8)(*(const row8 *)(rows + (s0 + i) * features + f0)) : zero;
