@@ -1,6 +1,9 @@
 /// Everything `prunelab bench` measures in one run; encodes to the `--json` output.
 package struct BenchmarkReport: Codable, Sendable {
     package var cores: Int
+    /// The CPU's model name (`MachineIdentity`): the project's machines change kind, and figures
+    /// from different kinds are not comparable.
+    package var cpu: String? = MachineIdentity.current.cpu
     /// The OpenBLAS kernel family the products ran with (e.g. "SkylakeX").
     package var blasKernel: String
     /// The build of PruneLab's own C kernels (sparse layer, Adam) that ran: see `KernelInstructionSet`.
@@ -16,7 +19,7 @@ package struct BenchmarkReport: Codable, Sendable {
     package var tensorflow: TensorFlowFigures? = nil
 
     enum CodingKeys: String, CodingKey {
-        case cores, training, inference, sweep, tensorflow
+        case cores, cpu, training, inference, sweep, tensorflow
         case sgemmGFLOPS = "sgemm_gflops", blasKernel = "blas_kernel", kernelInstructionSet = "kernel_instruction_set"
     }
 
@@ -26,6 +29,7 @@ package struct BenchmarkReport: Codable, Sendable {
     package func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(cores, forKey: .cores)
+        try container.encodeIfPresent(cpu, forKey: .cpu)
         try container.encode(blasKernel, forKey: .blasKernel)
         try container.encode(kernelInstructionSet, forKey: .kernelInstructionSet)
         try container.encodeIfPresent(sgemmGFLOPS, forKey: .sgemmGFLOPS)

@@ -5,7 +5,7 @@ extension BenchmarkReport {
     package var table: String {
         var lines = [String]()
         let shape = inference.layerSizes.map(String.init).joined(separator: "-")
-        lines.append("PruneLab bench (\(cores) cores)")
+        lines.append("PruneLab bench (\(cores) cores\(cpu.map { ", " + $0 } ?? ""))")
         lines.append("kernels: OpenBLAS \(blasKernel), one thread per core; sparse layer and Adam built for \(kernelInstructionSet)")
         lines.append("")
         if let sgemmGFLOPS, let training {
