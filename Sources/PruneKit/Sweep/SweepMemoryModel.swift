@@ -79,7 +79,9 @@ struct SweepMemoryModel {
         for layer in 0..<(sizes.count - 1) {
             let outputs = sizes[layer + 1]
             let chunks = sizes[layer] * outputs * rows >= Parallel.minimumParallelWork ? min(cores, outputs / 16) : 1
-            let columns = chunks > 1 ? ((outputs + chunks - 1) / chunks + 15) / 16 * 16 : outputs
+            let columns = chunks > 1
+                ? (0..<chunks).map { Parallel.chunkBounds($0, of: chunks, count: outputs, alignment: 16).count }.max() ?? outputs
+                : outputs
             guard columns > Self.blasPanel else { continue }
             let panel = float * Double(min(sizes[layer], Self.blasPanel)) * Double(rows + Self.blasPanel)
             perThread = max(perThread, min(panel, Self.blasBufferBytes))
