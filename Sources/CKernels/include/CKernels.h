@@ -59,6 +59,12 @@ void prunelab_small_dense_layer(int isa, const float *input, int64_t rows, int64
 void prunelab_adam_update(int isa, float *weights, float *m, float *v, float *gradients, const float *mask, int64_t count,
                           float beta1, float beta2, float epsilon, float alpha);
 
+/// Rows `indices[0] ..< indices[count]` of the row-major byte matrix `pixels` (`features` bytes a row) as
+/// consecutive float rows at `out`, each byte times `scale` (one rounding, so every instruction set gives
+/// the same bits). Each row's cache lines are prefetched a few rows ahead. Indices must be in range.
+void prunelab_gather_scaled_bytes(int isa, const uint8_t *pixels, const int64_t *indices, int64_t count, int64_t features,
+                                  float scale, float *out);
+
 /// The CPU's spin-wait hint (x86 `pause`): a thread polling a flag lets its sibling run and
 /// leaves the loop without a memory-order mis-speculation. Nothing on other CPUs.
 static inline void prunelab_spin_pause(void) {

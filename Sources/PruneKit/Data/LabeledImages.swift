@@ -1,3 +1,4 @@
+import CKernels
 /// A set of labelled samples. Byte samples (IDX images, uint8 arrays) stay `UInt8` in memory
 /// (a quarter of the size of `Float`) and `fillBatch` scales just the samples a batch needs to
 /// [0, 1]; float samples (float32 arrays, CSV columns) are used as given.
@@ -63,15 +64,18 @@ public struct LabeledImages: Sendable {
         var row = destination
         switch values {
         case .bytes(let pixels):
-            let scale: Float = 1 / 255
-            pixels.withUnsafeBufferPointer { source in
-                for index in indices {
-                    precondition(index >= 0 && index < count, "sample \(index) out of 0..<\(count)")
-                    let sample = source.baseAddress! + index * features
-                    for j in 0..<features { row[j] = Float(sample[j]) * scale }
-                    row += features
+            // Random rows of a set far larger than the caches: the C loop prefetches rows ahead.
+            let gather = { (rows: UnsafeBufferPointer<Int>) in
+                for index in rows { precondition(index >= 0 && index < count, "sample \(index) out of 0..<\(count)") }
+                pixels.withUnsafeBufferPointer { source in
+                    rows.withMemoryRebound(to: Int64.self) { rows in
+                        guard let first = rows.baseAddress, let bytes = source.baseAddress else { return }
+                        prunelab_gather_scaled_bytes(KernelInstructionSet.best.rawValue, bytes, first, Int64(rows.count),
+                                                     Int64(features), 1 / 255, destination)
+                    }
                 }
             }
+            if indices.withContiguousStorageIfAvailable(gather) == nil { Array(indices).withUnsafeBufferPointer(gather) }
         case .floats(let floats):
             floats.withUnsafeBufferPointer { source in
                 for index in indices {

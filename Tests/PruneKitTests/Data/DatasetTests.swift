@@ -117,6 +117,21 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(batch[0, 1], 0.4, accuracy: 1e-7)
     }
 
+    func testFillBatchGivesEachByteTimesTheScaleExactlyForScatteredRows() {
+        // More rows than the C loop prefetches ahead, rows that straddle cache lines, every byte value.
+        let features = 300, count = 40
+        let pixels = (0..<features * count).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 255) }
+        let images = LabeledImages(features: features, pixels: pixels, labels: [UInt8](repeating: 0, count: count))
+        let order = [39, 0, 17, 17, 3, 38, 21, 5, 9, 30, 1, 2]
+        var batch = Matrix(rows: 0, cols: 0)
+        images.fillBatch(order, into: &batch)
+        let scale: Float = 1 / 255
+        XCTAssertEqual(batch.data, order.flatMap { row in pixels[row * features ..< (row + 1) * features].map { Float($0) * scale } })
+        images.fillBatch(order[2...], into: &batch)
+        XCTAssertEqual(batch.rows, order.count - 2)
+        XCTAssertEqual(Array(batch.data.prefix(features)), pixels[17 * features ..< 18 * features].map { Float($0) * scale })
+    }
+
     func testFashionMNISTFromDebianPackage() throws {
         try TestRequirement.fashionMNIST()
         let data = try Dataset.load(DatasetSpec(trainLimit: 100, testLimit: 10))
