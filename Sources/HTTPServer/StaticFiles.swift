@@ -120,11 +120,14 @@ public struct StaticFiles: Sendable {
         guard !relativePath.utf8.contains(0), !relativePath.utf8.contains(UInt8(ascii: "\\")) else {
             throw Refusal(status: .badRequest, detail: "NUL or backslash in path")
         }
-        let components = relativePath.split(separator: "/", omittingEmptySubsequences: true)
+        // Split on the byte "/": split on Characters, a decoded U+0600 (a prepended mark) swallowed
+        // the "/" after it, and "\u{0600}/.env" was one component that passed the hidden-file check.
+        let components = relativePath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+            .map { String(decoding: $0, as: UTF8.self) }
         if components.contains(where: { $0 == ".." || $0 == "." }) {
             throw Refusal(status: .badRequest, detail: "dot segments are not allowed in paths")
         }
-        if components.contains(where: { $0.hasPrefix(".") }) {
+        if components.contains(where: { $0.utf8.first == UInt8(ascii: ".") }) {
             throw Refusal(status: .notFound, detail: "hidden files are not served")
         }
         return components.isEmpty ? realRoot : realRoot + "/" + components.joined(separator: "/")

@@ -158,6 +158,20 @@ final class StaticFilesTests: XCTestCase {
         XCTAssertEqual(try get("/jobs/a/./index.html").status, 400)
     }
 
+    func testHiddenNamesAreFoundByBytesNotByCharacters() throws {
+        // U+0600 is a prepended mark: as Characters, "\u{0600}/" is one, and "\u{0600}/.env" was a
+        // single component that did not start with "."; a combining accent after the dot hid it too.
+        let folder = root.appendingPathComponent("\u{0600}")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "hidden".write(to: folder.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        try "accent".write(to: root.appendingPathComponent(".\u{301}env"), atomically: true, encoding: .utf8)
+        for target in ["/%D8%80/.env", "/.%CC%81env"] {
+            let response = try get(target)
+            XCTAssertEqual(response.status, 404, target)
+            XCTAssertFalse(response.text == "hidden" || response.text == "accent", target)
+        }
+    }
+
     func testASymlinkRepointedOutOfTheRootAfterCachingIsRefused() throws {
         // The remembered real path is used only while the requested path's file is the cached one.
         XCTAssertEqual(try get("/in.txt").text, "0123456789")
