@@ -12,10 +12,11 @@ struct RequestTarget: Equatable {
             rest = rest[schemeEnd.upperBound...]
             rest = rest.utf8.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }).map { rest[$0...] } ?? ""
         }
-        // Searched as bytes: a target is ASCII, and a Character search would break graphemes.
+        // Searched as bytes: the parser admits only visible ASCII in a target (a Character search
+        // also paid for grapheme breaking on every request).
         if let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
             rawPath = String(rest[..<mark])
-            rawQuery = String(rest[rest.index(after: mark)...])
+            rawQuery = String(rest[rest.utf8.index(after: mark)...])
         } else {
             rawPath = String(rest)
             rawQuery = nil

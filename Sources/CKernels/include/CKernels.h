@@ -59,7 +59,7 @@ void prunelab_small_dense_layer(int isa, const float *input, int64_t rows, int64
 void prunelab_adam_update(int isa, float *weights, float *m, float *v, float *gradients, const float *mask, int64_t count,
                           float beta1, float beta2, float epsilon, float alpha);
 
-/// Rows `indices[0] ..< indices[count]` of the row-major byte matrix `pixels` (`features` bytes a row) as
+/// The rows `indices[0]`, ..., `indices[count - 1]` of the row-major byte matrix `pixels` (`features` bytes a row) as
 /// consecutive float rows at `out`, each byte times `scale` (one rounding, so every instruction set gives
 /// the same bits). Each row's cache lines are prefetched a few rows ahead. Indices must be in range.
 void prunelab_gather_scaled_bytes(int isa, const uint8_t *pixels, const int64_t *indices, int64_t count, int64_t features,

@@ -67,10 +67,11 @@ public struct LabeledImages: Sendable {
             // Random rows of a set far larger than the caches: the C loop prefetches rows ahead.
             let gather = { (rows: UnsafeBufferPointer<Int>) in
                 for index in rows { precondition(index >= 0 && index < count, "sample \(index) out of 0..<\(count)") }
+                precondition(MemoryLayout<Int>.size == MemoryLayout<Int64>.size, "the C gather takes 64-bit indices")
                 pixels.withUnsafeBufferPointer { source in
-                    rows.withMemoryRebound(to: Int64.self) { rows in
-                        guard let first = rows.baseAddress, let bytes = source.baseAddress else { return }
-                        prunelab_gather_scaled_bytes(KernelInstructionSet.best.rawValue, bytes, first, Int64(rows.count),
+                    rows.withMemoryRebound(to: Int64.self) { rowIndices in
+                        guard let first = rowIndices.baseAddress, let bytes = source.baseAddress else { return }
+                        prunelab_gather_scaled_bytes(KernelInstructionSet.best.rawValue, bytes, first, Int64(rowIndices.count),
                                                      Int64(features), 1 / 255, destination)
                     }
                 }

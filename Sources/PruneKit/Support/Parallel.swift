@@ -28,7 +28,7 @@ package enum Parallel {
     /// `alignment` (except the end), so SIMD loops and matrix blocks start aligned.
     static func forEachChunk(of count: Int, minimumChunk: Int = 32_768, alignment: Int = 64,
                              _ body: (Range<Int>) -> Void) {
-        let chunks = min(coreCount, count / max(1, minimumChunk))
+        let chunks = chunkCount(of: count, minimumChunk: minimumChunk)
         if chunks <= 1 {
             if count > 0 { FlushToZero.run { body(0..<count) } }
             return
@@ -37,6 +37,11 @@ package enum Parallel {
             let range = chunkBounds(chunk, of: chunks, count: count, alignment: alignment)
             if !range.isEmpty { body(range) }
         }
+    }
+
+    /// How many chunks `forEachChunk` makes: one per core, each of at least `minimumChunk` elements.
+    static func chunkCount(of count: Int, minimumChunk: Int) -> Int {
+        min(coreCount, count / max(1, minimumChunk))
     }
 
     /// Chunk `chunk` of `chunks` over `0..<count`: each bound is the multiple of `alignment`
@@ -70,6 +75,19 @@ package enum Parallel {
     /// Splits the `count` rows or columns of a product of `work` multiply-adds across the
     /// cores when it is large enough, in blocks aligned to 16 floats (one cache line).
     static func forEachBlock(of count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        forEachChunk(of: count, minimumChunk: work >= minimumParallelWork ? 16 : max(1, count), alignment: 16, body)
+        forEachChunk(of: count, minimumChunk: blockMinimum(count: count, work: work), alignment: blockAlignment, body)
+    }
+
+    /// The blocks `forEachBlock` would run (one, `0..<count`, when it keeps the work on one core):
+    /// what a memory estimate needs to know of the split.
+    static func blocks(of count: Int, work: Int) -> [Range<Int>] {
+        let chunks = chunkCount(of: count, minimumChunk: blockMinimum(count: count, work: work))
+        guard chunks > 1 else { return [0..<count] }
+        return (0..<chunks).map { chunkBounds($0, of: chunks, count: count, alignment: blockAlignment) }
+    }
+
+    private static let blockAlignment = 16
+    private static func blockMinimum(count: Int, work: Int) -> Int {
+        work >= minimumParallelWork ? blockAlignment : max(1, count)
     }
 }

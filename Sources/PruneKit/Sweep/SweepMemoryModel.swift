@@ -73,15 +73,13 @@ struct SweepMemoryModel {
     /// packs a panel of its input (the panel width times the rows); narrower ones touch little.
     /// The products of a forward pass are split by output columns as `Parallel.forEachBlock` does.
     private func blasWorkspace(rows: Int, sizes: [Int]) -> Double {
-        let cores = Parallel.coreCount
         var perThread = 0.0
         var threads = 1
         for layer in 0..<(sizes.count - 1) {
             let outputs = sizes[layer + 1]
-            let chunks = sizes[layer] * outputs * rows >= Parallel.minimumParallelWork ? min(cores, outputs / 16) : 1
-            let columns = chunks > 1
-                ? (0..<chunks).map { Parallel.chunkBounds($0, of: chunks, count: outputs, alignment: 16).count }.max() ?? outputs
-                : outputs
+            let blocks = Parallel.blocks(of: outputs, work: sizes[layer] * outputs * rows)
+            let chunks = blocks.count
+            let columns = blocks.map(\.count).max() ?? outputs
             guard columns > Self.blasPanel else { continue }
             let panel = float * Double(min(sizes[layer], Self.blasPanel)) * Double(rows + Self.blasPanel)
             perThread = max(perThread, min(panel, Self.blasBufferBytes))

@@ -13,6 +13,35 @@ final class CoreShareTests: XCTestCase {
         XCTAssertEqual(Parallel.coreCount(environment: [:], available: 0), 1)
     }
 
+    func testChunksAreAlignedAndAsEvenAsAlignmentAllows() {
+        // The shapes of the reference net and LeNet-300-100 on two cores.
+        XCTAssertEqual(Parallel.chunkBounds(0, of: 2, count: 100, alignment: 16), 0..<48)
+        XCTAssertEqual(Parallel.chunkBounds(1, of: 2, count: 100, alignment: 16), 48..<100)
+        XCTAssertEqual(Parallel.chunkBounds(0, of: 2, count: 300, alignment: 16), 0..<144)
+        XCTAssertEqual(Parallel.chunkBounds(0, of: 2, count: 1000, alignment: 16), 0..<496)
+        XCTAssertEqual(Parallel.blocks(of: 10, work: 64 * 100 * 10), [0..<10], "too little work to split")
+        XCTAssertEqual(Parallel.blocks(of: 100, work: 64 * 300 * 100).count, min(Parallel.coreCount, 100 / 16))
+        if Parallel.coreCount == 2 {   // the project's machines
+            XCTAssertEqual(Parallel.blocks(of: 100, work: 64 * 300 * 100), [0..<48, 48..<100])
+        }
+        for count in [1, 17, 100, 200, 300, 500, 784, 1000, 4097] {
+            for chunks in 2...5 {
+                for alignment in [1, 2, 16, 64] {
+                    let ranges = (0..<chunks).map { Parallel.chunkBounds($0, of: chunks, count: count, alignment: alignment) }
+                    XCTAssertEqual(ranges.first?.lowerBound, 0)
+                    XCTAssertEqual(ranges.last?.upperBound, count)
+                    for (a, b) in zip(ranges, ranges.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+                    for range in ranges.dropLast() where !range.isEmpty { XCTAssertEqual(range.upperBound % alignment, 0) }
+                    // Each bound is the aligned value nearest its even share, so each chunk is within one alignment of it.
+                    let share = Double(count) / Double(chunks)
+                    for range in ranges {
+                        XCTAssertLessThanOrEqual(abs(Double(range.count) - share), Double(alignment), "\(count) in \(chunks) of \(alignment)")
+                    }
+                }
+            }
+        }
+    }
+
     func testPreparingOpenBLASIsDoneOnceAndLeavesItSingleThreaded() {
         let name = GEMM.prepare()
         XCTAssertEqual(GEMM.prepare(), name)
