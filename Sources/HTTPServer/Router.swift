@@ -114,10 +114,13 @@ public struct RouteTable: Sendable {
 
     /// The still-encoded path split, then each segment decoded (an encoded "/" stays data); nil
     /// on malformed percent-encoding.
-    /// Runs for every request, twice (body handling, then the answer): it scans bytes and
-    /// copies only the segments themselves.
+    /// Runs for every request, twice (body handling, then the answer): it scans bytes, slices an
+    /// origin-form target ("/path?query", nearly every request) in place instead of parsing it
+    /// into a `RequestTarget` again, and copies only the segments themselves.
     static func segments(of target: String) -> [String]? {
-        let rawPath = RequestTarget(target).rawPath
+        let rawPath = target.utf8.first == UInt8(ascii: "/")
+            ? target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)]
+            : Substring(RequestTarget(target).rawPath)
         var segments: [String] = []
         let path = rawPath.utf8
         var start = path.index(after: path.startIndex)   // after the leading "/"
