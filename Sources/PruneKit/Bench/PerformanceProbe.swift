@@ -94,7 +94,7 @@ package enum PerformanceProbe {
 
         init(layerSizes: [Int], batchSize: Int) {
             precondition(layerSizes.count >= 2 && batchSize > 0, "need a network and a batch size")
-                var generator = SeededGenerator(seed: 2)
+            var generator = SeededGenerator(seed: 2)
             let samples = batchSize * Self.batchesOfData
             let classes = min(layerSizes.last!, 256)
             data = LabeledImages(features: layerSizes[0],
@@ -109,7 +109,10 @@ package enum PerformanceProbe {
         func step(update: Bool) {
             let start = nextBatch * batchSize
             nextBatch = (nextBatch + 1) % Self.batchesOfData
-            session.step(data: data, indices: start..<start + batchSize, optimizer: update ? optimizer : nil)
+            let next = nextBatch * batchSize
+            // As `Trainer` does: the next batch is gathered during this step.
+            session.step(data: data, indices: start..<start + batchSize, optimizer: update ? optimizer : nil,
+                         next: next..<next + batchSize)
         }
 
         func run(steps: Int) {

@@ -148,11 +148,13 @@ public struct Trainer {
             for step in 1...stepsPerEpoch {
                 if cancellation?.isCancelled == true { throw SweepCancelled() }
                 let batch = order[(step - 1) * config.batchSize..<min(data.count, step * config.batchSize)]
+                // The next batch of this epoch is gathered during this step (the next epoch's order is not drawn yet).
+                let next = step < stepsPerEpoch ? order[step * config.batchSize..<min(data.count, (step + 1) * config.batchSize)] : nil
                 if let maskUpdate = hooks.maskUpdate, let newMasks = maskUpdate(globalStep, { session.exportModel() }) {
                     session.replaceMasks(newMasks)
                     masksChanged = true
                 }
-                lossSum += session.step(data: data, indices: batch, optimizer: optimizer)
+                lossSum += session.step(data: data, indices: batch, optimizer: optimizer, next: next)
                 if masksChanged { session.applyMasks() }
                 globalStep += 1
                 seen += batch.count

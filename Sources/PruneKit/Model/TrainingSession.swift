@@ -25,9 +25,18 @@ final class TrainingSession {
     private var gradientContents = GradientContents.zero
     /// Per layer, 1 where the weight trains and 0 where it is held at zero; nil: unmasked.
     private var masks: [FloatBuffer?]
-    /// The batch's input rows, scaled to [0, 1].
-    private let input: FloatBuffer
-    private let labels: UnsafeMutablePointer<Int32>
+    /// Two batch buffers, each the batch's input rows scaled to [0, 1] and its labels: a step
+    /// trains on one while the next batch is gathered into the other (`step`'s `next`).
+    private let inputs: [FloatBuffer]
+    private let labels: [UnsafeMutablePointer<Int32>]
+    /// What the batch buffers hold for the next step.
+    private enum GatheredBatch {
+        /// Nothing the next step can use: it gathers its batch itself.
+        case none
+        /// Buffer `buffer` holds the samples at `indices`, gathered during the last step.
+        case next(buffer: Int, indices: [Int])
+    }
+    private var gathered = GatheredBatch.none
     /// Per layer, its output for the batch: after ReLU for hidden layers, logits for the last.
     private let activations: [FloatBuffer]
     /// Two buffers the backward pass alternates between for dL/d(layer output).
@@ -50,8 +59,8 @@ final class TrainingSession {
         self.batchCapacity = batchCapacity
         parameters = FloatBuffer(count: offset)
         gradients = FloatBuffer(count: offset)
-        input = FloatBuffer(count: batchCapacity * model.weights[0].rows)
-        labels = .allocate(capacity: batchCapacity)
+        inputs = (0..<2).map { _ in FloatBuffer(count: batchCapacity * model.weights[0].rows) }
+        labels = (0..<2).map { _ in .allocate(capacity: batchCapacity) }
         activations = model.weights.map { FloatBuffer(count: batchCapacity * $0.cols) }
         let widest = model.layerSizes.max()!
         outputGradient = FloatBuffer(count: batchCapacity * widest)
@@ -72,7 +81,7 @@ final class TrainingSession {
     }
 
     deinit {
-        labels.deallocate()
+        for buffer in labels { buffer.deallocate() }
     }
 
     /// Copies `model`'s parameters in, zeroing the masked weights.
@@ -136,39 +145,62 @@ final class TrainingSession {
     /// without one, `gradients` holds dL/dparameters of the batch's mean loss (masked weights'
     /// gradients zeroed). Returns the batch's summed loss.
     ///
+    /// `next`, the samples the following step will train on (from the same `data`), is gathered
+    /// during this step's last region, by the core that finishes its block first; the following
+    /// step then starts at once. A following step asked for other samples gathers them itself.
+    ///
     /// Each layer's backward pass runs as one parallel region: every core takes a block of the
     /// layer's input rows and computes dL/dX for them (reading W's rows before they change),
     /// then dL/dW for the same rows, and the optimizer masks it and updates those rows of W
     /// while the gradient is still in its cache. Biases are small and updated after the region.
     @discardableResult
-    func step<C: Collection>(data: LabeledImages, indices: C, optimizer: Optimizer?) -> Double where C.Element == Int {
+    func step<C: Collection>(data: LabeledImages, indices: C, optimizer: Optimizer?, next: C? = nil) -> Double where C.Element == Int {
         let rows = indices.count
         precondition(rows > 0 && rows <= batchCapacity, "batch of \(rows) samples for a session sized for \(batchCapacity)")
-        data.fillBatch(indices, into: input.pointer)
-        data.labels(at: indices, into: labels)
+        let buffer: Int
+        if case let .next(gatheredBuffer, gatheredIndices) = gathered, gatheredIndices.elementsEqual(indices) {
+            buffer = gatheredBuffer
+        } else {
+            buffer = 0
+            data.fillBatch(indices, into: inputs[buffer].pointer)
+            data.labels(at: indices, into: labels[buffer])
+        }
+        let input = inputs[buffer].pointer, batchLabels = labels[buffer]
+        gathered = .none
+        var gatherNext: (() -> Void)?
+        if let next {
+            precondition(next.count <= batchCapacity, "next batch of \(next.count) samples for a session sized for \(batchCapacity)")
+            let nextBuffer = 1 - buffer
+            gatherNext = { [inputs, labels] in
+                data.fillBatch(next, into: inputs[nextBuffer].pointer)
+                data.labels(at: next, into: labels[nextBuffer])
+            }
+            gathered = .next(buffer: nextBuffer, indices: Array(next))
+        }
         let p = parameters.pointer
         let g = gradients.pointer
         let last = layers.count - 1
 
         for (l, slot) in layers.enumerated() {
-            linearForward(output: activations[l].pointer, input: l == 0 ? input.pointer : activations[l - 1].pointer,
+            linearForward(output: activations[l].pointer, input: l == 0 ? input : activations[l - 1].pointer,
                           weight: p + slot.weightOffset, bias: slot.biasOffset.map { p + $0 }, relu: l < last,
                           rows: rows, inputs: slot.inputs, outputs: slot.outputs)
         }
 
         var dOutput = outputGradient.pointer
         var dInput = inputGradient.pointer
-        let loss = softmaxCrossEntropy(logits: activations[last].pointer, labels: labels, rows: rows,
+        let loss = softmaxCrossEntropy(logits: activations[last].pointer, labels: batchLabels, rows: rows,
                                        classes: layers[last].outputs, logitsGradient: dOutput)
         optimizer?.beginStep()
         let weightGradientIsZero = gradientContents == .zero
         for l in stride(from: last, through: 0, by: -1) {
             let slot = layers[l]
             let mask = masks[l]?.pointer
-            let input = l == 0 ? input.pointer : activations[l - 1].pointer
+            let input = l == 0 ? input : activations[l - 1].pointer
             let dY = dOutput
             let dX: UnsafeMutablePointer<Float>? = l > 0 ? dInput : nil
-            Parallel.forEachBlock(of: slot.inputs, work: 2 * rows * slot.inputs * slot.outputs) { block in
+            Parallel.forEachBlock(of: slot.inputs, work: 2 * rows * slot.inputs * slot.outputs,
+                                  alongside: l == 0 ? gatherNext : nil) { block in
                 linearBackward(inputGradient: dX, inputActivation: l > 0 ? input : nil, weightGradient: g + slot.weightOffset,
                                weightGradientIsZero: weightGradientIsZero, outputGradient: dY, input: input,
                                weight: p + slot.weightOffset, rows: rows, inputs: slot.inputs, outputs: slot.outputs,

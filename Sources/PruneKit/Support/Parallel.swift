@@ -26,14 +26,23 @@ package enum Parallel {
     /// Calls `body` on disjoint ranges covering `0..<count`, one per core and concurrently when
     /// each range gets at least `minimumChunk` elements. Range bounds are multiples of
     /// `alignment` (except the end), so SIMD loops and matrix blocks start aligned.
+    ///
+    /// `alongside`, when given, is independent work run once in the same region, by whichever
+    /// core is free first (after the chunks when the region runs on one core): it fills the wait
+    /// for the slower chunk instead of running alone before or after.
     static func forEachChunk(of count: Int, minimumChunk: Int = 32_768, alignment: Int = 64,
-                             _ body: (Range<Int>) -> Void) {
+                             alongside: (() -> Void)? = nil, _ body: (Range<Int>) -> Void) {
         let chunks = chunkCount(of: count, minimumChunk: minimumChunk)
         if chunks <= 1 {
-            if count > 0 { FlushToZero.run { body(0..<count) } }
+            FlushToZero.run {
+                if count > 0 { body(0..<count) }
+                alongside?()
+            }
             return
         }
-        onEveryCore(pieces: chunks) { chunk in
+        // Pieces are claimed in order, so the extra piece goes to the core that finishes its chunk first.
+        onEveryCore(pieces: alongside == nil ? chunks : chunks + 1) { chunk in
+            guard chunk < chunks else { return alongside!() }
             let range = chunkBounds(chunk, of: chunks, count: count, alignment: alignment)
             if !range.isEmpty { body(range) }
         }
@@ -74,8 +83,9 @@ package enum Parallel {
 
     /// Splits the `count` rows or columns of a product of `work` multiply-adds across the
     /// cores when it is large enough, in blocks aligned to 16 floats (one cache line).
-    static func forEachBlock(of count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        forEachChunk(of: count, minimumChunk: blockMinimum(count: count, work: work), alignment: blockAlignment, body)
+    static func forEachBlock(of count: Int, work: Int, alongside: (() -> Void)? = nil, _ body: (Range<Int>) -> Void) {
+        forEachChunk(of: count, minimumChunk: blockMinimum(count: count, work: work), alignment: blockAlignment,
+                     alongside: alongside, body)
     }
 
     /// The blocks `forEachBlock` would run (one, `0..<count`, when it keeps the work on one core):

@@ -139,13 +139,14 @@ struct SweepMemoryModel {
     }
 
     /// `Trainer.train` with its `TrainingSession` (parameters and gradients as flat arrays,
-    /// the batch's input, activations and two dL/dY buffers, a float copy of the masks), the
+    /// two batches' input, activations and two dL/dY buffers, a float copy of the masks), the
     /// optimizer's state, the shuffled order, and the networks the caller holds.
     private func training(_ run: SweepCostModel.TrainingRun) -> Phase {
         let parameters = Double(SweepCostModel.parameterCount(run.layerSizes, bias: cost.spec.model.bias))
         let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
         let sizes = run.layerSizes.map(Double.init)
-        let perSample = sizes.reduce(0, +) + 2 * (sizes.max() ?? 0) + 1
+        // Two batch buffers (input and label), the activations and the two dL/dY buffers.
+        let perSample = sizes.reduce(0, +) + sizes[0] + 2 * (sizes.max() ?? 0) + 2
         let optimizerState = cost.spec.training.optimizer == .adam ? 2.0 : 1.0
         var terms = resident + [
             Term(what: "networks held while training", bytes: float * Double(run.heldParameters), fields: hidden),
@@ -279,7 +280,8 @@ struct SweepMemoryModel {
             if choosing { return [Term(what: "SNIP scores", bytes: float * prunable, fields: fields)] }
             let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
             let sizes = cost.layerSizes.map(Double.init)
-            let perSample = sizes.reduce(0, +) + 2 * (sizes.max() ?? 0) + 1
+            // Two batch buffers (input and label), the activations and the two dL/dY buffers.
+        let perSample = sizes.reduce(0, +) + sizes[0] + 2 * (sizes.max() ?? 0) + 2
             return [Term(what: "SNIP gradients", bytes: float * Double(cost.parameters), fields: fields),
                     Term(what: "SNIP batch activations", bytes: float * batch * perSample, fields: ["/training/batch_size"] + hidden)]
         case .synflow:

@@ -61,6 +61,28 @@ final class ReproducibilityTests: XCTestCase {
         }
     }
 
+    func testNextBatchGatheredDuringAStepIsTheBatchAGatherWouldGive() throws {
+        // A layer large enough to be split, so the next batch is gathered in the last region
+        // beside its blocks. Steps told their next batch must train exactly as steps that
+        // gather their own; a step asked for other samples than were promised gathers those.
+        let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
+        let model = MLP.glorotUniform(layerSizes: [200, 300, 4], bias: false, seed: 6)
+        let ahead = TrainingSession(model: model, batchCapacity: 64, masks: nil)
+        let plain = TrainingSession(model: model, batchCapacity: 64, masks: nil)
+        let aheadAdam = AdamOptimizer(parameterCount: ahead.parameterCount)
+        let plainAdam = AdamOptimizer(parameterCount: plain.parameterCount)
+        let batches: [[Int]] = [Array(0..<64), Array((64..<128).reversed()), [5, 250, 7, 3], Array(100..<164)]
+        // The third batch is promised [9, 8] but asked for differently; the last has no promise.
+        let promised: [[Int]?] = [batches[1], [9, 8], batches[3], nil]
+        for (batch, next) in zip(batches, promised) {
+            let aheadLoss = ahead.step(data: data.train, indices: batch, optimizer: aheadAdam, next: next)
+            let plainLoss = plain.step(data: data.train, indices: batch, optimizer: plainAdam)
+            XCTAssertEqual(aheadLoss, plainLoss)
+        }
+        XCTAssertEqual(ahead.exportModel(), plain.exportModel())
+        XCTAssertNotEqual(ahead.exportModel(), model)
+    }
+
     func testLargeLayersTrainReproducibly() throws {
         let data = try smallSyntheticDataset(trainSize: 256, testSize: 1, features: 200, classes: 4)
         func run() throws -> MLP {

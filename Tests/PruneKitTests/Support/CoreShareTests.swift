@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 import XCTest
 @testable import PruneKit
 
@@ -39,6 +40,18 @@ final class CoreShareTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    func testWorkAlongsideTheBlocksRunsOnceWhetherOrNotTheRegionIsSplit() {
+        for (count, work) in [(784, 64 * 784 * 300), (10, 64 * 100 * 10), (0, 0)] {
+            let covered = Mutex([Int](repeating: 0, count: count))
+            let alongside = Mutex(0)
+            Parallel.forEachBlock(of: count, work: work, alongside: { alongside.withLock { $0 += 1 } }) { block in
+                covered.withLock { for i in block { $0[i] += 1 } }
+            }
+            XCTAssertEqual(alongside.withLock { $0 }, 1, "\(count) units")
+            XCTAssertEqual(covered.withLock { $0 }, [Int](repeating: 1, count: count), "each unit in exactly one block")
         }
     }
 
