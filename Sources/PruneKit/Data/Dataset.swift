@@ -65,10 +65,21 @@ public struct Dataset: Sendable {
         let names = idxFileNames
         let urls = (trainImages: try idxFile(names.trainImages, in: folder), trainLabels: try idxFile(names.trainLabels, in: folder),
                     testImages: try idxFile(names.testImages, in: folder), testLabels: try idxFile(names.testLabels, in: folder))
-        let train = try samples(images: try IDXArray.read(contentsOf: urls.trainImages), imagesURL: urls.trainImages,
-                                labels: try IDXArray.read(contentsOf: urls.trainLabels), labelsURL: urls.trainLabels)
-        let test = try samples(images: try IDXArray.read(contentsOf: urls.testImages), imagesURL: urls.testImages,
-                               labels: try IDXArray.read(contentsOf: urls.testLabels), labelsURL: urls.testLabels)
+        // zlib inflates a stream on one core, so the test set is read on another core while the
+        // training set is; a training set's error is still the one thrown when both have one.
+        let sets = [(urls.trainImages, urls.trainLabels), (urls.testImages, urls.testLabels)]
+        var read = [Result<LabeledImages, Error>?](repeating: nil, count: sets.count)
+        read.withUnsafeMutableBufferPointer { read in
+            nonisolated(unsafe) let read = read
+            DispatchQueue.concurrentPerform(iterations: sets.count) { i in
+                let (imagesURL, labelsURL) = sets[i]
+                read[i] = Result {
+                    try samples(images: try IDXArray.read(contentsOf: imagesURL), imagesURL: imagesURL,
+                                labels: try IDXArray.read(contentsOf: labelsURL), labelsURL: labelsURL)
+                }
+            }
+        }
+        let train = try read[0]!.get(), test = try read[1]!.get()
         guard train.features == test.features else {
             throw DataFileError(path: urls.testImages.path,
                                 problem: "has \(test.features) values per image but the training images have \(train.features)")

@@ -84,6 +84,20 @@ final class DatasetTests: XCTestCase {
                             mentions: ["train-images-idx3-ubyte.gz", "truncated"])
     }
 
+    func testWithBothSetsCorruptTheTrainingSetIsNamedAndATestSetAloneIsNamedToo() throws {
+        // The two sets are read on two cores at once; the error thrown must not depend on which finishes first.
+        let folder = try makeTemporaryFolder(self)
+        try writeIDXDataset(in: folder)
+        try writeFile([0, 0, 8, 1, 0, 0], "t10k-labels-idx1-ubyte.gz", in: folder)
+        assertDataFileError(try Dataset.load(DatasetSpec(name: .idx, path: folder.path)),
+                            mentions: ["t10k-labels-idx1-ubyte.gz", "truncated"])
+        try writeFile([0, 0, 8, 3, 0, 0], "train-images-idx3-ubyte.gz", in: folder)
+        for _ in 0..<5 {
+            assertDataFileError(try Dataset.load(DatasetSpec(name: .idx, path: folder.path)),
+                                mentions: ["train-images-idx3-ubyte.gz", "truncated"])
+        }
+    }
+
     func testSyntheticSetFollowsSpecAndSeed() throws {
         let spec = DatasetSpec(name: .synthetic, trainLimit: 90, trainSize: 100, testSize: 40, features: 12, classes: 5, seed: 9)
         let a = try Dataset.load(spec)
