@@ -75,14 +75,20 @@ public struct MaskSummary: Codable, Equatable, Sendable {
     /// Kept fractions per input and per layer of a network of the original shape (pruned weights at zero).
     static func cut(of model: MLP) -> (inputKept: [Double], layers: [LayerCut]) {
         let count = model.layerCount
+        // Plain loops over each layer's floats: this runs for every point over every weight.
         // Backward: a layer's output unit reaches an output when a nonzero weight leads from it
         // to a unit of the next layer that does (every output unit reaches itself).
         var reachesOutput = [[Bool]](repeating: [], count: count)
         reachesOutput[count - 1] = [Bool](repeating: true, count: model.weights[count - 1].cols)
         for l in stride(from: count - 2, through: 0, by: -1) {
             let next = model.weights[l + 1]
-            reachesOutput[l] = (0..<next.rows).map { unit in
-                (0..<next.cols).contains { c in next.data[unit * next.cols + c] != 0 && reachesOutput[l + 1][c] }
+            let reachedAfter = reachesOutput[l + 1]
+            reachesOutput[l] = next.data.withUnsafeBufferPointer { data in
+                (0..<next.rows).map { unit in
+                    let row = data.baseAddress! + unit * next.cols
+                    for c in 0..<next.cols where row[c] != 0 && reachedAfter[c] { return true }
+                    return false
+                }
             }
         }
         // Forward: a unit is fed when a nonzero weight comes from a fed unit (every input is fed) or its bias is nonzero.
@@ -92,20 +98,37 @@ public struct MaskSummary: Codable, Equatable, Sendable {
             let w = model.weights[l]
             // Row by row (the weights' own order) rather than down each column: the same flags.
             var fedHere = (0..<w.cols).map { unit in model.hasBias && model.biases[l][unit] != 0 }
+            var nonzero = 0
             w.data.withUnsafeBufferPointer { data in
-                for r in 0..<w.rows where fed[r] {
-                    let row = data.baseAddress! + r * w.cols
-                    for c in 0..<w.cols where row[c] != 0 { fedHere[c] = true }
+                fedHere.withUnsafeMutableBufferPointer { fedHere in
+                    for r in 0..<w.rows {
+                        let row = data.baseAddress! + r * w.cols
+                        var rowNonzero = 0
+                        if fed[r] {
+                            for c in 0..<w.cols where row[c] != 0 {
+                                fedHere[c] = true
+                                rowNonzero += 1
+                            }
+                        } else {
+                            for c in 0..<w.cols where row[c] != 0 { rowNonzero += 1 }
+                        }
+                        nonzero += rowNonzero
+                    }
                 }
             }
             let kept = (0..<w.cols).filter { fedHere[$0] && reachesOutput[l][$0] }.count
-            layers.append(LayerCut(layer: l, weightsKept: w.data.lazy.filter { $0 != 0 }.count, weightsTotal: w.count,
-                                   unitsKept: kept, unitsTotal: w.cols))
+            layers.append(LayerCut(layer: l, weightsKept: nonzero, weightsTotal: w.count, unitsKept: kept, unitsTotal: w.cols))
             fed = fedHere
         }
         let first = model.weights[0]
-        let inputKept = (0..<first.rows).map { r in
-            Double((0..<first.cols).filter { c in first.data[r * first.cols + c] != 0 && reachesOutput[0][c] }.count) / Double(max(first.cols, 1))
+        let reachedFirst = reachesOutput[0]
+        let inputKept = first.data.withUnsafeBufferPointer { data in
+            (0..<first.rows).map { r in
+                let row = data.baseAddress! + r * first.cols
+                var kept = 0
+                for c in 0..<first.cols where row[c] != 0 && reachedFirst[c] { kept += 1 }
+                return Double(kept) / Double(max(first.cols, 1))
+            }
         }
         return (inputKept, layers)
     }

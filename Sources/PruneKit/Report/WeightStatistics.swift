@@ -31,16 +31,49 @@ public struct Histogram: Codable, Equatable, Sendable {
     /// a weight sheet is drawn for every point, over every weight of the network.
     public init(magnitudesOf weights: [Float], skippingZeros: Bool, bins: Int, atLeast: Double? = nil) {
         precondition(bins > 0, "a histogram needs at least one bin")
-        var largest: Float = 0
-        for w in weights where w.isFinite { largest = max(largest, abs(w)) }
-        let maximum = max(Double(largest), atLeast.flatMap { $0.isFinite ? $0 : nil } ?? 0)
-        upper = maximum > 0 ? maximum : 1
-        counts = [Int](repeating: 0, count: bins)
-        let scale = Double(bins)
-        for w in weights where w.isFinite && !(skippingZeros && w == 0) {
-            let bin = Int(Double(abs(w)) / upper * scale)
-            counts[min(max(bin, 0), bins - 1)] += 1
+        // Both passes split the weights across the cores: a maximum and counts of whole numbers
+        // come out the same in any order. Plain loops over the floats (Swift's `max` keeps NaN
+        // rules, which the finite values here need not, and ran at a few cycles a weight).
+        let largest = weights.withUnsafeBufferPointer { all in
+            Self.combinedOverChunks(of: all.count, initial: Float(0), combine: { max($0, $1) }) { range in
+                var largest: Float = 0
+                for i in range {
+                    let magnitude = abs(all[i])
+                    if magnitude.isFinite && magnitude > largest { largest = magnitude }
+                }
+                return largest
+            }
         }
+        let maximum = max(Double(largest), atLeast.flatMap { $0.isFinite ? $0 : nil } ?? 0)
+        let upper = maximum > 0 ? maximum : 1
+        self.upper = upper
+        counts = weights.withUnsafeBufferPointer { all in
+            Self.combinedOverChunks(of: all.count, initial: [Int](repeating: 0, count: bins), combine: { zip($0, $1).map(+) }) { range in
+                var counts = [Int](repeating: 0, count: bins)
+                counts.withUnsafeMutableBufferPointer { counts in
+                    let scale = Double(bins)
+                    for i in range {
+                        let magnitude = abs(all[i])
+                        guard magnitude.isFinite, !(skippingZeros && magnitude == 0) else { continue }
+                        let bin = Int(Double(magnitude) / upper * scale)
+                        counts[min(max(bin, 0), bins - 1)] += 1
+                    }
+                }
+                return counts
+            }
+        }
+    }
+
+    /// `part` of each core's chunk of `0..<count`, combined in chunk order.
+    private static func combinedOverChunks<T>(of count: Int, initial: T, combine: (T, T) -> T,
+                                              _ part: (Range<Int>) -> T) -> T {
+        let chunks = Parallel.blocks(of: count, work: count)
+        var parts = [T?](repeating: nil, count: chunks.count)
+        parts.withUnsafeMutableBufferPointer { parts in
+            nonisolated(unsafe) let parts = parts
+            Parallel.onEveryCore(pieces: chunks.count) { parts[$0] = part(chunks[$0]) }
+        }
+        return parts.reduce(initial) { combine($0, $1!) }
     }
 }
 
@@ -81,11 +114,17 @@ public struct LayerWeightStatistics: Codable, Equatable, Sendable {
     /// L2 norm of every column (output unit) of `weights`.
     public static func columnNorms(_ weights: Matrix) -> [Double] {
         var sums = [Double](repeating: 0, count: weights.cols)
-        for r in 0..<weights.rows {
-            let base = r * weights.cols
-            for c in 0..<weights.cols {
-                let w = Double(weights.data[base + c])
-                sums[c] += w * w
+        let cols = weights.cols
+        // Each column's sum runs over the rows in order, whatever the loop's vector width.
+        weights.data.withUnsafeBufferPointer { data in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for r in 0..<weights.rows {
+                    let row = data.baseAddress! + r * cols
+                    for c in 0..<cols {
+                        let w = Double(row[c])
+                        sums[c] += w * w
+                    }
+                }
             }
         }
         return sums.map { $0.squareRoot() }
