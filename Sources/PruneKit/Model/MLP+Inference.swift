@@ -25,10 +25,11 @@ extension MLP {
     /// Layer `i` of the forward pass through OpenBLAS, its output columns split across the cores.
     func denseLayer(_ i: Int, input x: Matrix) -> Matrix {
         let w = weights[i]
-        var y = Matrix(rows: x.rows, cols: w.cols)
-        x.data.withUnsafeBufferPointer { xp in
-            w.data.withUnsafeBufferPointer { wp in
-                y.data.withUnsafeMutableBufferPointer { yp in
+        // linearForward writes every output: the bias first, or OpenBLAS's zeroing (beta 0).
+        return Matrix(rows: x.rows, cols: w.cols) { yp in
+            guard !yp.isEmpty else { return }
+            x.data.withUnsafeBufferPointer { xp in
+                w.data.withUnsafeBufferPointer { wp in
                     withBiasPointer(layer: i) { bias in
                         linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!, bias: bias,
                                       relu: i < weights.count - 1, rows: x.rows, inputs: w.rows, outputs: w.cols)
@@ -36,7 +37,6 @@ extension MLP {
                 }
             }
         }
-        return y
     }
 
     /// Samples per batch of an evaluation: also the sweep's timing input, so that each batch of a

@@ -24,6 +24,16 @@ public struct Matrix: Equatable, Sendable {
         self.init(rows: rows, cols: cols, data: [Float](repeating: value, count: rows * cols))
     }
 
+    /// A matrix whose every element `fill` writes, for outputs of products: nothing is zeroed
+    /// first (a pass over the whole output that the product then overwrites).
+    init(rows: Int, cols: Int, writingEveryElement fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(rows >= 0 && cols >= 0, "Matrix \(rows)x\(cols)")
+        self.init(rows: rows, cols: cols, data: [Float](unsafeUninitializedCapacity: rows * cols) { buffer, initialized in
+            fill(buffer)
+            initialized = rows * cols
+        })
+    }
+
     /// Number of elements, `rows * cols`.
     public var count: Int { rows * cols }
 

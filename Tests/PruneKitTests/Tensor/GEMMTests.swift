@@ -34,6 +34,28 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    func testADenseLayerWritesEveryOutputWhateverTheMemoryHeld() {
+        // `MLP.denseLayer` hands linearForward an output it has not zeroed: OpenBLAS's beta 0
+        // must overwrite NaN, never scale it (0 * NaN is NaN), on its small and its blocked paths.
+        var generator = SeededGenerator(seed: 8)
+        for (rows, inputs, outputs) in [(3, 7, 5), (64, 300, 100), (40, 200, 333)] {
+            let x = randomMatrix(rows, inputs, &generator)
+            let w = randomMatrix(inputs, outputs, &generator)
+            var y = [Float](repeating: .nan, count: rows * outputs)
+            x.data.withUnsafeBufferPointer { xp in
+                w.data.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        linearForward(output: yp.baseAddress!, input: xp.baseAddress!, weight: wp.baseAddress!, bias: nil,
+                                      relu: false, rows: rows, inputs: inputs, outputs: outputs)
+                    }
+                }
+            }
+            assertClose(y, naiveProduct(x, w))
+            let model = MLP(weights: [w], biases: [])
+            assertClose(model.denseLayer(0, input: x).data, naiveProduct(x, w))
+        }
+    }
+
     func testTransposedOperandsAndAccumulation() {
         var generator = SeededGenerator(seed: 2)
         let a = randomMatrix(6, 4, &generator)   // used as A^T: 4 x 6
