@@ -6,36 +6,53 @@ enum WeightSelection {
     static func lowestScores(acrossLayers layers: [[Float]], held: [Matrix?], count: Int) -> [[Int]] {
         precondition(held.count == layers.count, "one held mask slot per layer")
         let total = layers.reduce(0) { $0 + $1.count }
-        let alreadyRemoved = zip(layers, held).reduce(0) { sum, pair in
-            sum + (pair.1.map { mask in mask.data.reduce(0) { $1 == 0 ? $0 + 1 : $0 } } ?? 0)
+        let alreadyRemoved = held.reduce(0) { sum, mask in
+            sum + (mask.map { mask in mask.data.withUnsafeBufferPointer { m in m.reduce(0) { $1 == 0 ? $0 + 1 : $0 } } } ?? 0)
         }
         let count = max(count, alreadyRemoved)
         precondition(count <= total, "cannot remove \(count) of \(total) weights")
         precondition(total <= Int(UInt32.max), "more weights than a 32-bit position can name")
         // For non-negative floats the IEEE bit pattern orders like the value, so one integer
         // sort of (score bits + 1, global position) orders by score and breaks ties by position;
-        // held-removed weights get 0 in place of their score, below every survivor.
-        var keys = [UInt64]()
-        keys.reserveCapacity(total)
-        var position: UInt64 = 0
-        for (values, mask) in zip(layers, held) {
-            for (i, score) in values.enumerated() {
-                precondition(!(score < 0), "scores must not be negative")
-                let rank: UInt64 = mask.map { $0.data[i] == 0 } == true ? 0 : UInt64(score.bitPattern) + 1
-                keys.append(rank << 32 | position)
-                position += 1
+        // held-removed weights get 0 in place of their score, below every survivor. (Plain loops
+        // over the floats: a selection runs over every weight of the network for every point.)
+        var keys = [UInt64](unsafeUninitializedCapacity: total) { keys, initialized in
+            var position = 0
+            for (values, mask) in zip(layers, held) {
+                values.withUnsafeBufferPointer { scores in
+                    for score in scores { precondition(!(score < 0), "scores must not be negative") }
+                    if let mask {
+                        precondition(mask.count == scores.count, "a held mask of \(mask.count) for \(scores.count) scores")
+                        mask.data.withUnsafeBufferPointer { mask in
+                            for i in scores.indices {
+                                let rank: UInt64 = mask[i] == 0 ? 0 : UInt64(scores[i].bitPattern) + 1
+                                keys[position + i] = rank << 32 | UInt64(position + i)
+                            }
+                        }
+                    } else {
+                        for i in scores.indices { keys[position + i] = (UInt64(scores[i].bitPattern) + 1) << 32 | UInt64(position + i) }
+                    }
+                }
+                position += values.count
             }
+            initialized = total
         }
         // The keys are distinct, so the `count` smallest are one set whatever the order they
         // are found in: a linear-time selection gives the set a full sort's prefix would.
         KeySelection.partition(&keys, smallest: count)
         var removed = [Bool](repeating: false, count: total)
-        for key in keys.prefix(count) { removed[Int(key & 0xFFFF_FFFF)] = true }
+        removed.withUnsafeMutableBufferPointer { removed in
+            for key in keys.prefix(count) { removed[Int(key & 0xFFFF_FFFF)] = true }
+        }
         var chosen = [[Int]]()
         var start = 0
-        for values in layers {
-            chosen.append((0..<values.count).filter { removed[start + $0] })
-            start += values.count
+        removed.withUnsafeBufferPointer { removed in
+            for values in layers {
+                var layer = [Int]()
+                for i in 0..<values.count where removed[start + i] { layer.append(i) }
+                chosen.append(layer)
+                start += values.count
+            }
         }
         return chosen
     }
