@@ -19,6 +19,34 @@ final class SparseMLPTests: XCTestCase {
         XCTAssertEqual(sparse.sparsity, 6.0 / 9, accuracy: 1e-12)
     }
 
+    func testTransposingGivesWhatAWalkDownEachColumnGives() {
+        var generator = SeededGenerator(seed: 12)
+        for (inputs, outputs) in [(37, 23), (1, 5), (6, 1), (0, 4), (4, 0)] {
+            let data = (0..<inputs * outputs).map { _ -> Float in
+                switch generator.nextInt(below: 4) {
+                case 0: return -0.0
+                case 1: return generator.nextUnitFloat() - 0.5
+                default: return 0
+                }
+            }
+            let w = Matrix(rows: inputs, cols: outputs, data: data)
+            var rowStarts: [Int] = [], columns: [Int32] = [], values: [Float] = []
+            for output in 0..<outputs {
+                rowStarts.append(values.count)
+                for input in 0..<inputs where w[input, output] != 0 {
+                    columns.append(Int32(input))
+                    values.append(w[input, output])
+                }
+            }
+            rowStarts.append(values.count)
+            let sparse = SparseMatrix(transposing: w)
+            XCTAssertEqual([sparse.rows, sparse.cols], [outputs, inputs])
+            XCTAssertEqual(sparse.rowStarts, rowStarts, "\(inputs) x \(outputs)")
+            XCTAssertEqual(sparse.columns, columns)
+            XCTAssertEqual(sparse.values, values)
+        }
+    }
+
     func testMatchesTheDenseNetworkAtSeveralSparsitiesShapesAndBatchSizes() {
         let width = SparseTile.width
         let batches = [1, width - 1, width, width + 1, 2 * width + 5]
