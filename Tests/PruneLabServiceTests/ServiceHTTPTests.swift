@@ -200,7 +200,7 @@ final class ServiceHTTPTests: ServiceTestCase {
         _ = try submit(TestSpecs.slow(epochs: 5).json)     // keeps the worker busy, so the next job is seen queued
         // Long enough to be seen running (well over a second, even with training at full speed):
         // front ends follow the store every 200 ms, so a shorter state may merge into the next.
-        let id = try submit(TestSpecs.slow(epochs: 10).json)
+        let id = try submit(TestSpecs.slow(epochs: 100).json)
         let response = try client.get("/jobs/\(id)/events")   // returns when the stream ends with the job
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.headers["content-type"], "text/event-stream")
