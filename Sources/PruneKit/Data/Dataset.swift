@@ -66,17 +66,23 @@ public struct Dataset: Sendable {
         let urls = (trainImages: try idxFile(names.trainImages, in: folder), trainLabels: try idxFile(names.trainLabels, in: folder),
                     testImages: try idxFile(names.testImages, in: folder), testLabels: try idxFile(names.testLabels, in: folder))
         // zlib inflates a stream on one core, so the test set is read on another core while the
-        // training set is; a training set's error is still the one thrown when both have one.
+        // training set is (unless the process has one core: PRUNELAB_CORES); a training set's
+        // error is still the one thrown when both have one.
         let sets = [(urls.trainImages, urls.trainLabels), (urls.testImages, urls.testLabels)]
         var read = [Result<LabeledImages, Error>?](repeating: nil, count: sets.count)
         read.withUnsafeMutableBufferPointer { read in
             nonisolated(unsafe) let read = read
-            DispatchQueue.concurrentPerform(iterations: sets.count) { i in
+            let readSet: @Sendable (Int) -> Void = { i in
                 let (imagesURL, labelsURL) = sets[i]
                 read[i] = Result {
                     try samples(images: try IDXArray.read(contentsOf: imagesURL), imagesURL: imagesURL,
                                 labels: try IDXArray.read(contentsOf: labelsURL), labelsURL: labelsURL)
                 }
+            }
+            if Parallel.coreCount > 1 {
+                DispatchQueue.concurrentPerform(iterations: sets.count, execute: readSet)
+            } else {
+                sets.indices.forEach(readSet)
             }
         }
         let train = try read[0]!.get(), test = try read[1]!.get()

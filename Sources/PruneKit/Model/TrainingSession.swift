@@ -169,13 +169,15 @@ final class TrainingSession {
         gathered = .none
         var gatherNext: (() -> Void)?
         if let next {
-            precondition(next.count <= batchCapacity, "next batch of \(next.count) samples for a session sized for \(batchCapacity)")
+            // Copied here, so the core that gathers reads an array of this thread's making.
+            let nextIndices = Array(next)
+            precondition(nextIndices.count <= batchCapacity, "next batch of \(nextIndices.count) samples for a session sized for \(batchCapacity)")
             let nextBuffer = 1 - buffer
             gatherNext = { [inputs, labels] in
-                data.fillBatch(next, into: inputs[nextBuffer].pointer)
-                data.labels(at: next, into: labels[nextBuffer])
+                data.fillBatch(nextIndices, into: inputs[nextBuffer].pointer)
+                data.labels(at: nextIndices, into: labels[nextBuffer])
             }
-            gathered = .next(buffer: nextBuffer, indices: Array(next))
+            gathered = .next(buffer: nextBuffer, indices: nextIndices)
         }
         let p = parameters.pointer
         let g = gradients.pointer

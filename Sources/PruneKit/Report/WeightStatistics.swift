@@ -31,49 +31,32 @@ public struct Histogram: Codable, Equatable, Sendable {
     /// a weight sheet is drawn for every point, over every weight of the network.
     public init(magnitudesOf weights: [Float], skippingZeros: Bool, bins: Int, atLeast: Double? = nil) {
         precondition(bins > 0, "a histogram needs at least one bin")
-        // Both passes split the weights across the cores: a maximum and counts of whole numbers
-        // come out the same in any order. Plain loops over the floats (Swift's `max` keeps NaN
-        // rules, which the finite values here need not, and ran at a few cycles a weight).
-        let largest = weights.withUnsafeBufferPointer { all in
-            Self.combinedOverChunks(of: all.count, initial: Float(0), combine: { max($0, $1) }) { range in
-                var largest: Float = 0
-                for i in range {
-                    let magnitude = abs(all[i])
-                    if magnitude.isFinite && magnitude > largest { largest = magnitude }
-                }
-                return largest
+        // Plain loops over the floats (Swift's `max` keeps NaN rules, which the finite values here
+        // need not, and ran at a few cycles a weight). On the calling thread, not in `Parallel`'s
+        // pieces: those flush denormals, and an imported network's subnormal weights must count.
+        var largest: Float = 0
+        weights.withUnsafeBufferPointer { all in
+            for w in all {
+                let magnitude = abs(w)
+                if magnitude.isFinite && magnitude > largest { largest = magnitude }
             }
         }
         let maximum = max(Double(largest), atLeast.flatMap { $0.isFinite ? $0 : nil } ?? 0)
         let upper = maximum > 0 ? maximum : 1
         self.upper = upper
-        counts = weights.withUnsafeBufferPointer { all in
-            Self.combinedOverChunks(of: all.count, initial: [Int](repeating: 0, count: bins), combine: { zip($0, $1).map(+) }) { range in
-                var counts = [Int](repeating: 0, count: bins)
-                counts.withUnsafeMutableBufferPointer { counts in
-                    let scale = Double(bins)
-                    for i in range {
-                        let magnitude = abs(all[i])
-                        guard magnitude.isFinite, !(skippingZeros && magnitude == 0) else { continue }
-                        let bin = Int(Double(magnitude) / upper * scale)
-                        counts[min(max(bin, 0), bins - 1)] += 1
-                    }
+        var counts = [Int](repeating: 0, count: bins)
+        weights.withUnsafeBufferPointer { all in
+            counts.withUnsafeMutableBufferPointer { counts in
+                let scale = Double(bins)
+                for w in all {
+                    let magnitude = abs(w)
+                    guard magnitude.isFinite, !(skippingZeros && magnitude == 0) else { continue }
+                    let bin = Int(Double(magnitude) / upper * scale)
+                    counts[min(max(bin, 0), bins - 1)] += 1
                 }
-                return counts
             }
         }
-    }
-
-    /// `part` of each core's chunk of `0..<count`, combined in chunk order.
-    private static func combinedOverChunks<T>(of count: Int, initial: T, combine: (T, T) -> T,
-                                              _ part: (Range<Int>) -> T) -> T {
-        let chunks = Parallel.blocks(of: count, work: count)
-        var parts = [T?](repeating: nil, count: chunks.count)
-        parts.withUnsafeMutableBufferPointer { parts in
-            nonisolated(unsafe) let parts = parts
-            Parallel.onEveryCore(pieces: chunks.count) { parts[$0] = part(chunks[$0]) }
-        }
-        return parts.reduce(initial) { combine($0, $1!) }
+        self.counts = counts
     }
 }
 

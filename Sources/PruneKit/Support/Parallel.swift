@@ -40,7 +40,8 @@ package enum Parallel {
             }
             return
         }
-        // Pieces are claimed in order, so the extra piece goes to the core that finishes its chunk first.
+        // Pieces are claimed in order: with a chunk for every core, the extra piece goes to the
+        // core that finishes its chunk first (with fewer chunks, to a free core at once).
         onEveryCore(pieces: alongside == nil ? chunks : chunks + 1) { chunk in
             guard chunk < chunks else { return alongside!() }
             let range = chunkBounds(chunk, of: chunks, count: count, alignment: alignment)

@@ -138,15 +138,20 @@ struct SweepMemoryModel {
         return Phase(name: "loading the data", terms: terms)
     }
 
+    /// A `TrainingSession`'s floats per sample of its batch: two batch buffers (inputs and a
+    /// label), every layer's output and the two dL/dY buffers.
+    private static func sessionFloatsPerSample(_ layerSizes: [Int]) -> Double {
+        let sizes = layerSizes.map(Double.init)
+        return sizes.reduce(0, +) + (sizes.first ?? 0) + 2 * (sizes.max() ?? 0) + 2
+    }
+
     /// `Trainer.train` with its `TrainingSession` (parameters and gradients as flat arrays,
     /// two batches' input, activations and two dL/dY buffers, a float copy of the masks), the
     /// optimizer's state, the shuffled order, and the networks the caller holds.
     private func training(_ run: SweepCostModel.TrainingRun) -> Phase {
         let parameters = Double(SweepCostModel.parameterCount(run.layerSizes, bias: cost.spec.model.bias))
         let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
-        let sizes = run.layerSizes.map(Double.init)
-        // Two batch buffers (input and label), the activations and the two dL/dY buffers.
-        let perSample = sizes.reduce(0, +) + sizes[0] + 2 * (sizes.max() ?? 0) + 2
+        let perSample = Self.sessionFloatsPerSample(run.layerSizes)
         let optimizerState = cost.spec.training.optimizer == .adam ? 2.0 : 1.0
         var terms = resident + [
             Term(what: "networks held while training", bytes: float * Double(run.heldParameters), fields: hidden),
@@ -279,9 +284,7 @@ struct SweepMemoryModel {
         case .snip:
             if choosing { return [Term(what: "SNIP scores", bytes: float * prunable, fields: fields)] }
             let batch = Double(max(1, min(cost.spec.training.batchSize, shape.trainCount)))
-            let sizes = cost.layerSizes.map(Double.init)
-            // Two batch buffers (input and label), the activations and the two dL/dY buffers.
-        let perSample = sizes.reduce(0, +) + sizes[0] + 2 * (sizes.max() ?? 0) + 2
+            let perSample = Self.sessionFloatsPerSample(cost.layerSizes)
             return [Term(what: "SNIP gradients", bytes: float * Double(cost.parameters), fields: fields),
                     Term(what: "SNIP batch activations", bytes: float * batch * perSample, fields: ["/training/batch_size"] + hidden)]
         case .synflow:
