@@ -4,10 +4,17 @@ enum UnitSelection {
     /// Summed in Double so the order of 1000 squares cannot reorder close norms.
     static func columnNorms(_ weights: Matrix) -> [Double] {
         var sums = [Double](repeating: 0, count: weights.cols)
-        for row in 0..<weights.rows {
-            for col in 0..<weights.cols {
-                let w = Double(weights.data[row * weights.cols + col])
-                sums[col] += w * w
+        let cols = weights.cols
+        // Each column's sum runs over the rows in order, whatever the loop's vector width.
+        weights.data.withUnsafeBufferPointer { data in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for r in 0..<(cols > 0 ? weights.rows : 0) {
+                    let row = data.baseAddress! + r * cols
+                    for c in 0..<cols {
+                        let w = Double(row[c])
+                        sums[c] += w * w
+                    }
+                }
             }
         }
         return sums.map { $0.squareRoot() }

@@ -96,21 +96,8 @@ public struct LayerWeightStatistics: Codable, Equatable, Sendable {
 
     /// L2 norm of every column (output unit) of `weights`.
     public static func columnNorms(_ weights: Matrix) -> [Double] {
-        var sums = [Double](repeating: 0, count: weights.cols)
-        let cols = weights.cols
-        // Each column's sum runs over the rows in order, whatever the loop's vector width.
-        weights.data.withUnsafeBufferPointer { data in
-            sums.withUnsafeMutableBufferPointer { sums in
-                for r in 0..<weights.rows {
-                    let row = data.baseAddress! + r * cols
-                    for c in 0..<cols {
-                        let w = Double(row[c])
-                        sums[c] += w * w
-                    }
-                }
-            }
-        }
-        return sums.map { $0.squareRoot() }
+        // The very norms unit pruning ranks by.
+        UnitSelection.columnNorms(weights)
     }
 
     /// The layers pruning touches: all but the last, unless the last is pruned too.
